@@ -1,0 +1,268 @@
+// The values files of a new chart, as commented data. values.yaml holds every knob with a
+// comment that says what it does; each values-<env>.yaml holds only what that environment
+// changes, with a comment that says why.
+import type { ImageRef } from "../image-ref.js";
+import { section, type Entry, type Section } from "../yaml-doc.js";
+
+export const SLACK_CURL_IMAGE = "curlimages/curl:8.11.1";
+export const SLACK_SECRET_KEY = "url";
+
+export interface ChartSettings {
+  name: string;
+  image: ImageRef;
+  replicas: number;
+  port: number;
+  envs: string[];
+  slackEnabled: boolean;
+}
+
+/** The namespace an environment deploys to: one per app and environment. */
+export const namespaceFor = (name: string, env: string) => `${name}-${env}`;
+
+export const slackSecretName = (name: string) => `${name}-slack-webhook`;
+
+const knob = (key: string, value: unknown, doc?: string, gap = false): Entry => ({ key, value, doc, gap });
+const group = (key: string, doc: string | undefined, ...entries: Entry[]): Entry => ({ key, value: section(...entries), doc, gap: true });
+
+export function baseValues(settings: ChartSettings): Section {
+  const { name, image, replicas, port } = settings;
+  return section(
+    knob(
+      "environment",
+      "",
+      "-- Environment these values deploy (sandbox, prod, ...). Each values-<env>.yaml sets it;\nit appears in Slack messages and NOTES. Empty: the release namespace is used.",
+    ),
+    knob("nameOverride", "", "-- Replaces the chart name in resource names.", true),
+    knob("fullnameOverride", "", "-- Replaces the full name (release + chart) of the Rollout, Services and HPA."),
+    knob(
+      "replicaCount",
+      replicas,
+      "-- Pods of the app when autoscaling is off. With autoscaling on, the HPA owns the count\nand the Rollout leaves `replicas` out, so Argo CD and the HPA never fight over it.",
+      true,
+    ),
+    group(
+      "image",
+      "Container image. `bluegreen bump-image` edits these keys; a new tag starts a Blue/Green release.",
+      knob("repository", image.repository, "-- Registry and path, without tag."),
+      knob("tag", image.tag ?? "", "-- Tag to run. Always quoted, so YAML never reads 1.10 as the number 1.1."),
+      knob("digest", image.digest ?? "", "-- Optional sha256 digest. When set, nodes pull exactly this image and the tag only labels it."),
+      knob("pullPolicy", "IfNotPresent", "-- IfNotPresent suits immutable tags; use Always only for tags that move."),
+    ),
+    knob("imagePullSecrets", [], "-- Secrets for pulling from a private registry, e.g. [{name: regcred}].", true),
+    knob("containerPort", port, "-- Port the container listens on. Both Services send traffic here (port name `http`).", true),
+    group(
+      "service",
+      "The active Service: it carries production traffic and always points at the promoted pods.",
+      knob("type", "ClusterIP", "-- ClusterIP, NodePort or LoadBalancer."),
+      knob("port", 80, "-- Port the Service exposes."),
+      knob("annotations", {}, "-- Annotations for the active Service (load balancer settings, for example)."),
+    ),
+    group(
+      "previewService",
+      "The preview Service: it points at the new (green) pods while a release waits for promotion.\nTest green through it before traffic switches. Same port as the active Service.",
+      knob("type", "ClusterIP", "-- Its own type on purpose: a LoadBalancer here would double your load balancers."),
+      knob("annotations", {}, "-- Annotations for the preview Service."),
+    ),
+    group(
+      "blueGreen",
+      "How Argo Rollouts switches from blue (the running version) to green (the new one).",
+      knob(
+        "autoPromotionEnabled",
+        true,
+        "-- true: switch traffic as soon as green is ready. false: pause until someone runs\n`kubectl argo rollouts promote` (Argo CD shows the app Suspended meanwhile).",
+      ),
+      knob("autoPromotionSeconds", 0, "-- With auto promotion, wait this many seconds after green is ready before switching. 0: no wait."),
+      knob(
+        "scaleDownDelaySeconds",
+        30,
+        "-- Seconds blue keeps running after the switch, so in-flight requests finish and a quick\nrollback finds it warm. Resources stay doubled for this long.",
+      ),
+      knob(
+        "previewReplicaCount",
+        null,
+        "-- Pods green starts with before promotion (fewer than the full count saves resources\nduring a release; it scales up on promotion). null: the full count.",
+      ),
+    ),
+    knob("revisionHistoryLimit", 3, "-- Old ReplicaSets kept for rollback.", true),
+    knob("progressDeadlineSeconds", 600, "-- Seconds green may take to become ready before the release counts as failed."),
+    knob("progressDeadlineAbort", true, "-- Abort a release that misses its deadline, so blue keeps serving."),
+    group(
+      "autoscaling",
+      "HorizontalPodAutoscaler aimed at the Rollout (never a Deployment).",
+      knob("enabled", false, "-- Turn the HPA on. The Rollout then leaves `replicas` to it."),
+      knob("minReplicas", Math.max(replicas, 2), "-- Fewest pods the HPA keeps."),
+      knob("maxReplicas", maxReplicasFor(replicas), "-- Most pods the HPA scales to. During a release green adds as many again."),
+      knob("targetCPUUtilizationPercentage", 80, "-- Average CPU use, as a percentage of resources.requests.cpu, the HPA aims for."),
+      knob("targetMemoryUtilizationPercentage", null, "-- Optional memory target, as a percentage of resources.requests.memory. null: off."),
+    ),
+    knob(
+      "resources",
+      { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      "-- Requests and limits of the app container. The CPU request is required with autoscaling\n(the HPA measures against it). No CPU limit: throttling hurts latency more than it protects.",
+      true,
+    ),
+    knob(
+      "livenessProbe",
+      { httpGet: { path: "/", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+      "-- Restarts a container that stops answering.",
+      true,
+    ),
+    knob(
+      "readinessProbe",
+      { httpGet: { path: "/", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+      "-- Decides when green is ready: promotion waits for it. Point it at a real health endpoint.",
+    ),
+    knob("podAnnotations", {}, "-- Annotations for the pods.", true),
+    knob("podLabels", {}, "-- Extra pod labels. A change here starts a release, like any pod template change."),
+    knob(
+      "podSecurityContext",
+      { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      "-- Pod security context. The image must run as a non-root user; if its USER is a name,\nset runAsUser to its numeric id.",
+      true,
+    ),
+    knob(
+      "securityContext",
+      { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      "-- Container security context: read-only root filesystem (/tmp is writable, below) and no capabilities.",
+    ),
+    knob("serviceAccountName", "", "-- Service account for the pods. Empty: the namespace's default.", true),
+    knob("automountServiceAccountToken", false, "-- Mount an API token into the pods only if the app calls the Kubernetes API."),
+    knob("env", [], "-- Environment variables of the app container, as in a pod spec.", true),
+    knob("volumes", [{ name: "tmp", emptyDir: {} }], "-- Volumes of the pod. The emptyDir gives the app a writable /tmp."),
+    knob("volumeMounts", [{ name: "tmp", mountPath: "/tmp" }], "-- Where the container mounts them."),
+    knob("nodeSelector", {}, "-- Node scheduling constraints.", true),
+    knob("tolerations", []),
+    knob("affinity", {}),
+    group(
+      "notifications",
+      "Release notifications.",
+      group(
+        "slack",
+        "Argo CD hook Jobs post to Slack when a sync succeeds (PostSync) and when it fails (SyncFail).\nThe webhook URL is read from a Secret that you apply once per namespace, before the first\nsync (slack-webhook-secret.yaml, never committed); it is never in this chart.",
+        knob("enabled", settings.slackEnabled, "-- Render the two Jobs. Needs the Secret below in the release namespace."),
+        knob("secretName", slackSecretName(name), "-- Secret holding the webhook URL."),
+        knob("secretKey", SLACK_SECRET_KEY, "-- Key of the URL in that Secret."),
+        knob("image", SLACK_CURL_IMAGE, "-- curl image of the Jobs, pinned."),
+        knob("retries", 3, "-- curl retries on transient errors."),
+        knob("timeoutSeconds", 10, "-- Timeout of each attempt."),
+        knob("activeDeadlineSeconds", 120, "-- A Job that has not finished by then fails, and with it the hook."),
+        knob("ttlSecondsAfterFinished", 86400, "-- Failed Jobs are kept this long for `kubectl logs`; succeeded ones are deleted at once."),
+      ),
+    ),
+  );
+}
+
+export const maxReplicasFor = (replicas: number) => Math.min(1000, Math.max(10, replicas * 2));
+
+export interface OverlayOptions {
+  replicas?: number;
+  autoPromote?: boolean;
+}
+
+export const isProduction = (env: string) => env === "prod" || env === "production";
+
+/** values-<env>.yaml: prod waits for a person and autoscales; anything else promotes itself and stays small. */
+export function overlayValues(env: string, options: OverlayOptions = {}): Section {
+  if (isProduction(env)) {
+    const minReplicas = options.replicas ?? 2;
+    return section(
+      knob("environment", env),
+      group(
+        "autoscaling",
+        "Production scales with load. The Rollout leaves `replicas` to the HPA.",
+        knob("enabled", true),
+        knob("minReplicas", minReplicas),
+        knob("maxReplicas", maxReplicasFor(minReplicas)),
+      ),
+      group(
+        "blueGreen",
+        undefined,
+        knob(
+          "autoPromotionEnabled",
+          options.autoPromote ?? false,
+          options.autoPromote
+            ? "Switches traffic as soon as green is ready."
+            : "Green waits behind the preview Service until someone promotes it:\n  kubectl argo rollouts promote <rollout> -n <namespace>\nUntil then Argo CD shows the app Suspended and the sync (with its PostSync hook) waits.",
+        ),
+      ),
+    );
+  }
+  return section(
+    knob("environment", env),
+    knob("replicaCount", options.replicas ?? 1, "Small and cheap: enough to try each release.", true),
+    group("autoscaling", undefined, knob("enabled", false)),
+    group(
+      "blueGreen",
+      undefined,
+      knob(
+        "autoPromotionEnabled",
+        options.autoPromote ?? true,
+        options.autoPromote === false
+          ? "Green waits until someone runs: kubectl argo rollouts promote <rollout> -n <namespace>"
+          : "Switches traffic as soon as green is ready: nobody has to promote here.",
+      ),
+    ),
+  );
+}
+
+/** The overlays init writes: prod autoscales from the replica count asked for, at least 2. */
+export const initialOverlay = (env: string, settings: ChartSettings) =>
+  overlayValues(env, isProduction(env) ? { replicas: Math.max(settings.replicas, 2) } : {});
+
+export function overlayHeader(env: string): string {
+  return [
+    `Values for the ${env} environment, merged by Helm over values.yaml:`,
+    `  helm template <release> . -f values.yaml -f values-${env}.yaml`,
+    "Keep only what differs from values.yaml here; every other knob is documented there.",
+  ].join("\n");
+}
+
+export function baseHeader(settings: ChartSettings): string {
+  return [
+    `Values for ${settings.name}: a Blue/Green release with Argo Rollouts, deployed by Argo CD.`,
+    "values-<env>.yaml files override these per environment. values.schema.json checks the merged",
+    "values: a wrong type fails `helm lint`, `helm template` and the Argo CD sync.",
+  ].join("\n");
+}
+
+export function chartYaml(settings: ChartSettings): Section {
+  return section(
+    knob("apiVersion", "v2"),
+    knob("name", settings.name),
+    knob("description", `Blue/Green release of ${settings.name} with Argo Rollouts, deployed by Argo CD`),
+    knob("type", "application"),
+    knob("version", "0.1.0", "Version of the chart itself: bump it when you change templates."),
+    knob(
+      "appVersion",
+      settings.image.tag ?? "",
+      "Version of the app: the image tag in values.yaml. `bluegreen bump-image` keeps them equal.",
+    ),
+    knob("kubeVersion", ">=1.23.0-0", "autoscaling/v2 HorizontalPodAutoscaler needs Kubernetes 1.23 or later."),
+  );
+}
+
+/** The one place the webhook URL is written: a Secret applied with kubectl, never committed. */
+export function slackSecret(name: string, webhook: string): Section {
+  return section(
+    knob("apiVersion", "v1"),
+    knob("kind", "Secret"),
+    knob(
+      "metadata",
+      section(
+        knob("name", slackSecretName(name)),
+        knob("labels", { "app.kubernetes.io/part-of": name }),
+      ),
+    ),
+    knob("type", "Opaque"),
+    knob("stringData", section(knob(SLACK_SECRET_KEY, webhook))),
+  );
+}
+
+export function slackSecretHeader(namespaces: string[]): string {
+  return [
+    "The Slack webhook URL is a credential: this file is git-ignored, helm-ignored and readable only",
+    "by you. Apply it once in each namespace, before the first sync, then keep it out of git:",
+    ...namespaces.map((ns) => `  kubectl apply -n ${ns} -f slack-webhook-secret.yaml`),
+    "Teams with Sealed Secrets or External Secrets can create a Secret of the same name and key there instead.",
+  ].join("\n");
+}

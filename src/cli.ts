@@ -1,0 +1,92 @@
+// The command surface. This module only wires commands: each action loads its command module
+// on demand, so `bluegreen --help` never pays for prompts, schemas, YAML or templates.
+import { Command, CommanderError, Option } from "commander";
+import { CliError, firstLine } from "./errors.js";
+import { err } from "./output.js";
+
+declare const __BLUEGREEN_VERSION__: string;
+
+const EXAMPLES = `
+Examples:
+  $ bluegreen init                          # asks four questions
+  $ bluegreen init --yes --name shop --image ghcr.io/acme/shop:1.4.2
+  $ bluegreen add-env staging --chart shop
+  $ bluegreen bump-image 1.4.3 --chart shop --env sandbox`;
+
+function buildProgram(): Command {
+  const program = new Command("bluegreen")
+    .description("Blue/Green releases on Kubernetes: writes and edits a Helm chart that Argo CD deploys and Argo Rollouts switches.")
+    .version(__BLUEGREEN_VERSION__, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .option("--no-color", "never colour the output (NO_COLOR works too)")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (message, write) => write(err.red(message.trimEnd()) + "\n"),
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText("after", EXAMPLES);
+  program.helpCommand("help [command]", "show help for a command");
+
+  program
+    .command("init")
+    .description("write a new Blue/Green chart (asks for what the flags don't give)")
+    .argument("[directory]", "where to write the chart (default: ./<name>)")
+    .option("--name <name>", "app name: lowercase letters, digits and '-', 1-53 characters")
+    .option("--image <ref>", "container image with a tag: [registry[:port]/]path:tag[@sha256:digest]")
+    .option("--replicas <n>", "replicas, 1-1000 (default: 2)")
+    .addOption(
+      new Option("--slack-webhook <url>", "Slack incoming webhook URL; kept only in slack-webhook-secret.yaml (default: none)").env(
+        "BLUEGREEN_SLACK_WEBHOOK",
+      ),
+    )
+    .option("--port <n>", "container port, 1-65535 (default: 80)")
+    .option("--envs <list>", "environments, comma-separated (default: sandbox,prod)")
+    .option("-y, --yes", "never prompt: take the flags and the defaults")
+    .option("--force", "write into a non-empty directory, replacing only the files bluegreen generates")
+    .option("--dry-run", "print what would be written, and write nothing")
+    .action(async (directory: string | undefined, options) => {
+      const { runInit } = await import("./commands/init.js");
+      await runInit(directory, options);
+    });
+
+  return program;
+}
+
+const EXIT_ZERO = new Set(["commander.helpDisplayed", "commander.version"]);
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return 2;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message already; only the status is left to decide.
+    return EXIT_ZERO.has(error.code) ? 0 : 2;
+  }
+  if (error instanceof CliError) {
+    for (const line of error.lines) process.stderr.write(err.red(`error: ${line}`) + "\n");
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === "ExitPromptError") {
+    // Ctrl-C at a prompt: leave quietly, as a shell would.
+    process.stderr.write("\n");
+    return 130;
+  }
+  if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(err.red(`error: ${firstLine(message)}`) + "\n");
+  return 1;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,137 @@
+// `bluegreen init`: gather answers (flags, then prompts) → one schema parse → build the chart
+// in memory → write it atomically → say what was written and what to do next.
+import path from "node:path";
+import { renderChart, SLACK_SECRET_FILE, type ChartFile } from "../chart/render.js";
+import { isProduction, namespaceFor, type ChartSettings } from "../chart/values.js";
+import { failure, inputError } from "../errors.js";
+import { directoryState, writeDirectory } from "../fs-atomic.js";
+import { out } from "../output.js";
+import { fieldError, initInput, type InitAnswers, type InitInput } from "../schema.js";
+
+export interface InitOptions {
+  name?: string;
+  image?: string;
+  replicas?: string;
+  slackWebhook?: string;
+  port?: string;
+  envs?: string;
+  yes?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+}
+
+/** How each field is named in messages: the flag that sets it. */
+export const INIT_FIELDS: Record<keyof InitAnswers, string> = {
+  name: "--name",
+  image: "--image",
+  replicas: "--replicas",
+  slackWebhook: "--slack-webhook",
+  port: "--port",
+  envs: "--envs",
+  directory: "<directory>",
+};
+
+export async function runInit(directory: string | undefined, options: InitOptions): Promise<void> {
+  const given: InitAnswers = {
+    name: options.name,
+    image: options.image,
+    replicas: options.replicas,
+    slackWebhook: options.slackWebhook,
+    port: options.port,
+    envs: options.envs,
+    directory,
+  };
+  refuseInvalidFlags(given);
+  const knownTarget = directory ?? options.name;
+  if (knownTarget !== undefined && !options.dryRun) await refuseNonEmpty(path.resolve(knownTarget), options.force);
+
+  const interactive = !options.yes && process.stdin.isTTY === true;
+  const answers = interactive ? await (await import("../prompts.js")).askInitQuestions(given) : given;
+  const input = parseAnswers(answers);
+
+  const target = path.resolve(input.directory ?? input.name);
+  const settings: ChartSettings = {
+    name: input.name,
+    image: input.image,
+    replicas: input.replicas,
+    port: input.port,
+    envs: input.envs,
+    slackEnabled: input.slackWebhook !== undefined,
+  };
+  const files = renderChart(settings, input.slackWebhook);
+  if (options.dryRun) return printDryRun(target, files);
+  await writeDirectory(target, files, { replace: options.force === true });
+  printWritten(target, files, settings);
+}
+
+/** A flag that was given and is wrong fails before any question is asked. */
+function refuseInvalidFlags(given: InitAnswers): void {
+  const issues = Object.entries(given)
+    .filter(([, value]) => value !== undefined)
+    .flatMap(([key, value]) => {
+      const message = fieldError(initInput.shape[key as keyof InitAnswers], value);
+      return message === undefined ? [] : [{ path: [key], message }];
+    });
+  if (issues.length > 0) throw inputError(issues, given, INIT_FIELDS);
+}
+
+function parseAnswers(answers: InitAnswers): InitInput {
+  const result = initInput.safeParse(answers);
+  if (!result.success) throw inputError(result.error.issues, answers, INIT_FIELDS);
+  return result.data;
+}
+
+async function refuseNonEmpty(target: string, force: boolean | undefined): Promise<void> {
+  if (!force && (await directoryState(target)) === "non-empty") {
+    throw failure(`${displayPath(target)} is not empty (use --force to replace the files bluegreen generates)`);
+  }
+}
+
+const displayPath = (target: string) => path.relative(process.cwd(), target) || ".";
+
+function printDryRun(target: string, files: ChartFile[]): void {
+  const lines = [out.bold(`Dry run: would write ${files.length} files to ${displayPath(target)} (nothing written)`), ""];
+  for (const file of files) {
+    if (file.secret) {
+      lines.push(out.cyan(`--- ${file.path}`) + out.dim(" (holds the Slack webhook: not shown)"), "");
+      continue;
+    }
+    lines.push(out.cyan(`--- ${file.path}`), file.content.trimEnd(), "");
+  }
+  process.stdout.write(lines.join("\n"));
+}
+
+function printWritten(target: string, files: ChartFile[], settings: ChartSettings): void {
+  const dir = displayPath(target);
+  const prod = settings.envs.find(isProduction) ?? settings.envs.at(-1)!;
+  const namespaces = settings.envs.map((env) => namespaceFor(settings.name, env));
+  const lines = [
+    out.green(`Wrote a Blue/Green chart for ${settings.name} to ${dir}:`),
+    ...files.map((file) => `  ${file.path}${file.secret ? out.dim("  (mode 0600, git-ignored)") : ""}`),
+    "",
+    out.bold("Next steps:"),
+    "  1. Install Argo Rollouts once per cluster (its CRDs need server-side apply):",
+    "       kubectl create namespace argo-rollouts",
+    "       kubectl apply --server-side -n argo-rollouts -f https://github.com/argoproj/argo-rollouts/releases/latest/download/install.yaml",
+  ];
+  let step = 2;
+  if (settings.slackEnabled) {
+    lines.push(
+      `  ${step++}. Create each namespace and apply the Slack Secret there once, before the first sync (never commit it):`,
+      ...namespaces.flatMap((ns) => [
+        `       kubectl create namespace ${ns}`,
+        `       kubectl apply -n ${ns} -f ${path.join(dir, SLACK_SECRET_FILE)}`,
+      ]),
+    );
+  }
+  lines.push(
+    `  ${step++}. Commit ${dir} and point Argo CD at it: one Application per environment, releaseName ${settings.name},`,
+    `     valueFiles [values.yaml, values-<env>.yaml], namespace ${namespaceFor(settings.name, "<env>")} (see ${path.join(dir, "README.md")}).`,
+    `  ${step++}. Watch a release, then promote it where promotion is manual:`,
+    `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.name, prod)} --watch`,
+    `       kubectl argo rollouts promote ${settings.name} -n ${namespaceFor(settings.name, prod)}`,
+    `  ${step++}. Release a new image: bluegreen bump-image <tag> --chart ${dir}, then commit and push.`,
+    "",
+  );
+  process.stdout.write(lines.join("\n"));
+}

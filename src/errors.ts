@@ -1,0 +1,67 @@
+// Errors a person can act on. Each is one line per problem on stderr, prefixed "error: ",
+// with the exit status the contract gives: 1 when the operation could not be done, 2 for
+// invalid input or usage. Anything else is a bug and prints its stack only under DEBUG.
+
+export class CliError extends Error {
+  readonly lines: string[];
+  constructor(
+    lines: string | string[],
+    readonly exitCode: 1 | 2,
+  ) {
+    const all = Array.isArray(lines) ? lines : [lines];
+    super(all.join("\n"));
+    this.lines = all;
+  }
+}
+
+/** Invalid input or usage: exit 2, nothing changed. */
+export const usageError = (lines: string | string[]) => new CliError(lines, 2);
+
+/** The operation could not be done (target exists, no chart, I/O): exit 1. */
+export const failure = (line: string) => new CliError(line, 1);
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * Turns schema issues into one line per field, named the way the person gave it
+ * (`--replicas`, `<env>`). A field that was not given at all is "required".
+ */
+export function inputError(issues: readonly Issue[], given: object, names: Record<string, string>): CliError {
+  const lines = new Map<string, string>();
+  for (const issue of issues) {
+    const key = String(issue.path[0] ?? "");
+    if (lines.has(key)) continue;
+    const name = names[key] ?? key;
+    const missing = (given as Record<string, unknown>)[key] === undefined;
+    lines.set(key, missing ? `${name} is required` : `${name}: ${issue.message}`);
+  }
+  return usageError([...lines.values()]);
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+  EEXIST: "already exists",
+  EIO: "input/output error",
+};
+
+/** One line for a failed file operation: what we were doing, where, and why it failed. */
+export function ioFailure(action: string, target: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const known = code === undefined ? undefined : SYSTEM_ERRORS[code];
+  const reason = known ? `${known} (${code})` : firstLine(error instanceof Error ? error.message : String(error));
+  return failure(`could not ${action} ${target}: ${reason}`);
+}
+
+export function firstLine(text: string): string {
+  return text.split("\n", 1)[0]!.trim();
+}

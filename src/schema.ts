@@ -1,0 +1,241 @@
+// Every rule about what a person may give us lives here, once: flags and prompt answers are
+// checked by the same field schemas, and the chart's values.schema.json is produced from them.
+// zod/mini keeps this module small enough to load on every command without slowing start-up.
+import * as z from "zod/mini";
+import {
+  DIGEST_PATTERN,
+  REPOSITORY_MAX,
+  REPOSITORY_PATTERN,
+  TAG_PATTERN,
+  isTag,
+  parseImageRef,
+  type ImageRef,
+} from "./image-ref.js";
+
+export const APP_NAME_MAX = 53;
+export const ENV_NAME_MAX = 20;
+export const REPLICAS_MAX = 1000;
+const TEXT_MAX = 512;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// Service names must be DNS-1035 labels (a letter first), and the app name becomes one.
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+const text = (message: string) =>
+  z.string({ error: message }).check(z.maxLength(TEXT_MAX, { error: message, abort: true }));
+
+/** A text rule: one message that says what is allowed, however the value breaks it. */
+const rule = (message: string, test: (value: string) => boolean) =>
+  text(message).check(z.refine(test, { error: message, abort: true }));
+
+export const appName = rule(
+  `must be 1-${APP_NAME_MAX} characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (it names the Rollout and its Services)`,
+  (v) => v.length <= APP_NAME_MAX && DNS_1035_LABEL.test(v),
+);
+
+export const envName = rule(
+  `must be 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit`,
+  (v) => v.length <= ENV_NAME_MAX && DNS_LABEL.test(v),
+);
+
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.pipe(
+    rule(message, (v) => /^[0-9]{1,7}$/.test(v) && Number(v) >= min && Number(v) <= max),
+    z.transform((v: string) => Number(v)),
+  );
+};
+
+export const replicas = wholeNumber(1, REPLICAS_MAX);
+export const port = wholeNumber(1, 65535);
+
+const IMAGE_RULE =
+  "must be an image reference [registry[:port]/]path:tag[@sha256:digest] with a lowercase path and a tag of letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')";
+
+/** An image for a new chart: the tag is required, so a release never means "whatever latest is". */
+export const imageWithTag = z.pipe(
+  rule(IMAGE_RULE, (v) => parseImageRef(v) !== undefined),
+  z.transform((v: string) => parseImageRef(v)!),
+).check(
+  z.refine((ref: ImageRef) => ref.tag !== undefined, {
+    error: "needs a tag, for example ghcr.io/acme/app:1.4.2 (without one the cluster would run whatever 'latest' is)",
+  }),
+);
+
+export type ImageChange = { kind: "tag"; tag: string } | { kind: "ref"; ref: ImageRef };
+
+/** What bump-image accepts: a bare word is a tag; anything with '/', ':' or '@' is a reference. */
+export const imageChange = z.pipe(
+  rule(
+    "must be a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-') or an image reference such as ghcr.io/acme/app:v2 or app@sha256:<digest>",
+    (v) => (/[/:@]/.test(v) ? parseImageRef(v) !== undefined : isTag(v)),
+  ),
+  z.transform((v: string): ImageChange =>
+    /[/:@]/.test(v) ? { kind: "ref", ref: parseImageRef(v)! } : { kind: "tag", tag: v },
+  ),
+);
+
+const WEBHOOK_RULE = "must be an https:// URL (a Slack incoming webhook), or empty for no notifications";
+
+// The message never repeats the value: a webhook URL is a credential.
+export const slackWebhook = z.pipe(
+  rule(WEBHOOK_RULE, (v) => v === "" || isHttpsUrl(v)),
+  z.transform((v: string) => (v === "" ? undefined : v)),
+);
+
+function isHttpsUrl(value: string): boolean {
+  if (/[\s\u0000-\u001f\u007f"'<>\\`{}]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.hostname !== "" && url.username === "" && url.password === "";
+  } catch {
+    return false;
+  }
+}
+
+export const envList = z.pipe(
+  rule(
+    `must be a comma-separated list of environment names, each 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit, none repeated`,
+    (v) => {
+      const names = splitList(v);
+      return names.length > 0 && new Set(names).size === names.length && names.every((n) => envName.safeParse(n).success);
+    },
+  ),
+  z.transform(splitList),
+);
+
+function splitList(value: string): string[] {
+  return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
+}
+
+const directory = rule("must be a directory path without control characters", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
+
+export const initInput = z.object({
+  name: appName,
+  image: imageWithTag,
+  replicas: z._default(replicas, 2),
+  slackWebhook: z.optional(slackWebhook),
+  port: z._default(port, 80),
+  envs: z._default(envList, ["sandbox", "prod"]),
+  directory: z.optional(directory),
+});
+export type InitInput = z.output<typeof initInput>;
+export type InitAnswers = Partial<Record<keyof z.input<typeof initInput>, string>>;
+
+export const addEnvInput = z.object({
+  env: envName,
+  chart: z.optional(directory),
+  replicas: z.optional(replicas),
+  autoPromote: z.optional(z.boolean()),
+});
+export type AddEnvInput = z.output<typeof addEnvInput>;
+
+export const bumpImageInput = z.object({
+  image: imageChange,
+  chart: z.optional(directory),
+  env: z.optional(envName),
+});
+export type BumpImageInput = z.output<typeof bumpImageInput>;
+
+/** The message for one value of one field, or undefined when it is allowed (used at prompts). */
+export function fieldError(schema: z.ZodMiniType, value: unknown): string | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? undefined : result.error.issues[0]?.message;
+}
+
+// ---------------------------------------------------------------------------------------------
+// values.schema.json: the chart's values, checked by Helm on every lint, template and sync.
+// Objects are loose (people extend charts); types and the rules above are enforced.
+
+const pattern = (source: string, message: string) => z.string().check(z.regex(new RegExp(source), message));
+const intRange = (min: number, max?: number) =>
+  max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max));
+const map = z.record(z.string(), z.unknown());
+const list = z.array(z.unknown());
+
+export const valuesSchema = z.looseObject({
+  environment: z.optional(z.string()),
+  nameOverride: z.optional(z.string()),
+  fullnameOverride: z.optional(z.string()),
+  replicaCount: z.optional(intRange(1, REPLICAS_MAX)),
+  revisionHistoryLimit: z.optional(intRange(1)),
+  progressDeadlineSeconds: z.optional(intRange(1)),
+  progressDeadlineAbort: z.optional(z.boolean()),
+  image: z.optional(
+    z.looseObject({
+      repository: z.optional(
+        pattern(REPOSITORY_PATTERN, "lowercase image repository without tag").check(z.maxLength(REPOSITORY_MAX)),
+      ),
+      tag: z.optional(z.union([z.literal(""), pattern(TAG_PATTERN, "image tag")])),
+      digest: z.optional(z.union([z.literal(""), pattern(DIGEST_PATTERN, "sha256 digest")])),
+      pullPolicy: z.optional(z.enum(["Always", "IfNotPresent", "Never"])),
+    }),
+  ),
+  imagePullSecrets: z.optional(list),
+  containerPort: z.optional(intRange(1, 65535)),
+  service: z.optional(
+    z.looseObject({
+      type: z.optional(z.enum(["ClusterIP", "NodePort", "LoadBalancer"])),
+      port: z.optional(intRange(1, 65535)),
+      annotations: z.optional(map),
+    }),
+  ),
+  previewService: z.optional(
+    z.looseObject({
+      type: z.optional(z.enum(["ClusterIP", "NodePort", "LoadBalancer"])),
+      annotations: z.optional(map),
+    }),
+  ),
+  blueGreen: z.optional(
+    z.looseObject({
+      autoPromotionEnabled: z.optional(z.boolean()),
+      autoPromotionSeconds: z.optional(intRange(0)),
+      scaleDownDelaySeconds: z.optional(intRange(0)),
+      previewReplicaCount: z.optional(z.nullable(intRange(1, REPLICAS_MAX))),
+    }),
+  ),
+  autoscaling: z.optional(
+    z.looseObject({
+      enabled: z.optional(z.boolean()),
+      minReplicas: z.optional(intRange(1, REPLICAS_MAX)),
+      maxReplicas: z.optional(intRange(1, REPLICAS_MAX)),
+      targetCPUUtilizationPercentage: z.optional(z.nullable(intRange(1))),
+      targetMemoryUtilizationPercentage: z.optional(z.nullable(intRange(1))),
+    }),
+  ),
+  resources: z.optional(map),
+  livenessProbe: z.optional(map),
+  readinessProbe: z.optional(map),
+  podAnnotations: z.optional(map),
+  podLabels: z.optional(map),
+  podSecurityContext: z.optional(map),
+  securityContext: z.optional(map),
+  serviceAccountName: z.optional(z.string()),
+  automountServiceAccountToken: z.optional(z.boolean()),
+  env: z.optional(list),
+  volumes: z.optional(list),
+  volumeMounts: z.optional(list),
+  nodeSelector: z.optional(map),
+  tolerations: z.optional(list),
+  affinity: z.optional(map),
+  notifications: z.optional(
+    z.looseObject({
+      slack: z.optional(
+        z.looseObject({
+          enabled: z.optional(z.boolean()),
+          secretName: z.optional(z.string()),
+          secretKey: z.optional(z.string()),
+          image: z.optional(z.string()),
+          retries: z.optional(intRange(0, 10)),
+          timeoutSeconds: z.optional(intRange(1, 300)),
+          activeDeadlineSeconds: z.optional(intRange(1)),
+          ttlSecondsAfterFinished: z.optional(intRange(0)),
+        }),
+      ),
+    }),
+  ),
+});
+
+export function valuesJsonSchema(): object {
+  return z.toJSONSchema(valuesSchema, { target: "draft-7", io: "input" });
+}

@@ -1,0 +1,76 @@
+// Run a child process to completion and collect its output. Shared by the
+// Helm and CLI helpers; never throws for a non-zero exit, only on a timeout
+// or when the program cannot be started at all.
+import { spawn } from "node:child_process";
+
+export interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  /** The complete environment of the child (callers merge process.env themselves). */
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, which is then closed. Without it stdin is an empty, closed pipe. */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** `env` merged over process.env; a value of `undefined` removes the variable. */
+export function mergeEnv(
+  base: NodeJS.ProcessEnv,
+  overrides: Record<string, string | undefined> = {},
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export function runProcess(command: string, args: string[], opts: RunOptions = {}): Promise<ProcessResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    // The child may exit without reading stdin; an EPIPE there is not our failure.
+    child.stdin.on("error", () => {});
+    child.stdin.end(opts.input ?? "");
+
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${command}: ${err.message}`));
+    });
+    // "close" (not "exit") so that all output has been read.
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(
+          new Error(
+            `${command} ${args.join(" ")} timed out after ${timeoutMs} ms\n` +
+              `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
+          ),
+        );
+      } else {
+        resolve({ code, signal, stdout, stderr });
+      }
+    });
+  });
+}

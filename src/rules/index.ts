@@ -1,0 +1,16 @@
+// The release rules: every invariant a Blue/Green chart must hold once rendered. Our tests hold
+// every generated chart to them, and `bluegreen doctor` reports them on any chart.
+import { hookRules } from "./hooks.js";
+import { imageRules } from "./images.js";
+import { rolloutRules } from "./rollout.js";
+import { scalingRules } from "./scaling.js";
+import { secretRules } from "./secrets.js";
+import type { Finding, Manifest } from "./types.js";
+
+export type { Finding, Manifest, Severity } from "./types.js";
+
+const RULES = [rolloutRules, scalingRules, hookRules, imageRules, secretRules];
+
+export function checkRelease(manifests: Manifest[]): Finding[] {
+  return RULES.flatMap((rule) => rule(manifests));
+}

@@ -1,0 +1,28 @@
+// A Slack webhook URL is a credential: it belongs in a Secret applied out of band, never in a
+// rendered manifest (which lives in git) or in any file git would commit.
+import { resourceName, type Finding, type Rule } from "./types.js";
+
+const SLACK_WEBHOOK = /https:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]+/;
+
+export const containsWebhook = (text: string) => SLACK_WEBHOOK.test(text);
+
+/** Paths (a.b[0].c) of every string in a value that holds a webhook URL. */
+export function webhookPaths(value: unknown, path = ""): string[] {
+  if (typeof value === "string") return containsWebhook(value) ? [path || "(value)"] : [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => webhookPaths(item, `${path}[${index}]`));
+  if (value && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, item]) => webhookPaths(item, path ? `${path}.${key}` : key));
+  }
+  return [];
+}
+
+export const secretRules: Rule = (manifests) =>
+  manifests.flatMap((manifest): Finding[] =>
+    webhookPaths(manifest).map((path) => ({
+      rule: "webhook-in-manifest",
+      severity: "error",
+      resource: resourceName(manifest),
+      message: `a Slack webhook URL is written into the manifest at ${path}`,
+      fix: "keep the URL in a Secret applied with kubectl (or Sealed/External Secrets) and read it with secretKeyRef",
+    })),
+  );

@@ -1,0 +1,218 @@
+// The chart `init` writes, as real Helm 3 and Helm 4 render it for every values file.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkRelease } from "../src/rules/index.js";
+import { expectNoFindings, initChart, lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
+import { helmBinaries, helmTemplate, type Manifest } from "./support/helm.js";
+import { byKind, one } from "./support/manifests.js";
+
+const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
+const DIGEST = `sha256:${"ab12".repeat(16)}`;
+const LONGEST_NAME = `a${"-b".repeat(25)}cd`; // 53 characters
+
+const variants = [
+  {
+    title: "sandbox and prod, with a Slack webhook",
+    name: "shop",
+    release: "shop",
+    args: ["--image", "ghcr.io/acme/shop:1.10", "--slack-webhook", WEBHOOK],
+    image: "ghcr.io/acme/shop:1.10",
+    envs: ["sandbox", "prod"],
+    slack: true,
+  },
+  {
+    title: "three environments, a registry port, no webhook, another release name",
+    name: "payments",
+    release: "demo",
+    args: ["--image", "registry.example.com:5000/team/payments/api:2.0.1", "--envs", "dev,staging,production", "--port", "8080", "--replicas", "3"],
+    image: "registry.example.com:5000/team/payments/api:2.0.1",
+    envs: ["dev", "staging", "production"],
+    slack: false,
+  },
+  {
+    title: "the longest name and a pinned digest",
+    name: LONGEST_NAME,
+    release: LONGEST_NAME,
+    args: ["--image", `ghcr.io/acme/app:v1.2.3-rc.1@${DIGEST}`, "--slack-webhook", WEBHOOK],
+    image: `ghcr.io/acme/app:v1.2.3-rc.1@${DIGEST}`,
+    envs: ["sandbox", "prod"],
+    slack: true,
+  },
+];
+
+const rolloutOf = (manifests: Manifest[]) => one(manifests, "Rollout");
+const isProd = (label: string) => /values-prod(uction)?\.yaml$/.test(label);
+
+describe.each(variants)("the chart init writes: $title", (variant) => {
+  let chartDir: string;
+  let releases: RenderedRelease[];
+
+  beforeAll(async () => {
+    chartDir = await initChart(variant.args, variant.name);
+    releases = await lintAndRenderAll(chartDir, variant.release);
+  });
+
+  it("lints with --strict and renders schema-valid manifests on Helm 3 and 4, for values.yaml and every environment", () => {
+    expect(releases.map((r) => `${r.helm.version}:${r.label}`)).toEqual(
+      helmBinaries().flatMap((helm) => ["values.yaml", ...variant.envs.map((env) => `values-${env}.yaml`).sort()].map((label) => `${helm.version}:${label}`)),
+    );
+  });
+
+  it("holds every release rule", () => {
+    for (const release of releases) expectNoFindings(release);
+  });
+
+  it("renders one Rollout with the blueGreen strategy and no Deployment", () => {
+    for (const { manifests } of releases) {
+      expect(byKind(manifests, "Deployment")).toEqual([]);
+      const rollout = rolloutOf(manifests);
+      expect(rollout.apiVersion).toBe("argoproj.io/v1alpha1");
+      expect(rollout.spec.strategy.blueGreen.scaleDownDelaySeconds).toBe(30);
+      expect(typeof rollout.spec.strategy.blueGreen.autoPromotionEnabled).toBe("boolean");
+    }
+  });
+
+  it("points the active and preview Services at the Rollout's pods, through a port the container declares", () => {
+    for (const { manifests } of releases) {
+      const rollout = rolloutOf(manifests);
+      const { activeService, previewService } = rollout.spec.strategy.blueGreen;
+      expect(activeService).not.toBe(previewService);
+      const podLabels = rollout.spec.template.metadata.labels;
+      const container = rollout.spec.template.spec.containers[0];
+      const services = byKind(manifests, "Service");
+      expect(services.map((s) => s.metadata.name).sort()).toEqual([activeService, previewService].sort());
+      for (const service of services) {
+        for (const [key, value] of Object.entries(service.spec.selector)) expect(podLabels[key]).toBe(value);
+        for (const port of service.spec.ports) {
+          expect(container.ports.map((p: { name: string }) => p.name)).toContain(port.targetPort);
+        }
+      }
+      expect(one(services.filter((s) => s.metadata.name === previewService), "Service").spec.type).toBe("ClusterIP");
+      expect(container.readinessProbe).toBeDefined();
+      expect(container.livenessProbe).toBeDefined();
+    }
+  });
+
+  it("aims the HPA at the Rollout and leaves it the replica count in production only", () => {
+    for (const { label, manifests } of releases) {
+      const rollout = rolloutOf(manifests);
+      const hpas = byKind(manifests, "HorizontalPodAutoscaler");
+      if (isProd(label)) {
+        const hpa = one(hpas, "HorizontalPodAutoscaler");
+        expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
+        expect(rollout.spec).not.toHaveProperty("replicas");
+        expect(rollout.spec.template.spec.containers[0].resources.requests.cpu).toBeDefined();
+        expect(rollout.spec.strategy.blueGreen.autoPromotionEnabled).toBe(false);
+      } else {
+        expect(hpas).toEqual([]);
+        expect(rollout.spec.replicas).toBeGreaterThan(0);
+        expect(rollout.spec.strategy.blueGreen.autoPromotionEnabled).toBe(true);
+      }
+    }
+  });
+
+  it("runs exactly the image that was asked for and labels the pods with its tag", () => {
+    const tag = variant.image.split("@")[0]!.split(":").at(-1);
+    for (const { manifests } of releases) {
+      const template = rolloutOf(manifests).spec.template;
+      expect(template.spec.containers[0].image).toBe(variant.image);
+      expect(template.metadata.labels["app.kubernetes.io/version"]).toBe(tag);
+      expect(template.metadata.labels).not.toHaveProperty("helm.sh/chart");
+    }
+  });
+
+  it(variant.slack ? "reports each sync to Slack from a Secret, through hardened hook Jobs" : "renders no Jobs without a webhook", () => {
+    for (const { label, manifests } of releases) {
+      const jobs = byKind(manifests, "Job");
+      expect(JSON.stringify(manifests)).not.toContain("hooks.slack.com");
+      if (!variant.slack) {
+        expect(jobs).toEqual([]);
+        continue;
+      }
+      expect(jobs.map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(["PostSync", "SyncFail"]);
+      const env = label === "values.yaml" ? `${variant.release}-ns` : label.replace(/^values-|\.yaml$/g, "");
+      for (const job of jobs) {
+        expect(job.metadata.name).toMatch(/-release-(succeeded|failed)$/);
+        expect(job.metadata.name.length).toBeLessThanOrEqual(63);
+        expect(job.metadata.annotations!["argocd.argoproj.io/hook-delete-policy"]).toBe("BeforeHookCreation,HookSucceeded");
+        const pod = job.spec.template.spec;
+        const container = pod.containers[0];
+        expect(container.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
+        expect(container.env[0].valueFrom.secretKeyRef).toEqual({ name: `${variant.name}-slack-webhook`, key: "url" });
+        expect(container.args).toEqual(expect.arrayContaining(["--fail", "--retry", "--max-time"]));
+        expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(0);
+        expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+        expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(pod.securityContext.runAsNonRoot).toBe(true);
+        expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+        const payload = JSON.parse(container.args[container.args.indexOf("--data-raw") + 1]);
+        expect(payload.text).toContain(variant.image);
+        expect(payload.text).toContain(env);
+        expect(container.args.at(-1)).toBe("$(SLACK_WEBHOOK_URL)");
+      }
+      // Plain `helm install` must never run the failure Job: it is a Helm test hook there.
+      const failed = jobs.find((job) => job.metadata.annotations!["argocd.argoproj.io/hook"] === "SyncFail")!;
+      expect(failed.metadata.annotations!["helm.sh/hook"]).toBe("test");
+    }
+  });
+});
+
+describe("values.schema.json", () => {
+  let chartDir: string;
+  beforeAll(async () => {
+    chartDir = await initChart(["--image", "ghcr.io/acme/shop:1.10"]);
+  });
+
+  const renderWith = (bin: string, extra: string) => {
+    const file = join(chartDir, `extra-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, extra);
+    return helmTemplate(bin, chartDir, [join(chartDir, "values.yaml"), file]);
+  };
+
+  it.each(helmBinaries())("refuses wrong types before anything renders (Helm $version)", async ({ bin }) => {
+    await expect(renderWith(bin, "replicaCount: three\n")).rejects.toThrow(/replicaCount/);
+    await expect(renderWith(bin, "image:\n  tag: 1.10\n")).rejects.toThrow(/tag/);
+    await expect(renderWith(bin, "blueGreen:\n  autoPromotionEnabled: \"no\"\n")).rejects.toThrow(/autoPromotionEnabled/);
+  });
+
+  it.each(helmBinaries())("lets keys of a person's own through (Helm $version)", async ({ bin }) => {
+    const manifests = await renderWith(bin, "team:\n  owner: payments\nservice:\n  extra: 1\n");
+    expect(checkRelease(manifests)).toEqual([]);
+  });
+});
+
+describe("the release rules", () => {
+  let manifests: Manifest[];
+  beforeAll(async () => {
+    const chartDir = await initChart(["--image", "ghcr.io/acme/shop:1.10", "--slack-webhook", WEBHOOK]);
+    manifests = await helmTemplate(helmBinaries()[0]!.bin, chartDir, [join(chartDir, "values.yaml"), join(chartDir, "values-prod.yaml")], [], { release: "shop" });
+  });
+
+  // Each rule must catch its mistake, or "no findings" above would prove nothing.
+  const broken: [string, (m: any[]) => void][] = [
+    ["hpa-target", (m) => (one(m, "HorizontalPodAutoscaler").spec.scaleTargetRef = { apiVersion: "apps/v1", kind: "Deployment", name: "shop" })],
+    ["replicas-under-hpa", (m) => (one(m, "Rollout").spec.replicas = 3)],
+    ["hpa-cpu-request", (m) => delete one(m, "Rollout").spec.template.spec.containers[0].resources.requests.cpu],
+    ["service-missing", (m) => m.splice(m.findIndex((x) => x.metadata.name === "shop-preview"), 1)],
+    ["active-equals-preview", (m) => (one(m, "Rollout").spec.strategy.blueGreen.previewService = "shop")],
+    ["selector-mismatch", (m) => (byKind(m, "Service")[0]!.spec.selector = { app: "other" })],
+    ["target-port-missing", (m) => (byKind(m, "Service")[0]!.spec.ports[0].targetPort = "web")],
+    ["scale-down-delay", (m) => (one(m, "Rollout").spec.strategy.blueGreen.scaleDownDelaySeconds = 0)],
+    ["readiness-probe", (m) => delete one(m, "Rollout").spec.template.spec.containers[0].readinessProbe],
+    ["deployment-beside-rollout", (m) => m.push({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "shop" }, spec: {} })],
+    ["webhook-in-manifest", (m) => (byKind(m, "Job")[0]!.spec.template.spec.containers[0].env = [{ name: "URL", value: WEBHOOK }])],
+    ["image-unpinned", (m) => (one(m, "Rollout").spec.template.spec.containers[0].image = "ghcr.io/acme/shop:latest")],
+    ["hook-pods-selected", (m) => (byKind(m, "Job")[0]!.spec.template.metadata.labels = one(m, "Rollout").spec.template.metadata.labels)],
+    ["chart-label-on-pods", (m) => (one(m, "Rollout").spec.template.metadata.labels["helm.sh/chart"] = "shop-0.1.0")],
+  ];
+
+  it.each(broken)("catches %s", (rule, breakIt) => {
+    const copy = structuredClone(manifests);
+    breakIt(copy);
+    const findings = checkRelease(copy);
+    expect(findings.map((f) => f.rule)).toContain(rule);
+    expect(JSON.stringify(findings)).not.toContain(WEBHOOK);
+  });
+});

@@ -52,6 +52,9 @@ export const port = wholeNumber(1, 65535);
 const IMAGE_RULE =
   "must be an image reference [registry[:port]/]path:tag[@sha256:digest] with a lowercase path and a tag of letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')";
 
+const LATEST_RULE =
+  "needs a version tag, not latest: a release starts only when the tag changes, and latest never does";
+
 /** An image for a new chart: the tag is required, so a release never means "whatever latest is". */
 export const imageWithTag = z.pipe(
   rule(IMAGE_RULE, (v) => parseImageRef(v) !== undefined),
@@ -59,7 +62,9 @@ export const imageWithTag = z.pipe(
 ).check(
   z.refine((ref: ImageRef) => ref.tag !== undefined, {
     error: "needs a tag, for example ghcr.io/acme/app:1.4.2 (without one the cluster would run whatever 'latest' is)",
+    abort: true,
   }),
+  z.refine((ref: ImageRef) => ref.tag !== "latest", { error: LATEST_RULE }),
 );
 
 export type ImageChange = { kind: "tag"; tag: string } | { kind: "ref"; ref: ImageRef };
@@ -73,6 +78,8 @@ export const imageChange = z.pipe(
   z.transform((v: string): ImageChange =>
     /[/:@]/.test(v) ? { kind: "ref", ref: parseImageRef(v)! } : { kind: "tag", tag: v },
   ),
+).check(
+  z.refine((change: ImageChange) => (change.kind === "tag" ? change.tag : change.ref.tag) !== "latest", { error: LATEST_RULE }),
 );
 
 const WEBHOOK_RULE = "must be an https:// URL (a Slack incoming webhook), or empty for no notifications";

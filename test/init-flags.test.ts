@@ -1,0 +1,467 @@
+// `bluegreen init` driven by flags, with standard input that is not a terminal: what a script,
+// a CI job or a person pasting one command relies on. Runs the built CLI (bin/bluegreen.js).
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it, type ExpectStatic } from "vitest";
+import YAML from "yaml";
+import { CLI, REPO_ROOT, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
+import { mergeEnv, runProcess } from "./support/process.js";
+import { startInTerminal } from "./support/terminal.js";
+
+const IMAGE = "ghcr.io/acme/shop:1.4.2";
+const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
+const WEBHOOK_TOKEN = "abcdefABCDEF123456";
+const SECRET_FILE = "slack-webhook-secret.yaml";
+const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
+
+/** PRODUCT §2: the chart without a webhook. */
+const CHART_FILES = [
+  ".gitignore",
+  ".helmignore",
+  "Chart.yaml",
+  "README.md",
+  "templates/NOTES.txt",
+  "templates/_helpers.tpl",
+  "templates/hooks.yaml",
+  "templates/hpa.yaml",
+  "templates/rollout.yaml",
+  "templates/services.yaml",
+  "values-prod.yaml",
+  "values-sandbox.yaml",
+  "values.schema.json",
+  "values.yaml",
+].sort();
+
+const ANSI = /\x1b\[/;
+
+const lines = (text: string) => text.split("\n").filter((line) => line !== "");
+
+/** What every refused run shares: exit 2, one `error: --<flag>:` line, no stack, nothing written. */
+function expectUsageError(expect: ExpectStatic, result: CliResult, flag: string): void {
+  expect(result.code, result.stderr).toBe(2);
+  expect(lines(result.stderr)).toHaveLength(1);
+  expect(result.stderr).toMatch(new RegExp(`^error: ${flag}: \\S`));
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr).not.toMatch(/Error:|\.js:\d+/);
+}
+
+async function initIn(dir: string, args: string[], env?: Record<string, string | undefined>): Promise<CliResult> {
+  return runCli(["init", ...args], { cwd: dir, env });
+}
+
+/** One `init --yes --name shop --image IMAGE`, shared by the tests that only read it. */
+let shopRun: Promise<{ dir: string; result: CliResult }> | undefined;
+function shopChart(): Promise<{ dir: string; result: CliResult }> {
+  shopRun ??= (async () => {
+    const dir = makeTempDir();
+    return { dir, result: await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE]) };
+  })();
+  return shopRun;
+}
+
+function readValues(chart: string): any {
+  return YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8"));
+}
+
+function readChartYaml(chart: string): any {
+  return YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8"));
+}
+
+describe("init --yes writes a whole chart", () => {
+  it("writes exactly the chart files into ./<name> and says what to do next", async () => {
+    const { dir, result } = await shopChart();
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(listFiles(dir)).toEqual(CHART_FILES.map((file) => `shop/${file}`));
+    expect(readdirSync(dir)).toEqual(["shop"]); // no staging directory left beside it
+
+    const stdout = lines(result.stdout).map((line) => line.trim());
+    for (const file of CHART_FILES) expect(stdout).toContain(file);
+    expect(result.stdout).not.toContain(SECRET_FILE);
+    expect(result.stdout).toMatch(/kubectl apply --server-side .*argo-rollouts/);
+    expect(result.stdout).toMatch(/kubectl argo rollouts promote shop\b/);
+  });
+
+  it("lists the webhook Secret in both .gitignore and .helmignore", async () => {
+    const { dir, result } = await shopChart();
+    expect(result.code).toBe(0);
+    for (const file of [".gitignore", ".helmignore"]) {
+      expect(lines(readFileSync(join(dir, "shop", file), "utf8"))).toContain(SECRET_FILE);
+    }
+  });
+
+  it("writes into the [directory] argument instead of ./<name>", async () => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "deploy/charts/web"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(listFiles(dir)).toEqual(CHART_FILES.map((file) => `deploy/charts/web/${file}`));
+    expect(readChartYaml(join(dir, "deploy/charts/web")).name).toBe("shop");
+  });
+
+  it("uses an existing empty directory (and takes -y for --yes)", async () => {
+    const dir = makeTempDir();
+    mkdirSync(join(dir, "chart"));
+    const result = await initIn(dir, ["-y", "--name", "shop", "--image", IMAGE, "chart"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(listFiles(dir)).toEqual(CHART_FILES.map((file) => `chart/${file}`));
+  });
+});
+
+describe("without a terminal it never prompts", () => {
+  it("fails with exactly `error: --image is required` when only the image is missing", async () => {
+    const dir = makeTempDir();
+    // No --yes: stdin being a pipe must be enough. Input that looks like an answer is not read.
+    const result = await runCli(["init", "--name", "shop"], { cwd: dir, input: "nginx:1.27\n2\n\n" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: --image is required\n");
+    expect(result.stdout).toBe("");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("names each missing required flag on its own line", async () => {
+    const dir = makeTempDir();
+    const result = await runCli(["init"], { cwd: dir, input: "shop\nnginx:1.27\n" });
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr).sort()).toEqual(["error: --image is required", "error: --name is required"]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+// Independent processes: run them side by side.
+describe.concurrent("refuses bad input with exit 2, naming the flag, and writes nothing", () => {
+  const valid: Record<string, string> = { "--name": "shop", "--image": IMAGE };
+
+  const cases: [flag: string, label: string, value: string][] = [
+    ["--name", "uppercase", "Shop"],
+    ["--name", "a leading digit", "1shop"],
+    ["--name", "54 characters", "a".repeat(54)],
+    ["--name", "an underscore", "my_shop"],
+    ["--name", "empty", ""],
+    ["--name", "a newline", "shop\nevil"],
+    ["--image", "no tag", "ghcr.io/acme/shop"],
+    ["--image", "an uppercase path", "ghcr.io/Acme/shop:1.0"],
+    ["--image", "Helm delimiters", "ghcr.io/acme/shop:{{tag}}"],
+    ["--image", "a space", "ghcr.io/acme/shop :1.0"],
+    ["--image", "a tag of 129 characters", `ghcr.io/acme/shop:${"a".repeat(129)}`],
+    ["--image", "a bad digest", "ghcr.io/acme/shop:1.0@sha256:abc123"],
+    ["--replicas", "0", "0"],
+    ["--replicas", "1001", "1001"],
+    ["--replicas", "2.5", "2.5"],
+    ["--replicas", "a word", "three"],
+    ["--replicas", "-1", "-1"],
+    ["--port", "0", "0"],
+    ["--port", "65536", "65536"],
+    ["--port", "a name", "http"],
+    ["--envs", "an uppercase name", "Prod"],
+    ["--envs", "a slash", "a/b"],
+    ["--envs", "a dot", "a.b"],
+    ["--envs", "a 21-character name", "e".repeat(21)],
+    ["--envs", "a repeated name", "sandbox,prod,sandbox"],
+    ["--envs", "an empty list", ","],
+  ];
+
+  it.for(cases)("%s with %s", async ([flag, _label, value], { expect }) => {
+    const dir = makeTempDir();
+    const args = Object.entries({ ...valid, [flag]: value }).flatMap(([f, v]) => [f, v]);
+    const result = await initIn(dir, ["--yes", ...args]);
+    expectUsageError(expect, result, flag);
+    expect(result.stdout).toBe("");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("checks the tag limit exactly: 128 characters are accepted", async ({ expect }) => {
+    const dir = makeTempDir();
+    const tag = `v${"1".repeat(127)}`;
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", `ghcr.io/acme/shop:${tag}`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readValues(join(dir, "shop")).image.tag).toBe(tag);
+  });
+
+  const webhooks: [label: string, value: string][] = [
+    ["plain http", "http://hooks.slack.com/services/T0000000/B0000000/httpSECRETtoken"],
+    ["not a URL", "not a url SECRETtoken"],
+    ["a newline", "https://hooks.slack.com/services/T0000000/B0000000/nlSECRET\ntoken"],
+  ];
+
+  it.for(webhooks)("--slack-webhook with %s, never repeating the value", async ([_label, value], { expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", value]);
+    expectUsageError(expect, result, "--slack-webhook");
+    const output = result.stdout + result.stderr;
+    expect(output).not.toContain(value);
+    for (const part of value.split(/[\s/]+/).filter((p) => p.includes("SECRET"))) expect(output).not.toContain(part);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("reports every bad flag, one line each", async ({ expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "Shop", "--image", "shop", "--replicas", "0", "--port", "http"]);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr).map((line) => line.split(":")[1])).toEqual([" --name", " --image", " --replicas", " --port"]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("usage", () => {
+  it("refuses an unknown option with exit 2", async () => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--replica", "3"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: unknown option '--replica'/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("refuses an unknown command with exit 2", async () => {
+    const dir = makeTempDir();
+    const result = await runCli(["inti", "--name", "shop"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: unknown command 'inti'/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("shows help with exit 0", async () => {
+    const top = await runCli(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^Usage: bluegreen /);
+    expect(top.stdout).toContain("init");
+
+    const init = await runCli(["init", "--help"]);
+    expect(init.code).toBe(0);
+    for (const flag of ["--name", "--image", "--replicas", "--slack-webhook", "--port", "--envs", "--yes", "--force", "--dry-run"]) {
+      expect(init.stdout).toContain(flag);
+    }
+  });
+
+  it("prints the version from package.json with exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    const result = await runCli(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+});
+
+describe("an existing directory", () => {
+  function personalChart(dir: string): string {
+    const chart = join(dir, "shop");
+    mkdirSync(join(chart, "templates"), { recursive: true });
+    writeFileSync(join(chart, "notes.txt"), "my own notes\n");
+    writeFileSync(join(chart, "values.yaml"), "replicaCount: 7 # hand-edited\n");
+    writeFileSync(join(chart, "templates", "rollout.yaml"), "# old rollout\n");
+    return chart;
+  }
+
+  it("refuses a non-empty directory, hints at --force, and changes nothing", async () => {
+    const dir = makeTempDir();
+    personalChart(dir);
+    const before = snapshotTree(dir);
+
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^error: .*shop.*--force/);
+    expect(snapshotTree(dir)).toEqual(before);
+    expect(readdirSync(dir)).toEqual(["shop"]); // no staging directory left beside it
+  });
+
+  it("refuses a non-empty [directory] argument too", async () => {
+    const dir = makeTempDir();
+    mkdirSync(join(dir, "target"));
+    writeFileSync(join(dir, "target", ".keep"), "");
+    const before = snapshotTree(dir);
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "target"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("--force");
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it("with --force replaces the generated files and keeps the person's own", async () => {
+    const { dir: reference, result: made } = await shopChart();
+    expect(made.code).toBe(0);
+    const fresh = snapshotTree(join(reference, "shop"));
+
+    const dir = makeTempDir();
+    const chart = personalChart(dir);
+    const result = await initIn(dir, ["--yes", "--force", "--name", "shop", "--image", IMAGE]);
+    expect(result.code, result.stderr).toBe(0);
+
+    const after = snapshotTree(chart);
+    expect(after.get("notes.txt")?.toString()).toBe("my own notes\n");
+    after.delete("notes.txt");
+    expect(after).toEqual(fresh);
+    expect(listFiles(dir)).toEqual([...CHART_FILES, "notes.txt"].sort().map((file) => `shop/${file}`));
+    expect(readdirSync(dir)).toEqual(["shop"]);
+  });
+});
+
+describe("--dry-run", () => {
+  it("prints every file with its contents and writes nothing", async () => {
+    const { dir: reference, result: made } = await shopChart();
+    expect(made.code).toBe(0);
+
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--dry-run", "--name", "shop", "--image", IMAGE]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+    for (const file of CHART_FILES) {
+      expect(result.stdout).toContain(file);
+      expect(result.stdout).toContain(readFileSync(join(reference, "shop", file), "utf8").trimEnd());
+    }
+  });
+
+  it("never shows the webhook URL", async () => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--dry-run", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(result.stdout).toContain(SECRET_FILE);
+    for (const output of [result.stdout, result.stderr]) {
+      expect(output).not.toContain(WEBHOOK_TOKEN);
+      expect(output).not.toContain("hooks.slack.com/services");
+    }
+  });
+});
+
+describe.concurrent("inputs reach the files unchanged", () => {
+  const refs: [ref: string, image: { repository: string; tag: string; digest: string }][] = [
+    ["registry.example.com:5000/team/app:1.0", { repository: "registry.example.com:5000/team/app", tag: "1.0", digest: "" }],
+    ["ghcr.io/acme/platform/payments/api:2.3.4", { repository: "ghcr.io/acme/platform/payments/api", tag: "2.3.4", digest: "" }],
+    ["ghcr.io/acme/app:1.10", { repository: "ghcr.io/acme/app", tag: "1.10", digest: "" }],
+    [`ghcr.io/acme/app:1.0@${DIGEST}`, { repository: "ghcr.io/acme/app", tag: "1.0", digest: DIGEST }],
+  ];
+
+  it.for(refs)("keeps %s as repository, tag and digest", async ([ref, image], { expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "app", "--image", ref]);
+    expect(result.code, result.stderr).toBe(0);
+    const chart = join(dir, "app");
+    expect(readValues(chart).image).toMatchObject(image);
+    expect(readChartYaml(chart).appVersion).toBe(image.tag);
+  });
+
+  it("quotes a numeric-looking tag so YAML 1.1 readers keep 1.10 a string", async ({ expect }) => {
+    const dir = makeTempDir();
+    expect((await initIn(dir, ["--yes", "--name", "app", "--image", "ghcr.io/acme/app:1.10"])).code).toBe(0);
+    const values = readFileSync(join(dir, "app", "values.yaml"), "utf8");
+    expect(values).toMatch(/^ {2}tag: (["'])1\.10\1$/m);
+    expect(readFileSync(join(dir, "app", "Chart.yaml"), "utf8")).toMatch(/^appVersion: (["'])1\.10\1$/m);
+    // A YAML 1.1 reader (Helm's) would turn an unquoted 1.10 into the number 1.1.
+    expect(YAML.parse(values, { version: "1.1" }).image.tag).toBe("1.10");
+  });
+
+  it("writes the replicas, port and environments it was given", async ({ expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, [
+      "--yes", "--name", "shop", "--image", IMAGE, "--replicas", "5", "--port", "8080", "--envs", "dev,staging,production",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const values = readValues(join(dir, "shop"));
+    expect(values.replicaCount).toBe(5);
+    expect(values.containerPort).toBe(8080);
+    expect(listFiles(join(dir, "shop")).filter((f) => f.startsWith("values-"))).toEqual([
+      "values-dev.yaml",
+      "values-production.yaml",
+      "values-staging.yaml",
+    ]);
+  });
+});
+
+describe("the Slack webhook is a credential", () => {
+  it("is written only to slack-webhook-secret.yaml, mode 0600, and never printed", async () => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK]);
+    expect(result.code, result.stderr).toBe(0);
+
+    const chart = join(dir, "shop");
+    expect(listFiles(chart)).toEqual([...CHART_FILES, SECRET_FILE].sort());
+    for (const [file, bytes] of snapshotTree(dir)) {
+      const holdsIt = bytes.includes(WEBHOOK_TOKEN);
+      expect(holdsIt, file).toBe(file === `shop/${SECRET_FILE}`);
+    }
+    const secret = YAML.parse(readFileSync(join(chart, SECRET_FILE), "utf8"));
+    expect(secret).toMatchObject({ apiVersion: "v1", kind: "Secret" });
+    expect(Object.values(secret.stringData ?? {})).toEqual([WEBHOOK]);
+    expect(statSync(join(chart, SECRET_FILE)).mode & 0o777).toBe(0o600);
+
+    expect(result.stdout).toContain(SECRET_FILE);
+    for (const output of [result.stdout, result.stderr]) {
+      expect(output).not.toContain(WEBHOOK_TOKEN);
+      expect(output).not.toContain("hooks.slack.com");
+    }
+  });
+
+  it("keeps the Secret at mode 0600 under umask 000", async () => {
+    const dir = makeTempDir();
+    const result = await runProcess(
+      "sh",
+      ["-c", 'umask 000; exec "$@"', "sh", process.execPath, CLI, "init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK],
+      { cwd: dir, env: cliEnv() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(statSync(join(dir, "shop", SECRET_FILE)).mode & 0o777).toBe(0o600);
+  });
+
+  it("is ignored by git and never staged", async () => {
+    const repo = makeTempDir();
+    // A repository of its own: no outer GIT_DIR (a git hook running the tests) may leak in.
+    const env = mergeEnv(process.env, {
+      GIT_DIR: undefined,
+      GIT_WORK_TREE: undefined,
+      GIT_INDEX_FILE: undefined,
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    });
+    const git = (...args: string[]) => runProcess("git", ["-c", "init.defaultBranch=main", ...args], { cwd: repo, env });
+    expect((await git("init", "-q")).code).toBe(0);
+    writeFileSync(join(repo, "README.md"), "platform repo\n");
+    const result = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK, "charts/shop"], {
+      cwd: repo,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect((await git("add", "-A")).code).toBe(0);
+
+    const ignored = await git("check-ignore", "-v", `charts/shop/${SECRET_FILE}`);
+    expect(ignored.code, ignored.stderr).toBe(0);
+    expect(ignored.stdout).toContain(SECRET_FILE);
+
+    const staged = (await git("ls-files", "--cached")).stdout;
+    expect(lines(staged)).toEqual(["README.md", ...CHART_FILES.map((file) => `charts/shop/${file}`)].sort());
+    expect(staged).not.toContain(SECRET_FILE);
+
+    const grep = await git("grep", "--cached", "-F", "-e", WEBHOOK_TOKEN);
+    expect(grep.code, grep.stdout).toBe(1); // 1: no staged file holds it
+    const diff = await git("diff", "--cached");
+    expect(diff.stdout).toContain("charts/shop/values.yaml");
+    expect(diff.stdout).not.toContain(WEBHOOK_TOKEN);
+  });
+});
+
+describe("no colour where it does not belong", () => {
+  it("prints no ANSI codes when stdout and stderr are pipes, even without NO_COLOR", async () => {
+    const dir = makeTempDir();
+    const env = { NO_COLOR: undefined, TERM: "xterm-256color" };
+    const ok = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE], env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).not.toMatch(ANSI);
+    const bad = await initIn(dir, ["--yes", "--name", "Shop", "--image", IMAGE], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toMatch(ANSI);
+  });
+
+  it("prints no ANSI codes in a terminal when NO_COLOR is set (and does colour without it)", async () => {
+    const withColour = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
+      cwd: makeTempDir(),
+      env: { NO_COLOR: undefined },
+    });
+    expect((await withColour.exited).code).toBe(0);
+    expect(withColour.rawOutput()).toMatch(/\x1b\[3\dm/);
+
+    const plain = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
+      cwd: makeTempDir(),
+      env: { NO_COLOR: "1" },
+    });
+    expect((await plain.exited).code).toBe(0);
+    expect(plain.output()).toContain("kubectl argo rollouts promote shop");
+    expect(plain.rawOutput()).not.toMatch(ANSI);
+  });
+});

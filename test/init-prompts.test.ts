@@ -1,0 +1,189 @@
+// `bluegreen init` at a real terminal: a person answering questions. The CLI runs in a
+// pseudo-terminal (util-linux `script`); keystrokes go in, the screen comes out.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { listFiles, makeTempDir } from "./support/cli.js";
+import { startInTerminal, type TerminalSession } from "./support/terminal.js";
+
+const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
+const SECRET_FILE = "slack-webhook-secret.yaml";
+
+// Text unique to each question (inquirer redraws the line on every keystroke).
+const ASK_NAME = "App name";
+const ASK_IMAGE = "Container image";
+const ASK_REPLICAS = "Replicas";
+const ASK_WEBHOOK = "Slack webhook URL";
+const NAME_RULE = /must be 1-53 characters of lowercase letters/;
+const DONE = /Next steps:[\s\S]*Release a new image/;
+
+const WAIT_MS = 8_000;
+
+/** The webhook URL(s) held by the chart's Secret, exactly as stored. */
+function secretUrls(chart: string): unknown[] {
+  return Object.values(YAML.parse(readFileSync(join(chart, SECRET_FILE), "utf8")).stringData ?? {});
+}
+
+function readValues(chart: string): any {
+  return YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8"));
+}
+
+async function expectExit(term: TerminalSession, code: number): Promise<void> {
+  const exit = await term.exited;
+  expect(exit, term.output()).toEqual({ code, signal: null });
+}
+
+function answer(term: TerminalSession, text: string): void {
+  term.type(text);
+  term.press("enter");
+}
+
+describe("init at a terminal", () => {
+  it("asks the four questions, takes the replicas default on enter, and writes what was typed", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init"], { cwd: dir });
+
+    await term.waitFor(ASK_NAME, WAIT_MS);
+    answer(term, "shop");
+    await term.waitFor(ASK_IMAGE, WAIT_MS);
+    answer(term, "ghcr.io/acme/shop:1.4.2");
+    await term.waitFor(ASK_REPLICAS, WAIT_MS);
+    // The default is offered on screen and taken by pressing enter alone.
+    expect(term.output()).toMatch(/Replicas \(2\)/);
+    term.press("enter");
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    term.press("enter"); // empty: no notifications
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+
+    const chart = join(dir, "shop");
+    const values = readValues(chart);
+    expect(values.replicaCount).toBe(2);
+    expect(values.image).toMatchObject({ repository: "ghcr.io/acme/shop", tag: "1.4.2", digest: "" });
+    expect(values.notifications.slack.enabled).toBe(false);
+    expect(listFiles(chart)).not.toContain(SECRET_FILE);
+    expect(listFiles(chart)).toContain("templates/rollout.yaml");
+  });
+
+  it("explains a refused name and asks again until it is fixed", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--image", "nginx:1.27"], { cwd: dir });
+
+    await term.waitFor(ASK_NAME, WAIT_MS);
+    answer(term, "Shop");
+    await term.waitFor(NAME_RULE, WAIT_MS);
+    // The refused text stays in the line: erase it and type a good one.
+    for (let i = 0; i < "Shop".length; i++) term.press("backspace");
+    answer(term, "shop");
+    await term.waitFor(ASK_REPLICAS, WAIT_MS);
+    answer(term, "3");
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    term.press("enter");
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+
+    expect(listFiles(dir).every((file) => file.startsWith("shop/"))).toBe(true);
+    const values = readValues(join(dir, "shop"));
+    expect(values.replicaCount).toBe(3);
+    expect(values.image).toMatchObject({ repository: "nginx", tag: "1.27" });
+  });
+
+  it("refuses an image without a tag at the prompt, saying why, then accepts a tagged one", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--name", "shop"], { cwd: dir });
+
+    await term.waitFor(ASK_IMAGE, WAIT_MS);
+    answer(term, "ghcr.io/acme/shop");
+    await term.waitFor(/needs a tag/, WAIT_MS);
+    answer(term, ":2.0.1"); // the refused text is kept: complete it
+    await term.waitFor(ASK_REPLICAS, WAIT_MS);
+    term.press("enter");
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    term.press("enter");
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+
+    expect(readValues(join(dir, "shop")).image).toMatchObject({ repository: "ghcr.io/acme/shop", tag: "2.0.1" });
+  });
+
+  it("masks the webhook as it is typed and keeps it only in the Secret file", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--name", "shop", "--image", "nginx:1.27", "--replicas", "2"], { cwd: dir });
+
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    term.type(WEBHOOK);
+    await term.waitFor("*".repeat(WEBHOOK.length), WAIT_MS);
+    term.press("enter");
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+
+    const screen = term.rawOutput();
+    expect(screen).not.toContain("hooks.slack.com");
+    expect(screen).not.toContain("abcdefABCDEF123456");
+    expect(screen).not.toMatch(/https:\/\/h/);
+
+    const secret = join(dir, "shop", SECRET_FILE);
+    expect(secretUrls(join(dir, "shop"))).toEqual([WEBHOOK]);
+    expect(statSync(secret).mode & 0o777).toBe(0o600);
+    expect(readValues(join(dir, "shop")).notifications.slack.enabled).toBe(true);
+  });
+
+  it("refuses a non-https webhook at the prompt without ever showing it", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--name", "shop", "--image", "nginx:1.27", "--replicas", "2"], { cwd: dir });
+    const insecure = WEBHOOK.replace("https:", "http:");
+
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    answer(term, insecure);
+    await term.waitFor(/must be an https:\/\/ URL/, WAIT_MS);
+    // The refused value is kept (masked): change "http" to "https" after erasing it.
+    for (let i = 0; i < insecure.length; i++) term.press("backspace");
+    await term.waitFor(/\(empty: no notifications\)\s*$/, WAIT_MS);
+    answer(term, WEBHOOK);
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+
+    expect(term.rawOutput()).not.toContain("hooks.slack.com");
+    expect(term.rawOutput()).not.toContain("abcdefABCDEF123456");
+    expect(secretUrls(join(dir, "shop"))).toEqual([WEBHOOK]);
+  });
+
+  it("does not ask again for what a flag gave: the first question is Replicas", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--name", "shop", "--image", "nginx:1.27"], { cwd: dir });
+
+    await term.waitFor(ASK_REPLICAS, WAIT_MS);
+    expect(term.output()).not.toContain(ASK_NAME);
+    expect(term.output()).not.toContain(ASK_IMAGE);
+    answer(term, "4");
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    term.press("enter");
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+    expect(term.output()).not.toContain(ASK_NAME);
+    expect(readValues(join(dir, "shop")).replicaCount).toBe(4);
+  });
+
+  it("leaves quietly with status 130 on Ctrl-C and writes nothing", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--name", "shop"], { cwd: dir });
+
+    await term.waitFor(ASK_IMAGE, WAIT_MS);
+    term.type("nginx:1.2");
+    term.press("ctrl-c");
+    await expectExit(term, 130);
+    expect(term.output()).not.toMatch(/^\s+at /m);
+    expect(term.output()).not.toMatch(/ExitPromptError|error:/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("never prompts with --yes, even at a terminal: a missing --image is exit 2", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--yes", "--name", "shop"], { cwd: dir });
+
+    await expectExit(term, 2);
+    expect(term.output().trim()).toBe("error: --image is required");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});

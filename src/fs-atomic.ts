@@ -2,7 +2,8 @@
 // into place; an edited file is written beside itself, flushed, and renamed over the original.
 // Whatever fails, and wherever, what was there before is what remains.
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, copyFile, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { CliError, failure, ioFailure } from "./errors.js";
 
@@ -118,21 +119,47 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /**
- * Replaces existing files, each through a flushed temporary file beside it and a rename, so no
- * reader ever sees half a file. With several files, all are staged before any is renamed.
+ * Writes files of a chart that people own, each through a flushed temporary file beside it and
+ * a rename, so no reader ever sees half a file and a crash leaves the old or the new one. With
+ * several files, all are staged before any is renamed, and if a rename fails the ones already
+ * renamed are put back (from hard links to the originals) before the error is reported.
  */
 export async function replaceFiles(files: { path: string; content: string }[]): Promise<void> {
-  const staged: { file: string; temporary: string }[] = [];
+  const staged: { file: string; temporary: string; original?: string }[] = [];
+  const renamed: typeof staged = [];
+  let current = files[0]?.path ?? "";
   try {
     for (const { path: file, content } of files) {
-      const mode = (await stat(file)).mode & 0o7777;
-      const temporary = path.join(path.dirname(file), `.${path.basename(file)}.bluegreen-${uniqueSuffix()}.tmp`);
+      current = file;
+      const previous = await stat(file).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined;
+        throw error;
+      });
+      const temporary = siblingPath(file, "tmp");
       staged.push({ file, temporary });
-      await writeNewFile(temporary, content, mode);
+      await writeNewFile(temporary, content, previous ? previous.mode & 0o7777 : 0o644);
+      if (previous) {
+        const original = siblingPath(file, "orig");
+        // A hard link keeps the original bytes and inode; a copy where links are not supported.
+        await link(file, original).catch(() => copyFile(file, original, constants.COPYFILE_EXCL));
+        staged.at(-1)!.original = original;
+      }
     }
-    for (const { file, temporary } of staged) await rename(temporary, file);
+    for (const entry of staged) {
+      current = entry.file;
+      await rename(entry.temporary, entry.file);
+      renamed.push(entry);
+    }
   } catch (error) {
+    for (const entry of renamed.reverse()) {
+      await (entry.original ? rename(entry.original, entry.file) : unlink(entry.file)).catch(() => undefined);
+    }
     await Promise.all(staged.map(({ temporary }) => unlink(temporary).catch(() => undefined)));
-    throw ioFailure("write", staged.at(-1)?.file ?? files[0]?.path ?? "file", error);
+    await Promise.all(staged.map(({ original }) => (original ? unlink(original).catch(() => undefined) : undefined)));
+    throw ioFailure("write", current, error);
   }
+  await Promise.all(staged.map(({ original }) => (original ? unlink(original).catch(() => undefined) : undefined)));
 }
+
+const siblingPath = (file: string, suffix: string) =>
+  path.join(path.dirname(file), `.${path.basename(file)}.bluegreen-${uniqueSuffix()}.${suffix}`);

@@ -2,6 +2,7 @@
 // checked by the same field schemas, and the chart's values.schema.json is produced from them.
 // zod/mini keeps this module small enough to load on every command without slowing start-up.
 import * as z from "zod/mini";
+import { inputError } from "./errors.js";
 import {
   DIGEST_PATTERN,
   REPOSITORY_MAX,
@@ -67,19 +68,35 @@ export const imageWithTag = z.pipe(
   z.refine((ref: ImageRef) => ref.tag !== "latest", { error: LATEST_RULE }),
 );
 
-export type ImageChange = { kind: "tag"; tag: string } | { kind: "ref"; ref: ImageRef };
+export type ImageChange =
+  | { kind: "tag"; tag: string }
+  | { kind: "digest"; digest: string }
+  | { kind: "ref"; ref: ImageRef };
 
-/** What bump-image accepts: a bare word is a tag; anything with '/', ':' or '@' is a reference. */
+const BARE_DIGEST = /^@?(sha256:[a-f0-9]{64})$/;
+
+function toImageChange(value: string): ImageChange | undefined {
+  const digest = BARE_DIGEST.exec(value)?.[1];
+  if (digest) return { kind: "digest", digest };
+  if (!/[/:@]/.test(value)) return isTag(value) ? { kind: "tag", tag: value } : undefined;
+  const ref = parseImageRef(value);
+  return ref && { kind: "ref", ref };
+}
+
+/**
+ * What bump-image accepts: a bare word is a tag; `sha256:<digest>` pins a digest; anything else
+ * with '/', ':' or '@' is a reference, which also sets the repository.
+ */
 export const imageChange = z.pipe(
   rule(
-    "must be a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-') or an image reference such as ghcr.io/acme/app:v2 or app@sha256:<digest>",
-    (v) => (/[/:@]/.test(v) ? parseImageRef(v) !== undefined : isTag(v)),
+    "must be a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'), an image reference such as ghcr.io/acme/app:v2, or a digest such as app@sha256:<64 hex>",
+    (v) => toImageChange(v) !== undefined,
   ),
-  z.transform((v: string): ImageChange =>
-    /[/:@]/.test(v) ? { kind: "ref", ref: parseImageRef(v)! } : { kind: "tag", tag: v },
-  ),
+  z.transform((v: string) => toImageChange(v)!),
 ).check(
-  z.refine((change: ImageChange) => (change.kind === "tag" ? change.tag : change.ref.tag) !== "latest", { error: LATEST_RULE }),
+  z.refine((change: ImageChange) => (change.kind === "tag" ? change.tag : change.kind === "ref" ? change.ref.tag : undefined) !== "latest", {
+    error: LATEST_RULE,
+  }),
 );
 
 const WEBHOOK_RULE = "must be an https:// URL (a Slack incoming webhook), or empty for no notifications";
@@ -143,6 +160,13 @@ export const bumpImageInput = z.object({
   env: z.optional(envName),
 });
 export type BumpImageInput = z.output<typeof bumpImageInput>;
+
+/** One parse of everything a person gave a command; a refusal names each field as they gave it. */
+export function parseInput<T extends z.ZodMiniType>(schema: T, given: object, names: Record<string, string>): z.output<T> {
+  const result = schema.safeParse(given);
+  if (!result.success) throw inputError(result.error.issues, given, names);
+  return result.data;
+}
 
 /** The message for one value of one field, or undefined when it is allowed (used at prompts). */
 export function fieldError(schema: z.ZodMiniType, value: unknown): string | undefined {

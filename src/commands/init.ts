@@ -6,7 +6,7 @@ import { isProduction, namespaceFor, type ChartSettings } from "../chart/values.
 import { failure, inputError } from "../errors.js";
 import { directoryState, writeDirectory } from "../fs-atomic.js";
 import { out } from "../output.js";
-import { fieldError, initInput, type InitAnswers, type InitInput } from "../schema.js";
+import { fieldError, initInput, parseInput, type InitAnswers } from "../schema.js";
 
 export interface InitOptions {
   name?: string;
@@ -47,7 +47,7 @@ export async function runInit(directory: string | undefined, options: InitOption
 
   const interactive = !options.yes && process.stdin.isTTY === true;
   const answers = interactive ? await (await import("../prompts.js")).askInitQuestions(given) : given;
-  const input = parseAnswers(answers);
+  const input = parseInput(initInput, answers, INIT_FIELDS);
 
   const target = path.resolve(input.directory ?? input.name);
   const settings: ChartSettings = {
@@ -73,12 +73,6 @@ function refuseInvalidFlags(given: InitAnswers): void {
       return message === undefined ? [] : [{ path: [key], message }];
     });
   if (issues.length > 0) throw inputError(issues, given, INIT_FIELDS);
-}
-
-function parseAnswers(answers: InitAnswers): InitInput {
-  const result = initInput.safeParse(answers);
-  if (!result.success) throw inputError(result.error.issues, answers, INIT_FIELDS);
-  return result.data;
 }
 
 async function refuseNonEmpty(target: string, force: boolean | undefined): Promise<void> {

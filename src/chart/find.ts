@@ -1,0 +1,67 @@
+// Finding the chart a day-2 command works on, and reading the files a person owns in it.
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { failure, ioFailure } from "../errors.js";
+import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
+
+export interface ChartDir {
+  dir: string;
+  /** The chart's name from Chart.yaml. */
+  name: string;
+  chartYaml: ParsedYaml;
+  values: ParsedYaml;
+  /** Environments with a values-<env>.yaml, production last. */
+  envs: string[];
+}
+
+const OVERLAY = /^values-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
+
+export const overlayFile = (env: string) => `values-${env}.yaml`;
+
+/** The chart in `--chart` or the current directory: it must have Chart.yaml and values.yaml. */
+export async function findChart(chart: string | undefined): Promise<ChartDir> {
+  const dir = path.resolve(chart ?? ".");
+  const shown = chart ?? "the current directory";
+  try {
+    if (!(await stat(dir)).isDirectory()) throw failure(`${shown} is not a directory`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw failure(`no chart found: ${shown} does not exist`);
+    throw error;
+  }
+  const chartYaml = await readOwned(dir, "Chart.yaml", `no chart found in ${shown} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
+  const values = await readOwned(dir, "values.yaml", `no values.yaml in ${shown}: bluegreen edits charts that have one`);
+  const name = chartYaml.doc.get("name");
+  return { dir, name: typeof name === "string" ? name : path.basename(dir), chartYaml, values, envs: await listEnvs(dir) };
+}
+
+async function readOwned(dir: string, file: string, missing: string): Promise<ParsedYaml> {
+  return parseOwnedYaml(file, await readText(path.join(dir, file), missing));
+}
+
+/** Reads a chart file; `missing` is the message when it is not there. */
+export async function readText(file: string, missing: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw failure(missing);
+    throw ioFailure("read", file, error);
+  }
+}
+
+export async function readOverlay(chart: ChartDir, env: string): Promise<ParsedYaml> {
+  const file = overlayFile(env);
+  const known = chart.envs.length > 0 ? chart.envs.map(overlayFile).join(", ") : "none";
+  const text = await readText(path.join(chart.dir, file), `--env: no ${file} in the chart (environments: ${known}); add one with bluegreen add-env ${env}`);
+  return parseOwnedYaml(file, text);
+}
+
+async function listEnvs(dir: string): Promise<string[]> {
+  const envs = (await readdir(dir)).flatMap((file) => OVERLAY.exec(file)?.[1] ?? []);
+  return sortEnvs(envs);
+}
+
+/** Environments in promotion order: everything else alphabetically, then prod/production. */
+export function sortEnvs(envs: string[]): string[] {
+  const rank = (env: string) => (env === "prod" || env === "production" ? 1 : 0);
+  return [...new Set(envs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}

@@ -50,6 +50,31 @@ function buildProgram(): Command {
       await runInit(directory, options);
     });
 
+  program
+    .command("add-env")
+    .description("add an environment: writes values-<env>.yaml from a preset (prod/production: manual promotion, autoscaling)")
+    .argument("<env>", "environment name: lowercase letters, digits and '-', 1-20 characters")
+    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--replicas <n>", "replicas, 1-1000 (prod: the HPA's minimum)")
+    .option("--auto-promote", "switch traffic as soon as green is ready (default except prod)")
+    .option("--no-auto-promote", "wait for kubectl argo rollouts promote (default for prod)")
+    .option("--force", "replace an existing values-<env>.yaml")
+    .action(async (env: string, options) => {
+      const { runAddEnv } = await import("./commands/add-env.js");
+      await runAddEnv(env, options);
+    });
+
+  program
+    .command("bump-image")
+    .description("set the image of every environment, or of one with --env; only the changed values change")
+    .argument("<tag|image-ref>", "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)")
+    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--env <env>", "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)")
+    .action(async (image: string, options) => {
+      const { runBumpImage } = await import("./commands/bump-image.js");
+      await runBumpImage(image, options);
+    });
+
   return program;
 }
 

@@ -1,8 +1,10 @@
 // What the chart's README.md shows: the environments, the commands to run, and a table of
 // every knob in values.yaml, taken from the same commented data that writes values.yaml.
+// The parts that list environments sit between marker comments, so `add-env` can keep them
+// true without touching anything else a person wrote in the README.
 import { formatImageRef } from "../image-ref.js";
 import { Section } from "../yaml-doc.js";
-import { baseValues, isProduction, namespaceFor, type ChartSettings } from "./values.js";
+import { baseValues, namespaceFor, type ChartSettings } from "./values.js";
 
 export interface ValueRow {
   key: string;
@@ -21,19 +23,78 @@ export function valueRows(root: Section, prefix = ""): ValueRow[] {
 /** One Markdown table cell: one line, pipes escaped. */
 const cell = (text: string) => text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 
-export function readmeContext(settings: ChartSettings) {
-  const envs = settings.envs.map((env) => ({
-    name: env,
-    namespace: namespaceFor(settings.name, env),
-    manual: isProduction(env),
-  }));
+export interface Environment {
+  name: string;
+  /** The environment's values: values.yaml merged with its overlay. */
+  values: Record<string, any>;
+}
+
+/** What an environment does differently, in a few words, from its merged values. */
+export function describeEnvironment(values: Record<string, any>): string {
+  const promotion = values.blueGreen?.autoPromotionEnabled === false ? "manual promotion" : "automatic promotion";
+  const scaling = values.autoscaling?.enabled
+    ? `autoscaling on (${values.autoscaling.minReplicas}-${values.autoscaling.maxReplicas} pods)`
+    : `${values.replicaCount} ${values.replicaCount === 1 ? "replica" : "replicas"}, no autoscaling`;
+  return `${promotion}, ${scaling}`;
+}
+
+const MARKED = (id: string, content: string) =>
+  `<!-- bluegreen:${id} (bluegreen add-env keeps this part up to date) -->\n${content}\n<!-- /bluegreen:${id} -->`;
+
+export function environmentsBlock(name: string, envs: Environment[]): string {
+  return MARKED(
+    "environments",
+    [
+      "| File | What it is for |",
+      "| --- | --- |",
+      "| `values.yaml` | Every knob with its default and a comment. Shared by all environments. |",
+      ...envs.map(
+        (env) =>
+          `| \`values-${env.name}.yaml\` | The **${env.name}** environment: ${describeEnvironment(env.values)}. Namespace \`${namespaceFor(name, env.name)}\`. |`,
+      ),
+      "| `values.schema.json` | Types and rules of the values. Helm checks the merged values against it on every `lint`, `template` and sync, so a typo such as `replicaCount: three` fails before it reaches the cluster. Unknown keys are allowed. |",
+      "| `slack-webhook-secret.yaml` | Only when a webhook was given: the Secret that holds it. Git-ignored and helm-ignored, mode 0600. Apply it, never commit it. |",
+      "| `templates/` | The Rollout, the Services, the HPA, the hook Jobs, and `_helpers.tpl` with the usual name and label helpers. |",
+    ].join("\n"),
+  );
+}
+
+export function secretsBlock(name: string, envs: Environment[]): string {
+  return MARKED(
+    "secrets",
+    [
+      "   ```sh",
+      ...envs.flatMap((env) => [
+        `   kubectl create namespace ${namespaceFor(name, env.name)}`,
+        `   kubectl apply -n ${namespaceFor(name, env.name)} -f slack-webhook-secret.yaml`,
+      ]),
+      "   ```",
+    ].join("\n"),
+  );
+}
+
+/** The README with every marked block regenerated; blocks a person removed stay removed. */
+export function refreshBlocks(readme: string, name: string, envs: Environment[]): string {
+  const blocks: Record<string, string> = {
+    environments: environmentsBlock(name, envs),
+    secrets: secretsBlock(name, envs),
+  };
+  return readme.replace(
+    /<!-- bluegreen:([a-z]+) [^\n]*-->\n[\s\S]*?\n<!-- \/bluegreen:\1 -->/g,
+    (block, id: string) => blocks[id] ?? block,
+  );
+}
+
+export function readmeContext(settings: ChartSettings, envs: Environment[]) {
+  const summary = envs.map((env) => ({ name: env.name, namespace: namespaceFor(settings.name, env.name) }));
   return {
     name: settings.name,
     image: formatImageRef(settings.image),
-    port: settings.port,
-    envs,
-    firstEnv: envs[0]!,
+    firstEnv: summary[0]!,
+    lastEnv: summary.at(-1)!,
     slack: settings.slackEnabled,
+    environmentsBlock: environmentsBlock(settings.name, envs),
+    secretsBlock: secretsBlock(settings.name, envs),
     values: valueRows(baseValues(settings)),
   };
 }

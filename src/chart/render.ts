@@ -29,17 +29,22 @@ export const SLACK_SECRET_FILE = "slack-webhook-secret.yaml";
 export const yamlText = (root: Section, header?: string) => stringifyDocument(buildDocument(root, header));
 
 export function renderChart(settings: ChartSettings, slackWebhook?: string): ChartFile[] {
+  const values = { path: "values.yaml", content: yamlText(baseValues(settings), baseHeader(settings)) };
+  const overlays = settings.envs.map((env) => ({
+    path: `values-${env}.yaml`,
+    content: yamlText(initialOverlay(env, settings), overlayHeader(env)),
+  }));
+  const base = YAML.parse(values.content);
+  const environments = settings.envs.map((env, i) => ({ name: env, values: mergeValues(base, YAML.parse(overlays[i]!.content)) }));
+  checkValues([{ file: values.path, values: base }, ...environments.map((env, i) => ({ file: overlays[i]!.path, values: env.values }))]);
   const files: ChartFile[] = [
     { path: "Chart.yaml", content: yamlText(chartYaml(settings)) },
-    { path: "values.yaml", content: yamlText(baseValues(settings), baseHeader(settings)) },
-    ...settings.envs.map((env) => ({
-      path: `values-${env}.yaml`,
-      content: yamlText(initialOverlay(env, settings), overlayHeader(env)),
-    })),
+    values,
+    ...overlays,
     { path: "values.schema.json", content: `${JSON.stringify(valuesJsonSchema(), null, 2)}\n` },
     { path: ".helmignore", content: templates["chart/helmignore"]!({}) },
     { path: ".gitignore", content: templates["chart/gitignore"]!({}) },
-    { path: "README.md", content: templates["chart/README.md.hbs"]!(readmeContext(settings)) },
+    { path: "README.md", content: templates["chart/README.md.hbs"]!(readmeContext(settings, environments)) },
   ];
   for (const [key, template] of Object.entries(templates)) {
     if (key.startsWith("chart/templates/")) {
@@ -54,28 +59,25 @@ export function renderChart(settings: ChartSettings, slackWebhook?: string): Cha
       secret: true,
     });
   }
-  checkValues(files);
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /**
- * What Helm will check on every render, checked here first: values.yaml alone and merged
- * with each overlay must satisfy values.schema.json. A failure is a bug in this tool.
+ * What Helm will check on every render, checked here first: the values of every environment
+ * must satisfy values.schema.json. A failure is a bug in this tool.
  */
-function checkValues(files: ChartFile[]): void {
-  const base = YAML.parse(files.find((f) => f.path === "values.yaml")!.content) as object;
-  for (const file of files.filter((f) => /^values(-[a-z0-9-]+)?\.yaml$/.test(f.path))) {
-    const merged = mergeValues(base, YAML.parse(file.content) as object);
-    const result = valuesSchema.safeParse(merged);
+function checkValues(files: { file: string; values: object }[]): void {
+  for (const { file, values } of files) {
+    const result = valuesSchema.safeParse(values);
     if (!result.success) {
       const issue = result.error.issues[0]!;
-      throw new Error(`internal error: ${file.path} breaks values.schema.json at ${issue.path.join(".")}: ${issue.message}`);
+      throw new Error(`internal error: ${file} breaks values.schema.json at ${issue.path.join(".")}: ${issue.message}`);
     }
   }
 }
 
 /** Helm's merge: maps merge key by key, anything else in the overlay replaces the base. */
-export function mergeValues(base: object, overlay: object): object {
+export function mergeValues(base: Record<string, any>, overlay: Record<string, any>): Record<string, any> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const current = result[key];
@@ -84,5 +86,5 @@ export function mergeValues(base: object, overlay: object): object {
   return result;
 }
 
-const isPlainObject = (value: unknown): value is object =>
+const isPlainObject = (value: unknown): value is Record<string, any> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

@@ -76,8 +76,11 @@ export type ImageChange =
 const BARE_DIGEST = /^@?(sha256:[a-f0-9]{64})$/;
 
 function toImageChange(value: string): ImageChange | undefined {
-  const digest = BARE_DIGEST.exec(value)?.[1];
-  if (digest) return { kind: "digest", digest };
+  // `sha256:...` is always meant as a digest, never as an image called sha256.
+  if (/^@?sha256:/i.test(value)) {
+    const digest = BARE_DIGEST.exec(value)?.[1];
+    return digest ? { kind: "digest", digest } : undefined;
+  }
   if (!/[/:@]/.test(value)) return isTag(value) ? { kind: "tag", tag: value } : undefined;
   const ref = parseImageRef(value);
   return ref && { kind: "ref", ref };
@@ -128,8 +131,9 @@ export const envList = z.pipe(
   z.transform(splitList),
 );
 
+/** `sandbox, prod` reads as two names; only plain spaces around commas are forgiven. */
 function splitList(value: string): string[] {
-  return value.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  return value.split(",").map((part) => part.replace(/^ +| +$/g, "")).filter((part) => part !== "");
 }
 
 const directory = rule("must be a directory path without control characters", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));

@@ -1,0 +1,120 @@
+// Property-based tests of `init` on generated input: every valid input gives a chart that real
+// Helm renders into valid manifests holding the release rules, with each input reaching the
+// manifests unchanged; every broken input is refused with exit 2, naming the field, and nothing
+// is written. Run counts are modest for CI; the seed is fixed and printed on failure.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { checkRelease } from "../src/rules/index.js";
+import * as arb from "./support/arbitraries.js";
+import { makeTempDir, runCli } from "./support/cli.js";
+import { helmBinaries, helmTemplate } from "./support/helm.js";
+import { byKind, one, validateManifest } from "./support/manifests.js";
+
+const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
+
+describe("init on generated valid input", () => {
+  it("writes a chart that Helm 3 and 4 render into valid manifests carrying the input unchanged", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        arb.appName,
+        arb.image,
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 65535 }),
+        fc.uniqueArray(arb.envName, { minLength: 1, maxLength: 3 }),
+        async (name, image, replicas, port, envs) => {
+          const cwd = makeTempDir();
+          const args = ["init", "--yes", "--name", name, "--image", image.ref, "--replicas", String(replicas), "--port", String(port)];
+          const result = await runCli([...args, "--envs", envs.join(","), "--slack-webhook", WEBHOOK], { cwd });
+          expect(result.stderr).toBe("");
+          expect(result.code).toBe(0);
+          const chart = join(cwd, name);
+          const values = YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8"));
+          expect(values.image).toMatchObject({ repository: image.repository, tag: image.tag, digest: image.digest ?? "" });
+          expect(YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).appVersion).toBe(image.tag);
+
+          // Alternate the Helm versions between runs; every values file on each run.
+          const helm = helmBinaries()[run++ % 2]!;
+          for (const overlay of [undefined, ...envs.map((env) => `values-${env}.yaml`)]) {
+            const files = [join(chart, "values.yaml"), ...(overlay ? [join(chart, overlay)] : [])];
+            const manifests = await helmTemplate(helm.bin, chart, files, [], { release: name, namespace: "ns" });
+            for (const manifest of manifests) expect(validateManifest(manifest)).toEqual([]);
+            expect(checkRelease(manifests)).toEqual([]);
+            const container = one(manifests, "Rollout").spec.template.spec.containers[0];
+            expect(container.image).toBe(image.ref);
+            expect(container.ports[0].containerPort).toBe(port);
+            expect(byKind(manifests, "Job")).toHaveLength(2);
+            expect(JSON.stringify(manifests)).not.toContain(WEBHOOK);
+          }
+        },
+      ),
+      { seed: arb.SEED, numRuns: 8 },
+    );
+  });
+});
+
+/** Each field with a valid value and the ways to break it; `flag` is what the error must name. */
+const fields = {
+  name: { flag: "--name", valid: arb.appName, broken: [fc.constantFrom("Shop", "1shop", "shop-", "-shop", "a_b", "")] },
+  image: {
+    flag: "--image",
+    valid: arb.image.map((i) => i.ref),
+    broken: [
+      fc.constantFrom("nginx", "ghcr.io/acme/shop", "Ghcr.io/Acme/shop:1", "shop:latest", "shop:.1", "shop:-1", "shop:1@sha256:abc", `shop:${"a".repeat(129)}`),
+    ],
+  },
+  replicas: { flag: "--replicas", valid: fc.integer({ min: 1, max: 1000 }).map(String), broken: [fc.constantFrom("0", "1001", "-1", "2.5", "+3", "three", "١", "1e2")] },
+  port: { flag: "--port", valid: fc.integer({ min: 1, max: 65535 }).map(String), broken: [fc.constantFrom("0", "65536", "http", "80.0", "-80")] },
+  envs: {
+    flag: "--envs",
+    valid: fc.uniqueArray(arb.envName, { minLength: 1, maxLength: 3 }).map((e) => e.join(",")),
+    broken: [fc.constantFrom("Prod", "a/b", "a.b", "sandbox,sandbox", ",", "x".repeat(21), "-dev")],
+  },
+  "slack-webhook": {
+    flag: "--slack-webhook",
+    valid: fc.constant(WEBHOOK),
+    broken: [fc.constantFrom("http://hooks.slack.com/services/x", "hooks.slack.com/services/x", "https://user:pass@hooks.slack.com/x", "ftp://x")],
+  },
+} as const;
+
+type Field = keyof typeof fields;
+
+function brokenValue(field: Field): fc.Arbitrary<{ why: string; value: string }> {
+  const { valid, broken } = fields[field];
+  // Look-alike unicode is a valid URL path character, and spaces around commas are forgiven.
+  const foreign = arb.withForeign(valid).filter(
+    ({ why, value }) =>
+      !(field === "slack-webhook" && why === "look-alike unicode") && !(field === "envs" && why === "a space" && /(^|,) | ($|,)/.test(value)),
+  );
+  return fc.oneof(foreign, arb.tooLong(valid), ...broken.map((b) => b.map((value: string) => ({ why: "a value the rule forbids", value }))));
+}
+
+describe("init on generated broken input", () => {
+  it("exits 2 naming the broken field, never echoes the webhook, and writes nothing", async () => {
+    const field = fc.constantFrom(...(Object.keys(fields) as Field[]));
+    const validName = arb.appName;
+    await fc.assert(
+      fc.asyncProperty(
+        field.chain((f) => fc.tuple(fc.constant(f), brokenValue(f))),
+        validName,
+        async ([f, { value }], name) => {
+          const cwd = makeTempDir();
+          const given: Record<string, string> = { name, image: "ghcr.io/acme/shop:1.0", [f]: value };
+          const args = Object.entries(given).flatMap(([key, v]) => [`--${key}`, v]);
+          const result = await runCli(["init", "--yes", ...args], { cwd });
+          expect(result.code).toBe(2);
+          expect(result.stdout).toBe("");
+          const lines = result.stderr.trimEnd().split("\n");
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toMatch(new RegExp(`^error: ${fields[f].flag}[: ]`));
+          if (f === "slack-webhook" && value.length > 8) expect(result.stderr).not.toContain(value);
+          expect(readdirSync(cwd)).toEqual([]);
+        },
+      ),
+      { seed: arb.SEED, numRuns: 40 },
+    );
+  });
+});

@@ -52,6 +52,8 @@ const SYSTEM_ERRORS: Record<string, string> = {
   EISDIR: "is a directory",
   EEXIST: "already exists",
   EIO: "input/output error",
+  EFBIG: "file too large",
+  EMFILE: "too many open files",
 };
 
 /** One line for a failed file operation: what we were doing, where, and why it failed. */

@@ -79,7 +79,10 @@ export async function writeDirectory(target: string, files: FileToWrite[], optio
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     if (createdParent) await rm(createdParent, { recursive: true, force: true });
-    throw error instanceof CliError ? error : ioFailure("write", target, error);
+    if (error instanceof CliError) throw error;
+    // Name the file that failed as the person knows it: inside the target, not the staging copy.
+    const where = (error as NodeJS.ErrnoException).path?.replace(staging, target) ?? target;
+    throw ioFailure("write", where, error);
   }
   await rm(staging, { recursive: true, force: true });
 }

@@ -1,5 +1,5 @@
 // Finding the chart a day-2 command works on, and reading the files a person owns in it.
-import { readdir, readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { failure, ioFailure } from "../errors.js";
 import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
@@ -43,8 +43,9 @@ export async function readText(file: string, missing: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw failure(missing);
-    throw ioFailure("read", file, error);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioFailure("read", file, error);
+    const dangling = await lstat(file).then(() => true, () => false);
+    throw failure(dangling ? `${path.basename(file)} is a link to a file that does not exist` : missing);
   }
 }
 
@@ -53,6 +54,17 @@ export async function readOverlay(chart: ChartDir, env: string): Promise<ParsedY
   const known = chart.envs.length > 0 ? chart.envs.map(overlayFile).join(", ") : "none";
   const text = await readText(path.join(chart.dir, file), `--env: no ${file} in the chart (environments: ${known}); add one with bluegreen add-env ${env}`);
   return parseOwnedYaml(file, text);
+}
+
+/** Every environment's overlay, parsed; for commands that need to know them all. */
+export async function readOverlays(chart: ChartDir): Promise<{ env: string; overlay: ParsedYaml }[]> {
+  const overlays = [];
+  for (const env of chart.envs) {
+    const file = overlayFile(env);
+    const text = await readText(path.join(chart.dir, file), `${file} disappeared while bluegreen was reading the chart`);
+    overlays.push({ env, overlay: parseOwnedYaml(file, text) });
+  }
+  return overlays;
 }
 
 async function listEnvs(dir: string): Promise<string[]> {

@@ -2,7 +2,7 @@
 // of environments true. Nothing else in the chart changes.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { findChart, overlayFile, readText, sortEnvs } from "../chart/find.js";
+import { findChart, overlayFile, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
 import { refreshBlocks, describeEnvironment } from "../chart/readme.js";
 import { mergeValues, yamlText } from "../chart/render.js";
 import { namespaceFor, overlayHeader, overlayValues } from "../chart/values.js";
@@ -34,7 +34,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const values = mergeValues(base, parseOwnedYaml(file, overlay).doc.toJS());
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 
-  const readme = await readmeWithEnvironments(chart.dir, chart.name, sortEnvs([...chart.envs, input.env]), base, input.env, values);
+  const readme = await readmeWithEnvironments(chart, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
   await replaceFiles(writes);
 
@@ -62,25 +62,19 @@ const displayDir = (dir: string) => path.relative(process.cwd(), dir) || ".";
 
 /** README.md with its marked environment lists regenerated; undefined when there is nothing to change. */
 async function readmeWithEnvironments(
-  dir: string,
-  name: string,
-  envs: string[],
+  chart: ChartDir,
   base: Record<string, any>,
-  added: string,
-  addedValues: Record<string, any>,
+  added: { name: string; values: Record<string, any> },
 ): Promise<{ path: string; content: string } | undefined> {
-  const file = path.join(dir, "README.md");
+  const file = path.join(chart.dir, "README.md");
   const readme = await readFile(file, "utf8").catch(() => undefined);
   if (readme === undefined) return undefined; // no README to keep true
-  const environments = [];
-  for (const env of envs) {
-    if (env === added) {
-      environments.push({ name: env, values: addedValues });
-      continue;
-    }
-    const overlay = parseOwnedYaml(overlayFile(env), await readText(path.join(dir, overlayFile(env)), `${overlayFile(env)} disappeared`));
-    environments.push({ name: env, values: mergeValues(base, overlay.doc.toJS() ?? {}) });
-  }
-  const content = refreshBlocks(readme, name, environments);
+  const existing = (await readOverlays(chart))
+    .filter(({ env }) => env !== added.name)
+    .map(({ env, overlay }) => ({ name: env, values: mergeValues(base, overlay.doc.toJS() ?? {}) }));
+  const environments = sortEnvs([...existing.map((e) => e.name), added.name]).map(
+    (name) => existing.find((e) => e.name === name) ?? added,
+  );
+  const content = refreshBlocks(readme, chart.name, environments);
   return content === readme ? undefined : { path: file, content };
 }

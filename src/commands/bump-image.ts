@@ -1,7 +1,7 @@
 // `bluegreen bump-image <tag | image-ref>`: set the image of every environment (values.yaml and
 // Chart.yaml appVersion) or of one (values-<env>.yaml), changing only the scalars concerned.
 import path from "node:path";
-import { findChart, readOverlay, type ChartDir } from "../chart/find.js";
+import { findChart, readOverlay, readOverlays, type ChartDir } from "../chart/find.js";
 import { mergeValues } from "../chart/render.js";
 import { replaceFiles } from "../fs-atomic.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
@@ -46,6 +46,8 @@ export async function runBumpImage(image: string, options: BumpImageOptions): Pr
     process.stdout.write(`${out.dim(`image is already ${formatImageRef(next)} in ${target.file}: nothing changed`)}\n`);
     return;
   }
+  // Read everything before writing anything: a chart that cannot be read is refused unchanged.
+  const notes = input.env === undefined ? await pinnedEnvironmentNotes(chart, changes) : [];
   const files = [...new Set(changes.map((c) => c.file))];
   await replaceFiles(
     files.map((file) => ({
@@ -57,7 +59,7 @@ export async function runBumpImage(image: string, options: BumpImageOptions): Pr
     })),
   );
   for (const c of changes) process.stdout.write(`${c.key} ${shown(c.from)} → ${out.bold(shown(c.to))} (${c.file.file})\n`);
-  if (input.env === undefined) await notePinnedEnvironments(chart, changes);
+  for (const note of notes) process.stdout.write(`${note}\n`);
 }
 
 /** The image an environment renders: values.yaml, with the overlay's image keys on top. */
@@ -89,15 +91,12 @@ const pinComment = (env: string | undefined) =>
 const shown = (value: string) => (value === "" ? "(none)" : value);
 
 /** Environments that set their own image keep it: say so, so nobody expects them to change. */
-async function notePinnedEnvironments(chart: ChartDir, changes: Change[]): Promise<void> {
+async function pinnedEnvironmentNotes(chart: ChartDir, changes: Change[]): Promise<string[]> {
   const keys = changes.filter((c) => c.key.startsWith("image.")).map((c) => c.path);
-  for (const env of chart.envs) {
-    const overlay = await readOverlay(chart, env);
+  return (await readOverlays(chart)).flatMap(({ env, overlay }) => {
     const pinned = keys.filter((keyPath) => valueAt(overlay, keyPath) !== undefined).map((p) => p.join("."));
-    if (pinned.length > 0) {
-      process.stdout.write(
-        `${out.yellow("note:")} ${overlay.file} sets its own ${pinned.join(", ")}, so ${env} keeps it (bluegreen bump-image <tag> --env ${env} changes it)\n`,
-      );
-    }
-  }
+    return pinned.length === 0
+      ? []
+      : [`${out.yellow("note:")} ${overlay.file} sets its own ${pinned.join(", ")}, so ${env} keeps it (bluegreen bump-image <tag> --env ${env} changes it)`];
+  });
 }

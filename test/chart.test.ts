@@ -122,6 +122,21 @@ describe.each(variants)("the chart init writes: $title", (variant) => {
     }
   });
 
+  it("runs the app as non-root, with a read-only root filesystem, no capabilities and no API token", () => {
+    for (const { manifests } of releases) {
+      const pod = rolloutOf(manifests).spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.containers[0].securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      // A writable /tmp, since the root filesystem is not.
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+    }
+  });
+
   it(variant.slack ? "reports each sync to Slack from a Secret, through hardened hook Jobs" : "renders no Jobs without a webhook", () => {
     for (const { label, manifests } of releases) {
       const jobs = byKind(manifests, "Job");

@@ -401,6 +401,20 @@ describe("the Slack webhook is a credential", () => {
     expect(statSync(join(dir, "shop", SECRET_FILE)).mode & 0o777).toBe(0o600);
   });
 
+  it("is taken from BLUEGREEN_SLACK_WEBHOOK, and never shown by --help or --dry-run", async () => {
+    const dir = makeTempDir();
+    const env = { BLUEGREEN_SLACK_WEBHOOK: WEBHOOK };
+    for (const args of [["--help"], ["init", "--help"], ["init", "--yes", "--name", "shop", "--image", IMAGE, "--dry-run"]]) {
+      const result = await runCli(args, { cwd: dir, env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(WEBHOOK_TOKEN);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    const result = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE], { cwd: dir, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(YAML.parse(readFileSync(join(dir, "shop", SECRET_FILE), "utf8")).stringData.url).toBe(WEBHOOK);
+  });
+
   it("is ignored by git and never staged", async () => {
     const repo = makeTempDir();
     // A repository of its own: no outer GIT_DIR (a git hook running the tests) may leak in.

@@ -1,0 +1,82 @@
+// Start-up benchmark: whole processes, measured against `node -e 0` on the same machine in the
+// same run, alternating so that both see the same load. Prints medians and ratios, then the
+// packed size and the installed size of the package with its production dependencies.
+//   npm run bench            (RUNS=40 npm run bench for more samples)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const cli = path.join(root, "bin", "bluegreen.js");
+const runs = Number(process.env.RUNS ?? 25);
+const work = mkdtempSync(path.join(tmpdir(), "bluegreen-bench-"));
+const env = { ...process.env, NO_COLOR: "1" };
+
+let chartCount = 0;
+const commands = [
+  { label: "node -e 0", argv: () => ["-e", "0"] },
+  { label: "bluegreen --help", argv: () => [cli, "--help"] },
+  {
+    label: "bluegreen init --yes",
+    argv: () => [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", path.join(work, `chart-${chartCount++}`)],
+  },
+];
+
+function time(argv) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, argv, { env, stdio: ["ignore", "ignore", "pipe"] });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${argv.join(" ")} failed: ${result.stderr}`);
+  return elapsed;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+try {
+  for (const command of commands) time(command.argv()); // warm the file cache
+  const samples = commands.map(() => []);
+  for (let i = 0; i < runs; i++) commands.forEach((command, j) => samples[j].push(time(command.argv())));
+  const baseline = median(samples[0]);
+  console.log(`Start-up, median of ${runs} alternating runs (node ${process.version}):`);
+  commands.forEach((command, j) => {
+    const value = median(samples[j]);
+    console.log(`  ${command.label.padEnd(22)} ${value.toFixed(1).padStart(7)} ms  ${(value / baseline).toFixed(2)}x`);
+  });
+  console.log(`Package: ${packageSizes()}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Size of `npm pack`, and of a real install of the tarball with production dependencies. */
+function packageSizes() {
+  const dir = mkdtempSync(path.join(tmpdir(), "bluegreen-pack-"));
+  try {
+    const packed = spawnSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8" });
+    if (packed.status !== 0) throw new Error(packed.stderr);
+    const [{ filename, size }] = JSON.parse(packed.stdout);
+    const install = spawnSync("npm", ["install", "--omit=dev", "--no-audit", "--no-fund", path.join(dir, filename)], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    if (install.status !== 0) throw new Error(install.stderr);
+    return `packed ${kb(size)}, installed ${kb(directorySize(path.join(dir, "node_modules")))} with production dependencies`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function directorySize(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((total, entry) => total + statSync(path.join(entry.parentPath, entry.name)).size, 0);
+}
+
+function kb(bytes) {
+  return `${(bytes / 1024).toFixed(0)} kB`;
+}

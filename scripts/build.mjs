@@ -41,13 +41,29 @@ async function templatesModule() {
     entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
   }
   return [
-    'import Handlebars from "handlebars/runtime.js";',
+    'import Handlebars from "handlebars/lib/handlebars.runtime.js";',
     "const runtime = Handlebars.create();",
     "export default {",
     ...entries,
     "};",
+    `export const valuesSchemaJson = ${JSON.stringify(await valuesSchemaJson())};`,
     "",
   ].join("\n");
+}
+
+/** values.schema.json, produced from the zod schema in src/values-schema.ts. */
+async function valuesSchemaJson() {
+  const bundled = await esbuild.build({
+    entryPoints: [path.join(root, "src/values-schema.ts")],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    logLevel: "warning",
+  });
+  const source = Buffer.from(bundled.outputFiles[0].text).toString("base64");
+  const { valuesJsonSchema } = await import(`data:text/javascript;base64,${source}`);
+  return `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`;
 }
 
 const templatesPlugin = {
@@ -58,8 +74,17 @@ const templatesPlugin = {
       contents: await templatesModule(),
       resolveDir: root,
       loader: "js",
-      watchFiles: (await listFiles(templatesDir)).map((file) => path.join(templatesDir, file)),
+      watchFiles: [...(await listFiles(templatesDir)).map((file) => path.join(templatesDir, file)), path.join(root, "src/values-schema.ts")],
     }));
+  },
+};
+
+// The yaml package's ES module build (published for browsers, plain JavaScript with no browser
+// APIs) starts noticeably faster than its CommonJS build, which Node's "node" condition picks.
+const esmYamlPlugin = {
+  name: "esm-yaml",
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(root, "node_modules/yaml/browser/index.js") }));
   },
 };
 
@@ -76,7 +101,8 @@ await esbuild.build({
   // Some bundled packages are CommonJS and call require() for Node built-ins.
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [templatesPlugin],
+  plugins: [templatesPlugin, esmYamlPlugin],
   legalComments: "none",
+  minify: true,
   logLevel: "warning",
 });

@@ -1,9 +1,26 @@
 // All-or-nothing writing. A chart is staged in a hidden directory beside its target and renamed
 // into place; an edited file is written beside itself, flushed, and renamed over the original.
 // Whatever fails, and wherever, what was there before is what remains.
-import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { chmod, copyFile, link, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+//
+// The calls are synchronous: a CLI has nothing else to do meanwhile, and each asynchronous step
+// would cost a round trip through the thread pool.
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { CliError, failure, ioFailure } from "./errors.js";
 
@@ -17,34 +34,37 @@ export interface FileToWrite {
 
 export type DirectoryState = "missing" | "empty" | "non-empty";
 
-export async function directoryState(dir: string): Promise<DirectoryState> {
+export function directoryState(dir: string): DirectoryState {
   let info;
   try {
-    info = await stat(dir);
+    info = statSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
     throw ioFailure("read", dir, error);
   }
   if (!info.isDirectory()) throw failure(`${dir} exists and is not a directory`);
   try {
-    return (await readdir(dir)).length === 0 ? "empty" : "non-empty";
+    return readdirSync(dir).length === 0 ? "empty" : "non-empty";
   } catch (error) {
     throw ioFailure("read", dir, error);
   }
 }
 
-const uniqueSuffix = () => randomBytes(6).toString("hex");
+// Unique enough for a name that is only ever created exclusively (mkdir, O_EXCL).
+const uniqueSuffix = () => `${process.pid.toString(36)}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
-async function writeNewFile(file: string, content: string, mode: number): Promise<void> {
-  const handle = await open(file, "wx", mode);
+/** Creates a file that must not exist yet, with exactly `mode`, optionally flushed to disk. */
+function writeNewFile(file: string, content: string, mode: number, flush: boolean): void {
+  const fd = openSync(file, "wx", mode);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
+    const bytes = Buffer.from(content);
+    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+    if (flush) fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   // The umask may have taken bits away (or, for 0600, must not have added any): set it exactly.
-  await chmod(file, mode);
+  chmodSync(file, mode);
 }
 
 /**
@@ -52,69 +72,69 @@ async function writeNewFile(file: string, content: string, mode: number): Promis
  * With `replace`, a non-empty target keeps every file we do not write; ours are swapped in one
  * by one and swapped back if any step fails.
  */
-export async function writeDirectory(target: string, files: FileToWrite[], options: { replace: boolean }): Promise<void> {
+export function writeDirectory(target: string, files: FileToWrite[], options: { replace: boolean }): void {
   const parent = path.dirname(target);
   let createdParent: string | undefined;
   try {
-    createdParent = await mkdir(parent, { recursive: true });
+    createdParent = mkdirSync(parent, { recursive: true });
   } catch (error) {
     throw ioFailure("create", parent, error);
   }
   const staging = path.join(parent, `.${path.basename(target)}.bluegreen-${uniqueSuffix()}`);
   try {
-    await mkdir(staging);
+    mkdirSync(staging);
     for (const file of files) {
       const destination = path.join(staging, file.path);
-      await mkdir(path.dirname(destination), { recursive: true });
-      await writeNewFile(destination, file.content, file.secret ? 0o600 : 0o644);
+      mkdirSync(path.dirname(destination), { recursive: true });
+      // A new chart has no earlier content to protect, so it is not flushed file by file.
+      writeNewFile(destination, file.content, file.secret ? 0o600 : 0o644, false);
     }
-    const state = await directoryState(target);
-    if (state === "non-empty") {
+    if (directoryState(target) === "non-empty") {
       if (!options.replace) throw failure(`${target} is not empty (use --force to replace the files bluegreen generates)`);
-      await swapFilesIn(staging, target, files);
+      swapFilesIn(staging, target, files);
     } else {
       // rename(2) replaces an empty directory atomically.
-      await rename(staging, target);
+      renameSync(staging, target);
     }
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    if (createdParent) await rm(createdParent, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+    if (createdParent) rmSync(createdParent, { recursive: true, force: true });
     if (error instanceof CliError) throw error;
     // Name the file that failed as the person knows it: inside the target, not the staging copy.
     const where = (error as NodeJS.ErrnoException).path?.replace(staging, target) ?? target;
     throw ioFailure("write", where, error);
   }
-  await rm(staging, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
 }
 
-async function swapFilesIn(staging: string, target: string, files: FileToWrite[]): Promise<void> {
+function swapFilesIn(staging: string, target: string, files: FileToWrite[]): void {
   const backup = path.join(staging, `.previous-${uniqueSuffix()}`);
   const done: { file: string; hadPrevious: boolean }[] = [];
   try {
     for (const file of files) {
       const destination = path.join(target, file.path);
-      await mkdir(path.dirname(destination), { recursive: true });
-      const hadPrevious = await exists(destination);
+      mkdirSync(path.dirname(destination), { recursive: true });
+      const hadPrevious = exists(destination);
       if (hadPrevious) {
-        await mkdir(path.dirname(path.join(backup, file.path)), { recursive: true });
-        await rename(destination, path.join(backup, file.path));
+        mkdirSync(path.dirname(path.join(backup, file.path)), { recursive: true });
+        renameSync(destination, path.join(backup, file.path));
       }
       done.push({ file: file.path, hadPrevious });
-      await rename(path.join(staging, file.path), destination);
+      renameSync(path.join(staging, file.path), destination);
     }
   } catch (error) {
     for (const { file, hadPrevious } of done.reverse()) {
       const destination = path.join(target, file);
-      await rm(destination, { force: true });
-      if (hadPrevious) await rename(path.join(backup, file), destination);
+      rmSync(destination, { force: true });
+      if (hadPrevious) renameSync(path.join(backup, file), destination);
     }
     throw error;
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+function exists(file: string): boolean {
   try {
-    await lstat(file);
+    lstatSync(file);
     return true;
   } catch {
     return false;
@@ -127,41 +147,60 @@ async function exists(file: string): Promise<boolean> {
  * several files, all are staged before any is renamed, and if a rename fails the ones already
  * renamed are put back (from hard links to the originals) before the error is reported.
  */
-export async function replaceFiles(files: { path: string; content: string }[]): Promise<void> {
+export function replaceFiles(files: { path: string; content: string }[]): void {
   const staged: { file: string; temporary: string; original?: string }[] = [];
   const renamed: typeof staged = [];
   let current = files[0]?.path ?? "";
+  const quietly = (action: () => void) => {
+    try {
+      action();
+    } catch {
+      // Cleaning up after a failure: the first error is the one to report.
+    }
+  };
   try {
     for (const { path: file, content } of files) {
       current = file;
-      const previous = await stat(file).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === "ENOENT") return undefined;
-        throw error;
-      });
+      const previous = statOrUndefined(file);
       const temporary = siblingPath(file, "tmp");
       staged.push({ file, temporary });
-      await writeNewFile(temporary, content, previous ? previous.mode & 0o7777 : 0o644);
+      writeNewFile(temporary, content, previous ? previous.mode & 0o7777 : 0o644, true);
       if (previous) {
         const original = siblingPath(file, "orig");
         // A hard link keeps the original bytes and inode; a copy where links are not supported.
-        await link(file, original).catch(() => copyFile(file, original, constants.COPYFILE_EXCL));
+        try {
+          linkSync(file, original);
+        } catch {
+          copyFileSync(file, original, constants.COPYFILE_EXCL);
+        }
         staged.at(-1)!.original = original;
       }
     }
     for (const entry of staged) {
       current = entry.file;
-      await rename(entry.temporary, entry.file);
+      renameSync(entry.temporary, entry.file);
       renamed.push(entry);
     }
   } catch (error) {
     for (const entry of renamed.reverse()) {
-      await (entry.original ? rename(entry.original, entry.file) : unlink(entry.file)).catch(() => undefined);
+      quietly(() => (entry.original ? renameSync(entry.original, entry.file) : unlinkSync(entry.file)));
     }
-    await Promise.all(staged.map(({ temporary }) => unlink(temporary).catch(() => undefined)));
-    await Promise.all(staged.map(({ original }) => (original ? unlink(original).catch(() => undefined) : undefined)));
+    for (const { temporary, original } of staged) {
+      quietly(() => unlinkSync(temporary));
+      if (original) quietly(() => unlinkSync(original));
+    }
     throw ioFailure("write", current, error);
   }
-  await Promise.all(staged.map(({ original }) => (original ? unlink(original).catch(() => undefined) : undefined)));
+  for (const { original } of staged) if (original) quietly(() => unlinkSync(original));
+}
+
+function statOrUndefined(file: string) {
+  try {
+    return statSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
 }
 
 const siblingPath = (file: string, suffix: string) =>

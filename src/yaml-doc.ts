@@ -1,7 +1,7 @@
 // Values files are built as data with the yaml library, never by text templating, and every
 // string that a YAML 1.1 reader (Helm) or a YAML 1.2 reader would take for something else
 // (`1.10`, `yes`, `on`, `0755`, `~`, `""`) is written in quotes.
-import YAML, { Document, isMap, isScalar, isSeq, Scalar, YAMLMap, type Node } from "yaml";
+import { Document, isMap, isScalar, isSeq, Scalar, visit, YAMLMap, type Node } from "yaml";
 
 /** A key with its value and the comment a person reads above it. */
 export interface Entry {
@@ -23,14 +23,33 @@ export class Section {
 
 export const section = (...entries: Entry[]): Section => new Section(entries);
 
-/** True when a plain (unquoted) scalar with this text would not read back as this string. */
-export function isAmbiguous(text: string): boolean {
-  try {
-    return YAML.parse(text, { schema: "yaml-1.1" }) !== text || YAML.parse(text) !== text;
-  } catch {
-    return true;
-  }
+/** The plain data a section describes, as a YAML reader would return it. */
+export function sectionData(root: Section): Record<string, unknown> {
+  return Object.fromEntries(root.entries.map((e) => [e.key, e.value instanceof Section ? sectionData(e.value) : e.value]));
 }
+
+// Plain scalars that YAML 1.1 readers (Helm's go-yaml among them) resolve to something other
+// than a string: booleans, nulls, ints and floats in every base and notation (including
+// sexagesimal 1:30 and go-yaml's 1e3), dates and the merge key. Whatever YAML 1.2 itself
+// would misread, the yaml library's stringifier quotes by itself.
+const YAML_11_NOT_A_STRING = new RegExp(
+  [
+    "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+    "~|null|Null|NULL|",
+    "[-+]?0b[01_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+",
+    "[-+]?(?:[0-9][0-9_]*)?\\.[0-9._]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN)",
+    "[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?",
+    "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?",
+    "<<|=",
+  ]
+    .map((alternatives) => `(?:${alternatives})`)
+    .join("|")
+    .replace(/^/, "^(?:")
+    .replace(/$/, ")$"),
+);
+
+/** True when a YAML 1.1 reader would take this text, written plain, for something else. */
+export const isAmbiguous = (text: string): boolean => YAML_11_NOT_A_STRING.test(text);
 
 function toNode(doc: Document, value: unknown): Node {
   if (value instanceof Section) {
@@ -65,7 +84,7 @@ export function buildDocument(root: Section, header?: string): Document {
 }
 
 export function quoteAmbiguousScalars(doc: Document): void {
-  YAML.visit(doc, {
+  visit(doc, {
     Scalar(_key, node) {
       if (typeof node.value === "string" && isAmbiguous(node.value)) node.type = Scalar.QUOTE_DOUBLE;
     },

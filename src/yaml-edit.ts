@@ -2,7 +2,7 @@
 // the new value is spliced into the original text at exactly that place, so every other byte
 // (comments, blank lines, key order, quoting, keys we do not know) stays as it was. Every edit is
 // read back to prove it says what was meant.
-import YAML, { isMap, isScalar, Scalar, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isMap, isScalar, parseDocument, Scalar, stringify, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { failure } from "./errors.js";
 import { isAmbiguous } from "./yaml-doc.js";
 
@@ -14,7 +14,7 @@ export interface ParsedYaml {
 
 /** Parses a file a person owns; a syntax error is exit 1 with `file:line` and nothing changed. */
 export function parseOwnedYaml(file: string, source: string): ParsedYaml {
-  const doc = YAML.parseDocument(source);
+  const doc = parseDocument(source);
   if (doc.errors.length > 0) {
     // The earliest problem is the one to fix; an unclosed [ or { is reported where it opens,
     // not at the end of the file where the parser gave up on it.
@@ -56,7 +56,7 @@ export const valueAt = (parsed: ParsedYaml, path: string[]): unknown => parsed.d
 /** A scalar written the way its neighbours are: keep the quote style, add quotes where needed. */
 function scalarText(value: string, style: Scalar["type"] | undefined): string {
   if (style === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
-  if (style === Scalar.PLAIN && value !== "" && !isAmbiguous(value) && YAML.stringify(value).trim() === value) return value;
+  if (style === Scalar.PLAIN && value !== "" && !isAmbiguous(value) && stringify(value).trim() === value) return value;
   return JSON.stringify(value);
 }
 
@@ -86,7 +86,7 @@ export function setStrings(parsed: ParsedYaml, edits: StringEdit[]): string {
     // Lines we add end the way the file's lines end.
     const added = current.source.includes("\r\n") ? text.replace(/\r?\n/g, "\r\n") : text;
     const source = current.source.slice(0, start) + added + current.source.slice(end);
-    const doc = YAML.parseDocument(source);
+    const doc = parseDocument(source);
     if (doc.errors.length > 0) throw cannotEdit(parsed.file, edit.path, "the result would not parse");
     current = { file: parsed.file, source, doc };
   }
@@ -170,7 +170,7 @@ function indentUnit(parsed: ParsedYaml): number {
 }
 
 function verify(file: string, text: string, edits: { path: string[]; value: string }[]): void {
-  const doc = YAML.parseDocument(text);
+  const doc = parseDocument(text);
   const wrong = edits.find(({ path, value }) => doc.errors.length > 0 || doc.getIn(path) !== value);
   if (wrong) throw cannotEdit(file, wrong.path, "the result would not read back as intended");
 }

@@ -36,7 +36,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
 
   const readme = await readmeWithEnvironments(chart, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
-  await replaceFiles(writes);
+  replaceFiles(writes);
 
   const lines = [
     out.green(`Wrote ${file}`) + `: ${describeEnvironment(values)}.`,

@@ -49,7 +49,7 @@ export async function runBumpImage(image: string, options: BumpImageOptions): Pr
   // Read everything before writing anything: a chart that cannot be read is refused unchanged.
   const notes = input.env === undefined ? await pinnedEnvironmentNotes(chart, changes) : [];
   const files = [...new Set(changes.map((c) => c.file))];
-  await replaceFiles(
+  replaceFiles(
     files.map((file) => ({
       path: path.join(chart.dir, file.file),
       content: setStrings(

@@ -43,7 +43,7 @@ export async function runInit(directory: string | undefined, options: InitOption
   };
   refuseInvalidFlags(given);
   const knownTarget = directory ?? options.name;
-  if (knownTarget !== undefined && !options.dryRun) await refuseNonEmpty(path.resolve(knownTarget), options.force);
+  if (knownTarget !== undefined && !options.dryRun) refuseNonEmpty(path.resolve(knownTarget), options.force);
 
   const interactive = !options.yes && process.stdin.isTTY === true;
   const answers = interactive ? await (await import("../prompts.js")).askInitQuestions(given) : given;
@@ -60,7 +60,7 @@ export async function runInit(directory: string | undefined, options: InitOption
   };
   const files = renderChart(settings, input.slackWebhook);
   if (options.dryRun) return printDryRun(target, files);
-  await writeDirectory(target, files, { replace: options.force === true });
+  writeDirectory(target, files, { replace: options.force === true });
   printWritten(target, files, settings);
 }
 
@@ -75,8 +75,8 @@ function refuseInvalidFlags(given: InitAnswers): void {
   if (issues.length > 0) throw inputError(issues, given, INIT_FIELDS);
 }
 
-async function refuseNonEmpty(target: string, force: boolean | undefined): Promise<void> {
-  if (!force && (await directoryState(target)) === "non-empty") {
+function refuseNonEmpty(target: string, force: boolean | undefined): void {
+  if (!force && directoryState(target) === "non-empty") {
     throw failure(`${displayPath(target)} is not empty (use --force to replace the files bluegreen generates)`);
   }
 }

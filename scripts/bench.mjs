@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const cli = path.join(root, "bin", "bluegreen.js");
+const cli = path.join(root, "bin", "bluegreen.cjs");
 const runs = Number(process.env.RUNS ?? 25);
 const work = mkdtempSync(path.join(tmpdir(), "bluegreen-bench-"));
 const env = { ...process.env, NO_COLOR: "1" };

@@ -1,11 +1,12 @@
 // Builds dist/ from src/ and templates/.
-// - One ESM bundle per command, split so that `bluegreen --help` loads only the command table;
-//   prompt libraries, zod, yaml and the templates load when a command needs them.
+// - One CommonJS bundle per command (src/bundles.ts says why), so that `bluegreen --help` loads
+//   only the command table; prompt libraries, zod, yaml and the templates load when a command
+//   needs them.
 // - templates/ are precompiled with Handlebars here (strict, never HTML-escaping), so the CLI
 //   ships only the small Handlebars runtime. In files under templates/chart/templates/ every
 //   `{{` belongs to Helm except the triple-stash `{{{name}}}`, which is ours: Helm's delimiters
 //   are escaped before Handlebars sees them and come out untouched.
-import { readFile, readdir, rm } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -84,25 +85,94 @@ const templatesPlugin = {
 const esmYamlPlugin = {
   name: "esm-yaml",
   setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(root, "node_modules/yaml/browser/index.js") }));
+    const yamlDir = path.join(root, "node_modules/yaml/browser");
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: path.join(yamlDir, "index.js"), sideEffects: false }));
+    // Its modules only define things, so a bundle keeps only the parts its command uses:
+    // init, which only writes YAML, carries no parser.
+    build.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.importer.startsWith(yamlDir) ? { path: path.resolve(args.resolveDir, args.path), sideEffects: false } : undefined,
+    );
+  },
+};
+
+// commander requires node:child_process at load time only to run stand-alone executable
+// subcommands, which bluegreen has none of; loading it (and net, streams...) costs every
+// command several milliseconds. This defers it to first use.
+const lazyChildProcessPlugin = {
+  name: "lazy-child-process",
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}commander${path.sep}`) ? { path: "child_process", namespace: "lazy" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
+      contents: 'module.exports = { spawn: (...args) => require("node:child_process").spawn(...args) };',
+      loader: "js",
+    }));
   },
 };
 
 await rm(path.join(root, "dist"), { recursive: true, force: true });
-await esbuild.build({
-  entryPoints: [path.join(root, "src/cli.ts")],
+const built = await esbuild.build({
+  metafile: true,
+  // One bundle per command (see src/bundles.ts), each loaded only when its command runs.
+  entryPoints: {
+    load: path.join(root, "src/load.ts"),
+    cli: path.join(root, "src/cli.ts"),
+    init: path.join(root, "src/commands/init.ts"),
+    "add-env": path.join(root, "src/commands/add-env.ts"),
+    "bump-image": path.join(root, "src/commands/bump-image.ts"),
+    prompts: path.join(root, "src/prompts.ts"),
+  },
   outdir: path.join(root, "dist"),
+  outExtension: { ".js": ".cjs" },
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
-  chunkNames: "chunks/[name]-[hash]",
-  // Some bundled packages are CommonJS and call require() for Node built-ins.
-  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [templatesPlugin, esmYamlPlugin],
+  plugins: [templatesPlugin, esmYamlPlugin, lazyChildProcessPlugin],
   legalComments: "none",
-  minify: true,
+  minify: !process.env.NO_MINIFY,
   logLevel: "warning",
 });
+await writeFile(path.join(root, "dist/THIRD-PARTY-LICENSES.txt"), await thirdPartyLicenses(built.metafile));
+await trainCodeCache();
+
+/** The licenses of every package bundled into dist/, which ships their code. */
+async function thirdPartyLicenses(metafile) {
+  const packages = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) packages.add(path.join(root, match[1]));
+  }
+  const sections = [];
+  for (const dir of [...packages].sort()) {
+    const { name, version, license } = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8"));
+    const licenseFile = (await readdir(dir)).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
+    const text = licenseFile ? (await readFile(path.join(dir, licenseFile), "utf8")).trim() : `License: ${license}`;
+    sections.push(`${name}@${version} (${license})\n\n${text}`);
+  }
+  return `bluegreen bundles the following packages into dist/.\n\n${sections.join(`\n\n${"-".repeat(72)}\n\n`)}\n`;
+}
+
+/**
+ * Runs each command once, the way people run them, with the loader writing V8's code cache
+ * of what ran beside each bundle (see src/load.ts).
+ */
+async function trainCodeCache() {
+  const { mkdtemp } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { execFileSync } = await import("node:child_process");
+  const work = await mkdtemp(path.join(tmpdir(), "bluegreen-build-"));
+  const env = { ...process.env, BLUEGREEN_WRITE_CODE_CACHE: "1", NO_COLOR: "1" };
+  const run = (...args) => execFileSync(process.execPath, [path.join(root, "bin/bluegreen.cjs"), ...args], { cwd: work, env, stdio: "ignore" });
+  try {
+    run("--help");
+    run("init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.0", "--slack-webhook", "https://hooks.slack.com/services/T0/B0/x");
+    run("add-env", "staging", "--chart", "shop");
+    run("bump-image", "1.1", "--chart", "shop");
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+

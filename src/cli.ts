@@ -1,7 +1,8 @@
 // The command surface. This module only wires commands: each action loads its command module
 // on demand, so `bluegreen --help` never pays for prompts, schemas, YAML or templates.
 import { Command, CommanderError, Option } from "commander";
-import { CliError, firstLine } from "./errors.js";
+import { loadBundle } from "./bundles.js";
+import { firstLine, isCliError } from "./errors.js";
 import { err } from "./output.js";
 
 declare const __BLUEGREEN_VERSION__: string;
@@ -46,8 +47,7 @@ function buildProgram(): Command {
     .option("--force", "write into a non-empty directory, replacing only the files bluegreen generates")
     .option("--dry-run", "print what would be written, and write nothing")
     .action(async (directory: string | undefined, options) => {
-      const { runInit } = await import("./commands/init.js");
-      await runInit(directory, options);
+      await loadBundle("init").runInit(directory, options);
     });
 
   program
@@ -60,8 +60,7 @@ function buildProgram(): Command {
     .option("--no-auto-promote", "wait for kubectl argo rollouts promote (default for prod)")
     .option("--force", "replace an existing values-<env>.yaml")
     .action(async (env: string, options) => {
-      const { runAddEnv } = await import("./commands/add-env.js");
-      await runAddEnv(env, options);
+      await loadBundle("add-env").runAddEnv(env, options);
     });
 
   program
@@ -71,8 +70,7 @@ function buildProgram(): Command {
     .option("--chart <dir>", "the chart's directory (default: the current directory)")
     .option("--env <env>", "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)")
     .action(async (image: string, options) => {
-      const { runBumpImage } = await import("./commands/bump-image.js");
-      await runBumpImage(image, options);
+      await loadBundle("bump-image").runBumpImage(image, options);
     });
 
   return program;
@@ -99,7 +97,7 @@ function reportError(error: unknown): number {
     // Commander has printed its message already; only the status is left to decide.
     return EXIT_ZERO.has(error.code) ? 0 : 2;
   }
-  if (error instanceof CliError) {
+  if (isCliError(error)) {
     for (const line of error.lines) process.stderr.write(err.red(`error: ${line}`) + "\n");
     return error.exitCode;
   }
@@ -114,4 +112,6 @@ function reportError(error: unknown): number {
   return 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

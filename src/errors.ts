@@ -3,6 +3,7 @@
 // invalid input or usage. Anything else is a bug and prints its stack only under DEBUG.
 
 export class CliError extends Error {
+  override readonly name = "CliError";
   readonly lines: string[];
   constructor(
     lines: string | string[],
@@ -12,6 +13,14 @@ export class CliError extends Error {
     super(all.join("\n"));
     this.lines = all;
   }
+}
+
+/**
+ * Whether an error is one of ours. Each command is a bundle of its own with its own copy of
+ * this class, so the check is by shape, not by instanceof.
+ */
+export function isCliError(error: unknown): error is CliError {
+  return error instanceof Error && error.name === "CliError" && Array.isArray((error as CliError).lines);
 }
 
 /** Invalid input or usage: exit 2, nothing changed. */

@@ -22,7 +22,7 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
-import { CliError, failure, ioFailure } from "./errors.js";
+import { failure, ioFailure, isCliError } from "./errors.js";
 
 export interface FileToWrite {
   /** Path relative to the directory being written. */
@@ -53,18 +53,20 @@ export function directoryState(dir: string): DirectoryState {
 // Unique enough for a name that is only ever created exclusively (mkdir, O_EXCL).
 const uniqueSuffix = () => `${process.pid.toString(36)}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
-/** Creates a file that must not exist yet, with exactly `mode`, optionally flushed to disk. */
-function writeNewFile(file: string, content: string, mode: number, flush: boolean): void {
+/**
+ * Creates a file that must not exist yet, optionally flushed to disk. With `exactMode`, the mode
+ * is set exactly, whatever the umask; otherwise the umask applies, as for any new file.
+ */
+function writeNewFile(file: string, content: string, mode: number, options: { flush: boolean; exactMode: boolean }): void {
   const fd = openSync(file, "wx", mode);
   try {
     const bytes = Buffer.from(content);
     for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-    if (flush) fsyncSync(fd);
+    if (options.flush) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  // The umask may have taken bits away (or, for 0600, must not have added any): set it exactly.
-  chmodSync(file, mode);
+  if (options.exactMode) chmodSync(file, mode);
 }
 
 /**
@@ -83,11 +85,11 @@ export function writeDirectory(target: string, files: FileToWrite[], options: { 
   const staging = path.join(parent, `.${path.basename(target)}.bluegreen-${uniqueSuffix()}`);
   try {
     mkdirSync(staging);
+    for (const dir of new Set(files.map((file) => path.dirname(file.path)))) mkdirSync(path.join(staging, dir), { recursive: true });
     for (const file of files) {
-      const destination = path.join(staging, file.path);
-      mkdirSync(path.dirname(destination), { recursive: true });
-      // A new chart has no earlier content to protect, so it is not flushed file by file.
-      writeNewFile(destination, file.content, file.secret ? 0o600 : 0o644, false);
+      // A new chart has no earlier content to protect, so it is not flushed file by file. The
+      // Secret is created 0600, which a umask can only narrow.
+      writeNewFile(path.join(staging, file.path), file.content, file.secret ? 0o600 : 0o666, { flush: false, exactMode: false });
     }
     if (directoryState(target) === "non-empty") {
       if (!options.replace) throw failure(`${target} is not empty (use --force to replace the files bluegreen generates)`);
@@ -99,7 +101,7 @@ export function writeDirectory(target: string, files: FileToWrite[], options: { 
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (createdParent) rmSync(createdParent, { recursive: true, force: true });
-    if (error instanceof CliError) throw error;
+    if (isCliError(error)) throw error;
     // Name the file that failed as the person knows it: inside the target, not the staging copy.
     const where = (error as NodeJS.ErrnoException).path?.replace(staging, target) ?? target;
     throw ioFailure("write", where, error);
@@ -164,7 +166,8 @@ export function replaceFiles(files: { path: string; content: string }[]): void {
       const previous = statOrUndefined(file);
       const temporary = siblingPath(file, "tmp");
       staged.push({ file, temporary });
-      writeNewFile(temporary, content, previous ? previous.mode & 0o7777 : 0o644, true);
+      // An edited file keeps exactly the mode it had; a new one gets the umask's.
+      writeNewFile(temporary, content, previous ? previous.mode & 0o7777 : 0o666, { flush: true, exactMode: previous !== undefined });
       if (previous) {
         const original = siblingPath(file, "orig");
         // A hard link keeps the original bytes and inode; a copy where links are not supported.

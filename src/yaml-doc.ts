@@ -1,7 +1,7 @@
 // Values files are built as data with the yaml library, never by text templating, and every
 // string that a YAML 1.1 reader (Helm) or a YAML 1.2 reader would take for something else
 // (`1.10`, `yes`, `on`, `0755`, `~`, `""`) is written in quotes.
-import { Document, isMap, isScalar, isSeq, Scalar, visit, YAMLMap, type Node } from "yaml";
+import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from "yaml";
 
 /** A key with its value and the comment a person reads above it. */
 export interface Entry {
@@ -51,19 +51,36 @@ const YAML_11_NOT_A_STRING = new RegExp(
 /** True when a YAML 1.1 reader would take this text, written plain, for something else. */
 export const isAmbiguous = (text: string): boolean => YAML_11_NOT_A_STRING.test(text);
 
-function toNode(doc: Document, value: unknown): Node {
+/**
+ * YAML nodes for data, built directly (faster than the library's generic createNode, which
+ * matters on every init): sections and objects become mappings, arrays sequences, and every
+ * string that a YAML 1.1 reader would misread is double-quoted.
+ */
+function toNode(value: unknown): Node {
   if (value instanceof Section) {
     const map = new YAMLMap();
     value.entries.forEach((entry, index) => {
-      const key = doc.createNode(entry.key) as Scalar;
+      const key = new Scalar(entry.key);
       if (entry.doc) key.commentBefore = comment(entry.doc);
       // A blank line separates groups, but never opens a mapping.
       if (entry.gap && index > 0) key.spaceBefore = true;
-      map.items.push(doc.createPair(key, toNode(doc, entry.value)));
+      map.items.push(new Pair(key, toNode(entry.value)));
     });
     return map;
   }
-  return doc.createNode(value) as Node;
+  if (Array.isArray(value)) {
+    const seq = new YAMLSeq();
+    seq.items = value.map(toNode);
+    return seq;
+  }
+  if (value !== null && typeof value === "object") {
+    const map = new YAMLMap();
+    map.items = Object.entries(value).map(([key, item]) => new Pair(new Scalar(key), toNode(item)));
+    return map;
+  }
+  const scalar = new Scalar(value);
+  if (typeof value === "string" && isAmbiguous(value)) scalar.type = Scalar.QUOTE_DOUBLE;
+  return scalar;
 }
 
 /** `# text` lines from plain text; the yaml library adds the `#`. */
@@ -77,23 +94,17 @@ function comment(text: string): string {
 /** Builds a commented document from entries, with an optional header comment. */
 export function buildDocument(root: Section, header?: string): Document {
   const doc = new Document();
-  doc.contents = toNode(doc, root) as YAMLMap;
+  doc.contents = toNode(root) as YAMLMap;
   if (header) doc.commentBefore = comment(header);
-  quoteAmbiguousScalars(doc);
   return doc;
-}
-
-export function quoteAmbiguousScalars(doc: Document): void {
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === "string" && isAmbiguous(node.value)) node.type = Scalar.QUOTE_DOUBLE;
-    },
-  });
 }
 
 /** Stable output: no line folding, two-space indentation, sequences indented under their key. */
 export function stringifyDocument(doc: Document): string {
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
 }
+
+/** The text of a commented document built from a section. */
+export const yamlText = (root: Section, header?: string) => stringifyDocument(buildDocument(root, header));
 
 export { isMap, isScalar, isSeq };

@@ -1,6 +1,6 @@
 // `bluegreen add-env <env>` on a chart made by init: the new overlay from its preset and flags,
 // the README's environment lists kept true, every refusal leaving every byte as it was, and
-// real Helm 3 and 4 rendering every environment afterwards. Runs the built CLI (bin/bluegreen.js).
+// real Helm 3 and 4 rendering every environment afterwards. Runs the built CLI (bin/bluegreen.cjs).
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

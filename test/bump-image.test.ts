@@ -1,7 +1,7 @@
 // `bluegreen bump-image` on a chart a person has edited by hand since init: every case compares
 // the files byte for byte with the edited text where exactly the intended scalars were replaced,
 // every refusal leaves every byte as it was, and real Helm renders the image that was asked for.
-// Runs the built CLI (bin/bluegreen.js).
+// Runs the built CLI (bin/bluegreen.cjs).
 import { chmodSync, cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";

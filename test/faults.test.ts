@@ -2,7 +2,7 @@
 // ENOSPC), a file-size limit (ulimit -f, EFBIG), a process killed with half a file written (strace
 // delivers SIGKILL), a directory the user may not write to (the CLI runs as uid 65534), and files
 // that are not what they should be (a dangling symlink, `templates` as a regular file). No mocks,
-// no hooks in the product: every case runs the built CLI (bin/bluegreen.js) as a process.
+// no hooks in the product: every case runs the built CLI (bin/bluegreen.cjs) as a process.
 //
 // After every fault: exit status 1, exactly one `error: ` line on stderr and no stack frame; no
 // partial chart, no half-written file, no temporary file (except beside a file after a crash, where
@@ -88,7 +88,7 @@ function unprivilegedCli(): Promise<string> {
     chmodSync(copy, 0o755);
     for (const part of ["bin", "dist", "package.json"]) cpSync(join(REPO_ROOT, part), join(copy, part), { recursive: true });
     expect(await canRead(copy), "uid 65534 can read a copy of bin/ and dist/").toBe(true);
-    return join(copy, "bin", "bluegreen.js");
+    return join(copy, "bin", "bluegreen.cjs");
   })());
 }
 

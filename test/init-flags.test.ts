@@ -1,5 +1,5 @@
 // `bluegreen init` driven by flags, with standard input that is not a terminal: what a script,
-// a CI job or a person pasting one command relies on. Runs the built CLI (bin/bluegreen.js).
+// a CI job or a person pasting one command relies on. Runs the built CLI (bin/bluegreen.cjs).
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, type ExpectStatic } from "vitest";
@@ -477,5 +477,23 @@ describe("no colour where it does not belong", () => {
     expect((await plain.exited).code).toBe(0);
     expect(plain.output()).toContain("kubectl argo rollouts promote shop");
     expect(plain.rawOutput()).not.toMatch(ANSI);
+  });
+
+  it("prints no ANSI codes in a terminal with --no-color, on success and on error", async () => {
+    const ok = startInTerminal(["--no-color", "init", "--yes", "--name", "shop", "--image", IMAGE], {
+      cwd: makeTempDir(),
+      env: { NO_COLOR: undefined },
+    });
+    expect((await ok.exited).code).toBe(0);
+    expect(ok.output()).toContain("Next steps:");
+    expect(ok.rawOutput()).not.toMatch(ANSI);
+
+    const bad = startInTerminal(["init", "--no-color", "--yes", "--name", "Shop", "--image", IMAGE], {
+      cwd: makeTempDir(),
+      env: { NO_COLOR: undefined },
+    });
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.output()).toContain("error: --name:");
+    expect(bad.rawOutput()).not.toMatch(ANSI);
   });
 });

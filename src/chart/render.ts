@@ -1,12 +1,13 @@
 // Builds a whole chart in memory: every file's path and bytes, nothing written yet.
 import templates, { valuesSchemaJson } from "virtual:templates";
-import { buildDocument, sectionData, stringifyDocument, type Section } from "../yaml-doc.js";
+import { sectionData, yamlText } from "../yaml-doc.js";
 import { readmeContext } from "./readme.js";
 import {
   baseHeader,
   baseValues,
   chartYaml,
   initialOverlay,
+  mergeValues,
   namespaceFor,
   overlayHeader,
   slackSecret,
@@ -23,8 +24,6 @@ export interface ChartFile {
 }
 
 export const SLACK_SECRET_FILE = "slack-webhook-secret.yaml";
-
-export const yamlText = (root: Section, header?: string) => stringifyDocument(buildDocument(root, header));
 
 export function renderChart(settings: ChartSettings, slackWebhook?: string): ChartFile[] {
   const base = baseValues(settings);
@@ -54,16 +53,3 @@ export function renderChart(settings: ChartSettings, slackWebhook?: string): Cha
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
-
-/** Helm's merge: maps merge key by key, anything else in the overlay replaces the base. */
-export function mergeValues(base: Record<string, any>, overlay: Record<string, any>): Record<string, any> {
-  const result: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overlay)) {
-    const current = result[key];
-    result[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
-  }
-  return result;
-}
-
-const isPlainObject = (value: unknown): value is Record<string, any> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);

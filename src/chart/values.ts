@@ -266,3 +266,16 @@ export function slackSecretHeader(namespaces: string[]): string {
     "Teams with Sealed Secrets or External Secrets can create a Secret of the same name and key there instead.",
   ].join("\n");
 }
+
+/** Helm's merge: maps merge key by key, anything else in the overlay replaces the base. */
+export function mergeValues(base: Record<string, any>, overlay: Record<string, any>): Record<string, any> {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overlay)) {
+    const current = result[key];
+    result[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+  }
+  return result;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, any> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);

@@ -2,7 +2,7 @@
 // Chart.yaml appVersion) or of one (values-<env>.yaml), changing only the scalars concerned.
 import path from "node:path";
 import { findChart, readOverlay, readOverlays, type ChartDir } from "../chart/find.js";
-import { mergeValues } from "../chart/render.js";
+import { mergeValues } from "../chart/values.js";
 import { replaceFiles } from "../fs-atomic.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { out } from "../output.js";

@@ -1,6 +1,7 @@
 // `bluegreen init`: gather answers (flags, then prompts) → one schema parse → build the chart
 // in memory → write it atomically → say what was written and what to do next.
 import path from "node:path";
+import { loadBundle } from "../bundles.js";
 import { renderChart, SLACK_SECRET_FILE, type ChartFile } from "../chart/render.js";
 import { isProduction, namespaceFor, type ChartSettings } from "../chart/values.js";
 import { failure, inputError } from "../errors.js";
@@ -46,7 +47,7 @@ export async function runInit(directory: string | undefined, options: InitOption
   if (knownTarget !== undefined && !options.dryRun) refuseNonEmpty(path.resolve(knownTarget), options.force);
 
   const interactive = !options.yes && process.stdin.isTTY === true;
-  const answers = interactive ? await (await import("../prompts.js")).askInitQuestions(given) : given;
+  const answers = interactive ? await loadBundle("prompts").askInitQuestions(given) : given;
   const input = parseInput(initInput, answers, INIT_FIELDS);
 
   const target = path.resolve(input.directory ?? input.name);

@@ -9,7 +9,7 @@ import { mergeEnv, runProcess, type ProcessResult } from "./process.js";
 
 /** Absolute path of the repository (this file is test/support/cli.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/[\\/]$/, "");
-export const CLI = join(REPO_ROOT, "bin", "bluegreen.js");
+export const CLI = join(REPO_ROOT, "bin", "bluegreen.cjs");
 
 export type CliResult = ProcessResult;
 
@@ -28,7 +28,7 @@ export function cliEnv(overrides: Record<string, string | undefined> = {}): Node
   return mergeEnv(process.env, { NO_COLOR: "1", FORCE_COLOR: undefined, ...overrides });
 }
 
-/** `node bin/bluegreen.js ...args`; resolves whatever the exit code. */
+/** `node bin/bluegreen.cjs ...args`; resolves whatever the exit code. */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
   return runProcess(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,

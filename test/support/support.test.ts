@@ -95,9 +95,9 @@ describe("validateManifest", () => {
 });
 
 describe("cli helpers", () => {
-  it("points at the repository's bin/bluegreen.js", () => {
+  it("points at the repository's bin/bluegreen.cjs", () => {
     expect(existsSync(join(REPO_ROOT, "package.json"))).toBe(true);
-    expect(CLI).toBe(join(REPO_ROOT, "bin", "bluegreen.js"));
+    expect(CLI).toBe(join(REPO_ROOT, "bin", "bluegreen.cjs"));
   });
 
   it("lists and snapshots every file, dotfiles included", () => {

@@ -50,7 +50,7 @@ export interface TerminalSession {
   kill(): void;
 }
 
-/** Runs `node bin/bluegreen.js ...args` in a terminal. */
+/** Runs `node bin/bluegreen.cjs ...args` in a terminal. */
 export function startInTerminal(args: string[], opts: TerminalOptions): TerminalSession {
   return startCommandInTerminal([process.execPath, CLI, ...args], opts);
 }

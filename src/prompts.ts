@@ -1,9 +1,10 @@
-// Questions for what the flags did not give. Each answer is checked at the prompt by the same
+// Questions for what the flags did not give: the four a chart needs, then the optional
+// repository for Argo CD. Each answer is checked at the prompt by the same
 // schema that checks the flags, so a refused answer is explained and asked again. Loaded only
 // when a person is at a terminal.
 import input from "@inquirer/input";
 import password from "@inquirer/password";
-import { appName, fieldError, imageWithTag, replicas, slackWebhook, type InitAnswers } from "./schema.js";
+import { appName, fieldError, imageWithTag, replicas, repoUrl, slackWebhook, type InitAnswers } from "./schema.js";
 import type { ZodMiniType } from "zod/mini";
 
 const validateWith = (schema: ZodMiniType) => (value: string) => fieldError(schema, value) ?? true;
@@ -20,6 +21,10 @@ export async function askInitQuestions(given: InitAnswers): Promise<InitAnswers>
     message: "Slack webhook URL (empty: no notifications)",
     mask: "*",
     validate: validateWith(slackWebhook),
+  });
+  answers.repoUrl ??= await input({
+    message: "Git repository URL for Argo CD (empty: write no Applications)",
+    validate: validateWith(repoUrl),
   });
   return answers;
 }

@@ -134,17 +134,103 @@ function splitList(value: string): string[] {
 
 const directory = rule("must be a directory path without control characters", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
 
-export const initInput = z.object({
-  name: appName,
-  image: imageWithTag,
-  replicas: z._default(replicas, 2),
-  slackWebhook: z.optional(slackWebhook),
-  port: z._default(port, 80),
-  envs: z._default(envList, ["sandbox", "prod"]),
-  directory: z.optional(directory),
-});
+// Argo CD wiring (all optional: without a repository URL no Applications are written).
+export const NAMESPACE_MAX = 63;
+
+const REPO_URL_RULE =
+  "must be a git repository URL: https://host/path, ssh://[user@]host[:port]/path or git@host:path, without a password or token in it";
+
+/** https://, ssh:// or scp-like git@host:path; never with credentials in it. */
+export function isRepoUrl(value: string): boolean {
+  if (/[\s\u0000-\u001f\u007f"'<>\\`{}|^]/.test(value)) return false;
+  const scp = /^([a-z_][a-z0-9_.-]*)@([a-zA-Z0-9.-]+):(?!\/\/)([A-Za-z0-9._~/-]+)$/.exec(value);
+  if (scp) return true;
+  try {
+    const url = new URL(value);
+    if (url.protocol === "https:") return url.hostname !== "" && url.username === "" && url.password === "" && url.pathname.length > 1;
+    if (url.protocol === "ssh:") return url.hostname !== "" && url.password === "" && url.pathname.length > 1;
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+// The message never repeats the value: it may hold a credential.
+export const repoUrl = z.pipe(
+  rule(REPO_URL_RULE, (v) => v === "" || isRepoUrl(v)),
+  z.transform((v: string) => (v === "" ? undefined : v)),
+);
+
+export const repoPath = rule(
+  "must be a path inside the repository, relative to its root (such as charts/shop, or . for the root), without '..'",
+  (v) => v !== "" && !v.startsWith("/") && !/[\u0000-\u001f\u007f\\]/.test(v) && !v.split("/").includes(".."),
+);
+
+export const revision = rule(
+  "must be a git branch, tag or commit (such as HEAD, main or v1.2.0)",
+  (v) => /^[A-Za-z0-9._/-]{1,255}$/.test(v) && !v.includes("..") && !v.startsWith("/") && !v.endsWith("/") && !v.endsWith(".lock") && !v.startsWith("-"),
+);
+
+export const namespace = rule(
+  `must be a namespace name: 1-${NAMESPACE_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit`,
+  (v) => v.length <= NAMESPACE_MAX && DNS_LABEL.test(v),
+);
+
+export const project = rule(
+  "must be an Argo CD project name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+  (v) => v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v),
+);
+
+export const initInput = z
+  .object({
+    name: appName,
+    image: imageWithTag,
+    replicas: z._default(replicas, 2),
+    slackWebhook: z.optional(slackWebhook),
+    port: z._default(port, 80),
+    envs: z._default(envList, ["sandbox", "prod"]),
+    directory: z.optional(directory),
+    repoUrl: z.optional(repoUrl),
+    repoPath: z.optional(repoPath),
+    revision: z._default(revision, "HEAD"),
+    namespace: z.optional(namespace),
+    argocdNamespace: z._default(namespace, "argocd"),
+    project: z._default(project, "default"),
+    rolloutNotifications: z.optional(z.boolean()),
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      // With Applications (or a namespace asked for), each environment deploys to
+      // <namespace>-<env>, which must still be a namespace name.
+      const base = input.namespace ?? input.name;
+      const deploys = input.repoUrl !== undefined || input.namespace !== undefined;
+      const tooLong = deploys ? input.envs.filter((env) => `${base}-${env}`.length > NAMESPACE_MAX) : [];
+      if (tooLong.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: [input.namespace === undefined ? "name" : "namespace"],
+          message: `${base}-${tooLong[0]} would be ${base.length + 1 + tooLong[0]!.length} characters, and a namespace has at most ${NAMESPACE_MAX}: choose a shorter ${input.namespace === undefined ? "--namespace" : "one"} (each environment deploys to <namespace>-<env>)`,
+        });
+      }
+      if (input.rolloutNotifications && input.slackWebhook === undefined) {
+        ctx.addIssue({ code: "custom", path: ["rolloutNotifications"], message: "needs --slack-webhook: the notifications post to that webhook" });
+      }
+    }),
+  );
 export type InitInput = z.output<typeof initInput>;
-export type InitAnswers = Partial<Record<keyof z.input<typeof initInput>, string>>;
+
+/** What add-env copies from the Applications already in argocd/. */
+export const argoFileSettings = z.looseObject({
+  repoUrl: repoUrl,
+  repoPath: repoPath,
+  revision: revision,
+  argocdNamespace: namespace,
+  project: project,
+  namespace: namespace,
+});
+export type InitAnswers = Partial<Record<Exclude<keyof z.input<typeof initInput>, "rolloutNotifications">, string>> & {
+  rolloutNotifications?: boolean;
+};
 
 export const addEnvInput = z.object({
   env: envName,

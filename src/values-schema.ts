@@ -91,6 +91,12 @@ export const valuesSchema = z.looseObject({
           ttlSecondsAfterFinished: z.optional(intRange(0)),
         }),
       ),
+      rollouts: z.optional(
+        z.looseObject({
+          enabled: z.optional(z.boolean()),
+          triggers: z.optional(z.array(z.enum(["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"]))),
+        }),
+      ),
     }),
   ),
 });

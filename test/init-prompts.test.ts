@@ -16,6 +16,7 @@ const ASK_IMAGE = "Container image";
 const ASK_REPLICAS = "Replicas";
 const ASK_WEBHOOK = "Slack webhook URL";
 const NAME_RULE = /must be 1-53 characters of lowercase letters/;
+const ASK_REPOSITORY = "Git repository URL for Argo CD";
 const DONE = /Next steps:[\s\S]*Release a new image/;
 
 const WAIT_MS = 8_000;
@@ -34,13 +35,20 @@ async function expectExit(term: TerminalSession, code: number): Promise<void> {
   expect(exit, term.output()).toEqual({ code, signal: null });
 }
 
+/** The last, optional question: no repository, so no Argo CD Applications. */
+async function finishWithoutRepository(term: TerminalSession): Promise<void> {
+  await term.waitFor(ASK_REPOSITORY, WAIT_MS);
+  term.press("enter");
+  await term.waitFor(DONE, WAIT_MS);
+}
+
 function answer(term: TerminalSession, text: string): void {
   term.type(text);
   term.press("enter");
 }
 
 describe("init at a terminal", () => {
-  it("asks the four questions, takes the replicas default on enter, and writes what was typed", async () => {
+  it("asks the four questions and the optional repository, takes the replicas default on enter, and writes what was typed", async () => {
     const dir = makeTempDir();
     const term = startInTerminal(["init"], { cwd: dir });
 
@@ -54,7 +62,7 @@ describe("init at a terminal", () => {
     term.press("enter");
     await term.waitFor(ASK_WEBHOOK, WAIT_MS);
     term.press("enter"); // empty: no notifications
-    await term.waitFor(DONE, WAIT_MS);
+    await finishWithoutRepository(term);
     await expectExit(term, 0);
 
     const chart = join(dir, "shop");
@@ -80,7 +88,7 @@ describe("init at a terminal", () => {
     answer(term, "3");
     await term.waitFor(ASK_WEBHOOK, WAIT_MS);
     term.press("enter");
-    await term.waitFor(DONE, WAIT_MS);
+    await finishWithoutRepository(term);
     await expectExit(term, 0);
 
     expect(listFiles(dir).every((file) => file.startsWith("shop/"))).toBe(true);
@@ -101,7 +109,7 @@ describe("init at a terminal", () => {
     term.press("enter");
     await term.waitFor(ASK_WEBHOOK, WAIT_MS);
     term.press("enter");
-    await term.waitFor(DONE, WAIT_MS);
+    await finishWithoutRepository(term);
     await expectExit(term, 0);
 
     expect(readValues(join(dir, "shop")).image).toMatchObject({ repository: "ghcr.io/acme/shop", tag: "2.0.1" });
@@ -115,7 +123,7 @@ describe("init at a terminal", () => {
     term.type(WEBHOOK);
     await term.waitFor("*".repeat(WEBHOOK.length), WAIT_MS);
     term.press("enter");
-    await term.waitFor(DONE, WAIT_MS);
+    await finishWithoutRepository(term);
     await expectExit(term, 0);
 
     const screen = term.rawOutput();
@@ -141,12 +149,30 @@ describe("init at a terminal", () => {
     for (let i = 0; i < insecure.length; i++) term.press("backspace");
     await term.waitFor(/\(empty: no notifications\)\s*$/, WAIT_MS);
     answer(term, WEBHOOK);
-    await term.waitFor(DONE, WAIT_MS);
+    await finishWithoutRepository(term);
     await expectExit(term, 0);
 
     expect(term.rawOutput()).not.toContain("hooks.slack.com");
     expect(term.rawOutput()).not.toContain("abcdefABCDEF123456");
     expect(secretUrls(join(dir, "shop"))).toEqual([WEBHOOK]);
+  });
+
+  it("asks for the repository last, refuses one with a credential without showing it, and writes the Applications", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init", "--name", "shop", "--image", "nginx:1.27", "--replicas", "2", "--slack-webhook", WEBHOOK], { cwd: dir });
+    await term.waitFor(ASK_REPOSITORY, WAIT_MS);
+    const secretToken = "ghp_S3cr3tT0kenValue0123456789";
+    answer(term, `https://${secretToken}@github.com/acme/platform.git`);
+    await term.waitFor(/without a password or token/, WAIT_MS);
+    // The refused text stays in the line to be edited: clear it, then give a clean URL.
+    for (let i = 0; i < 80; i++) term.press("backspace");
+    answer(term, "https://github.com/acme/platform.git");
+    await term.waitFor(DONE, WAIT_MS);
+    await expectExit(term, 0);
+    expect(listFiles(join(dir, "shop")).filter((f) => f.startsWith("argocd/"))).toEqual(["argocd/prod.yaml", "argocd/sandbox.yaml"]);
+    const app = YAML.parse(readFileSync(join(dir, "shop", "argocd", "prod.yaml"), "utf8"));
+    expect(app.spec.source.repoURL).toBe("https://github.com/acme/platform.git");
+    for (const file of listFiles(dir)) expect(readFileSync(join(dir, file), "utf8")).not.toContain(secretToken);
   });
 
   it("does not ask again for what a flag gave: the first question is Replicas", async () => {
@@ -159,7 +185,7 @@ describe("init at a terminal", () => {
     answer(term, "4");
     await term.waitFor(ASK_WEBHOOK, WAIT_MS);
     term.press("enter");
-    await term.waitFor(DONE, WAIT_MS);
+    await finishWithoutRepository(term);
     await expectExit(term, 0);
     expect(term.output()).not.toContain(ASK_NAME);
     expect(readValues(join(dir, "shop")).replicaCount).toBe(4);

@@ -4,7 +4,8 @@
 // true without touching anything else a person wrote in the README.
 import { formatImageRef } from "../image-ref.js";
 import { Section } from "../yaml-doc.js";
-import { baseValues, namespaceFor, type ChartSettings } from "./values.js";
+import { IN_CLUSTER, type ArgoSettings } from "./argocd.js";
+import { baseValues, namespaceFor, slackSecret, type ChartSettings } from "./values.js";
 
 export interface ValueRow {
   key: string;
@@ -41,7 +42,7 @@ export function describeEnvironment(values: Record<string, any>): string {
 const MARKED = (id: string, content: string) =>
   `<!-- bluegreen:${id} (bluegreen add-env keeps this part up to date) -->\n${content}\n<!-- /bluegreen:${id} -->`;
 
-export function environmentsBlock(name: string, envs: Environment[]): string {
+export function environmentsBlock(namespace: string, envs: Environment[]): string {
   return MARKED(
     "environments",
     [
@@ -50,7 +51,7 @@ export function environmentsBlock(name: string, envs: Environment[]): string {
       "| `values.yaml` | Every knob with its default and a comment. Shared by all environments. |",
       ...envs.map(
         (env) =>
-          `| \`values-${env.name}.yaml\` | The **${env.name}** environment: ${describeEnvironment(env.values)}. Namespace \`${namespaceFor(name, env.name)}\`. |`,
+          `| \`values-${env.name}.yaml\` | The **${env.name}** environment: ${describeEnvironment(env.values)}. Namespace \`${namespaceFor(namespace, env.name)}\`. |`,
       ),
       "| `values.schema.json` | Types and rules of the values. Helm checks the merged values against it on every `lint`, `template` and sync, so a typo such as `replicaCount: three` fails before it reaches the cluster. Unknown keys are allowed. |",
       "| `slack-webhook-secret.yaml` | Only when a webhook was given: the Secret that holds it. Git-ignored and helm-ignored, mode 0600. Apply it, never commit it. |",
@@ -59,14 +60,14 @@ export function environmentsBlock(name: string, envs: Environment[]): string {
   );
 }
 
-export function secretsBlock(name: string, envs: Environment[]): string {
+export function secretsBlock(namespace: string, envs: Environment[]): string {
   return MARKED(
     "secrets",
     [
       "   ```sh",
       ...envs.flatMap((env) => [
-        `   kubectl create namespace ${namespaceFor(name, env.name)}`,
-        `   kubectl apply -n ${namespaceFor(name, env.name)} -f slack-webhook-secret.yaml`,
+        `   kubectl create namespace ${namespaceFor(namespace, env.name)}`,
+        `   kubectl apply -n ${namespaceFor(namespace, env.name)} -f slack-webhook-secret.yaml`,
       ]),
       "   ```",
     ].join("\n"),
@@ -74,10 +75,10 @@ export function secretsBlock(name: string, envs: Environment[]): string {
 }
 
 /** The README with every marked block regenerated; blocks a person removed stay removed. */
-export function refreshBlocks(readme: string, name: string, envs: Environment[]): string {
+export function refreshBlocks(readme: string, namespace: string, envs: Environment[]): string {
   const blocks: Record<string, string> = {
-    environments: environmentsBlock(name, envs),
-    secrets: secretsBlock(name, envs),
+    environments: environmentsBlock(namespace, envs),
+    secrets: secretsBlock(namespace, envs),
   };
   return readme.replace(
     /<!-- bluegreen:([a-z]+) [^\n]*-->\n[\s\S]*?\n<!-- \/bluegreen:\1 -->/g,
@@ -85,16 +86,28 @@ export function refreshBlocks(readme: string, name: string, envs: Environment[])
   );
 }
 
-export function readmeContext(settings: ChartSettings, envs: Environment[]) {
-  const summary = envs.map((env) => ({ name: env.name, namespace: namespaceFor(settings.name, env.name) }));
+export function readmeContext(settings: ChartSettings, envs: Environment[], argo?: ArgoSettings) {
+  const summary = envs.map((env) => ({ name: env.name, namespace: namespaceFor(settings.namespace, env.name) }));
   return {
     name: settings.name,
     image: formatImageRef(settings.image),
     firstEnv: summary[0]!,
     lastEnv: summary.at(-1)!,
     slack: settings.slackEnabled,
-    environmentsBlock: environmentsBlock(settings.name, envs),
-    secretsBlock: secretsBlock(settings.name, envs),
+    environmentsBlock: environmentsBlock(settings.namespace, envs),
+    secretsBlock: secretsBlock(settings.namespace, envs),
+    rolloutNotifications: settings.rolloutNotifications,
+    // The Application shown: the real one when init wrote them, a sketch to fill in otherwise.
+    argo: argo ?? {
+      repoUrl: "https://github.com/your-org/your-repo.git",
+      repoPath: `path/to/${settings.name}`,
+      revision: "HEAD",
+      argocdNamespace: "argocd",
+      project: "default",
+      server: IN_CLUSTER,
+    },
+    applications: argo !== undefined,
+    secret: slackSecret(settings),
     values: valueRows(baseValues(settings)),
   };
 }

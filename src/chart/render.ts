@@ -1,6 +1,7 @@
 // Builds a whole chart in memory: every file's path and bytes, nothing written yet.
 import templates, { valuesSchemaJson } from "virtual:templates";
 import { sectionData, yamlText } from "../yaml-doc.js";
+import { application, applicationFile, applicationHeader, type ArgoSettings } from "./argocd.js";
 import { readmeContext } from "./readme.js";
 import {
   baseHeader,
@@ -10,8 +11,8 @@ import {
   mergeValues,
   namespaceFor,
   overlayHeader,
-  slackSecret,
   slackSecretHeader,
+  slackSecretManifest,
   type ChartSettings,
 } from "./values.js";
 
@@ -25,7 +26,14 @@ export interface ChartFile {
 
 export const SLACK_SECRET_FILE = "slack-webhook-secret.yaml";
 
-export function renderChart(settings: ChartSettings, slackWebhook?: string): ChartFile[] {
+export interface RenderOptions {
+  /** Written only into slack-webhook-secret.yaml. */
+  slackWebhook?: string;
+  /** With a repository, argocd/<env>.yaml for every environment. */
+  argo?: ArgoSettings;
+}
+
+export function renderChart(settings: ChartSettings, { slackWebhook, argo }: RenderOptions = {}): ChartFile[] {
   const base = baseValues(settings);
   const overlays = settings.envs.map((env) => ({ env, values: initialOverlay(env, settings) }));
   const environments = overlays.map(({ env, values }) => ({ name: env, values: mergeValues(sectionData(base), sectionData(values)) }));
@@ -36,18 +44,23 @@ export function renderChart(settings: ChartSettings, slackWebhook?: string): Cha
     { path: "values.schema.json", content: valuesSchemaJson },
     { path: ".helmignore", content: templates["chart/helmignore"]!({}) },
     { path: ".gitignore", content: templates["chart/gitignore"]!({}) },
-    { path: "README.md", content: templates["chart/README.md.hbs"]!(readmeContext(settings, environments)) },
+    { path: "README.md", content: templates["chart/README.md.hbs"]!(readmeContext(settings, environments, argo)) },
   ];
   for (const [key, template] of Object.entries(templates)) {
     if (key.startsWith("chart/templates/")) {
       files.push({ path: key.slice("chart/".length), content: template({ name: settings.name }) });
     }
   }
+  if (argo) {
+    for (const env of settings.envs) {
+      files.push({ path: applicationFile(env), content: yamlText(application(settings.name, env, argo), applicationHeader(settings.name, env)) });
+    }
+  }
   if (slackWebhook !== undefined) {
-    const namespaces = settings.envs.map((env) => namespaceFor(settings.name, env));
+    const namespaces = settings.envs.map((env) => namespaceFor(settings.namespace, env));
     files.push({
       path: SLACK_SECRET_FILE,
-      content: yamlText(slackSecret(settings.name, slackWebhook), slackSecretHeader(namespaces)),
+      content: yamlText(slackSecretManifest(settings, slackWebhook), slackSecretHeader(namespaces)),
       secret: true,
     });
   }

@@ -5,7 +5,9 @@ import type { ImageRef } from "../image-ref.js";
 import { section, type Entry, type Section } from "../yaml-doc.js";
 
 export const SLACK_CURL_IMAGE = "curlimages/curl:8.11.1";
-export const SLACK_SECRET_KEY = "url";
+/** The Secret and ConfigMap names Argo Rollouts reads in a Rollout's namespace (v1.6+). */
+export const ROLLOUTS_NOTIFICATION_SECRET = "argo-rollouts-notification-secret";
+export const ROLLOUTS_NOTIFICATION_TRIGGERS = ["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"];
 
 export interface ChartSettings {
   name: string;
@@ -13,13 +15,24 @@ export interface ChartSettings {
   replicas: number;
   port: number;
   envs: string[];
+  /** Each environment deploys to <namespace>-<env>. */
+  namespace: string;
   slackEnabled: boolean;
+  /** Argo Rollouts notifications too, sharing the Slack webhook's Secret. */
+  rolloutNotifications: boolean;
 }
 
 /** The namespace an environment deploys to: one per app and environment. */
-export const namespaceFor = (name: string, env: string) => `${name}-${env}`;
+export const namespaceFor = (base: string, env: string) => `${base}-${env}`;
 
-export const slackSecretName = (name: string) => `${name}-slack-webhook`;
+/**
+ * Where the webhook lives. With Argo Rollouts notifications, in the one Secret Argo Rollouts
+ * reads, which the hook Jobs then share; otherwise in a Secret of the app's own.
+ */
+export const slackSecret = (settings: Pick<ChartSettings, "name" | "rolloutNotifications">) =>
+  settings.rolloutNotifications
+    ? { name: ROLLOUTS_NOTIFICATION_SECRET, key: "slack-webhook-url" }
+    : { name: `${settings.name}-slack-webhook`, key: "url" };
 
 const knob = (key: string, value: unknown, doc?: string, gap = false): Entry => ({ key, value, doc, gap });
 const group = (key: string, doc: string | undefined, ...entries: Entry[]): Entry => ({ key, value: section(...entries), doc, gap: true });
@@ -140,13 +153,19 @@ export function baseValues(settings: ChartSettings): Section {
         "slack",
         "Argo CD hook Jobs post to Slack when a sync succeeds (PostSync) and when it fails (SyncFail).\nThe webhook URL is read from a Secret that you apply once per namespace, before the first\nsync (slack-webhook-secret.yaml, never committed); it is never in this chart.",
         knob("enabled", settings.slackEnabled, "-- Render the two Jobs. Needs the Secret below in the release namespace."),
-        knob("secretName", slackSecretName(name), "-- Secret holding the webhook URL."),
-        knob("secretKey", SLACK_SECRET_KEY, "-- Key of the URL in that Secret."),
+        knob("secretName", slackSecret(settings).name, "-- Secret holding the webhook URL."),
+        knob("secretKey", slackSecret(settings).key, "-- Key of the URL in that Secret."),
         knob("image", SLACK_CURL_IMAGE, "-- curl image of the Jobs, pinned."),
         knob("retries", 3, "-- curl retries on transient errors."),
         knob("timeoutSeconds", 10, "-- Timeout of each attempt."),
         knob("activeDeadlineSeconds", 120, "-- A Job that has not finished by then fails, and with it the hook."),
         knob("ttlSecondsAfterFinished", 86400, "-- Failed Jobs are kept this long for `kubectl logs`; succeeded ones are deleted at once."),
+      ),
+      group(
+        "rollouts",
+        "Argo Rollouts' own notifications, to the same webhook: when a release waits for promotion, is\naborted (also after the sync is over, when no hook fires) and completes. The cluster's Argo\nRollouts (1.6+) must run with --self-service-notification-enabled, and the webhook must be in the\nSecret argo-rollouts-notification-secret (notifications.slack.secretName) in the namespace.",
+        knob("enabled", settings.rolloutNotifications, "-- Render the notification ConfigMap and subscribe the Rollout."),
+        knob("triggers", ROLLOUTS_NOTIFICATION_TRIGGERS, "-- The Rollout events that post a message."),
       ),
     ),
   );
@@ -242,19 +261,14 @@ export function chartYaml(settings: ChartSettings): Section {
 }
 
 /** The one place the webhook URL is written: a Secret applied with kubectl, never committed. */
-export function slackSecret(name: string, webhook: string): Section {
+export function slackSecretManifest(settings: ChartSettings, webhook: string): Section {
+  const { name, key } = slackSecret(settings);
   return section(
     knob("apiVersion", "v1"),
     knob("kind", "Secret"),
-    knob(
-      "metadata",
-      section(
-        knob("name", slackSecretName(name)),
-        knob("labels", { "app.kubernetes.io/part-of": name }),
-      ),
-    ),
+    knob("metadata", section(knob("name", name), knob("labels", { "app.kubernetes.io/part-of": settings.name }))),
     knob("type", "Opaque"),
-    knob("stringData", section(knob(SLACK_SECRET_KEY, webhook))),
+    knob("stringData", section(knob(key, webhook))),
   );
 }
 

@@ -2,14 +2,15 @@
 // of environments true. Nothing else in the chart changes.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { application, applicationFile, applicationHeader, ARGOCD_DIR, readArgoSettings, type ArgoSettings } from "../chart/argocd.js";
 import { findChart, overlayFile, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
 import { refreshBlocks, describeEnvironment } from "../chart/readme.js";
 import { yamlText } from "../yaml-doc.js";
 import { mergeValues, namespaceFor, overlayHeader, overlayValues } from "../chart/values.js";
-import { failure } from "../errors.js";
+import { failure, usageError } from "../errors.js";
 import { replaceFiles } from "../fs-atomic.js";
 import { out } from "../output.js";
-import { addEnvInput, parseInput } from "../schema.js";
+import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
 
 export interface AddEnvOptions {
@@ -34,28 +35,58 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const values = mergeValues(base, parseOwnedYaml(file, overlay).doc.toJS());
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 
-  const readme = await readmeWithEnvironments(chart, base, { name: input.env, values });
+  // With Argo CD Applications in the chart, the new environment gets one like theirs.
+  const argo = await argoSettingsOf(chart);
+  const namespaceBase = argo?.namespace ?? chart.name;
+  if (argo && fieldError(namespace, namespaceFor(namespaceBase, input.env)) !== undefined) {
+    throw usageError(`<env>: ${namespaceFor(namespaceBase, input.env)} would be too long for a namespace (at most ${NAMESPACE_MAX} characters): choose a shorter environment name`);
+  }
+  if (argo) {
+    const appFile = applicationFile(input.env);
+    writes.push({ path: path.join(chart.dir, appFile), content: yamlText(application(chart.name, input.env, argo), applicationHeader(chart.name, input.env)) });
+  }
+  const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
   replaceFiles(writes);
 
   const lines = [
     out.green(`Wrote ${file}`) + `: ${describeEnvironment(values)}.`,
+    ...(argo ? [`Wrote ${applicationFile(input.env)}: an Argo CD Application like the others (kubectl apply -f it once).`] : []),
     ...(readme ? ["Updated the environment lists in README.md."] : []),
     "",
     out.bold("Next:"),
     `  helm template ${chart.name} ${displayDir(chart.dir)} -f ${path.join(displayDir(chart.dir), "values.yaml")} -f ${path.join(displayDir(chart.dir), file)}`,
   ];
   if (values.notifications?.slack?.enabled) {
-    const namespace = namespaceFor(chart.name, input.env);
+    const namespace = namespaceFor(namespaceBase, input.env);
     lines.push(
       `  kubectl create namespace ${namespace}`,
       `  kubectl apply -n ${namespace} -f ${path.join(displayDir(chart.dir), "slack-webhook-secret.yaml")}   # before the first sync`,
     );
   }
   if (values.blueGreen?.autoPromotionEnabled === false) {
-    lines.push(`  kubectl argo rollouts promote ${chart.name} -n ${namespaceFor(chart.name, input.env)}   # promotion is manual here`);
+    lines.push(`  kubectl argo rollouts promote ${chart.name} -n ${namespaceFor(namespaceBase, input.env)}   # promotion is manual here`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/**
+ * The repository settings of the chart's Applications, checked like flags: a file on disk is
+ * input too, and a credential that slipped into one must not be copied into another.
+ */
+async function argoSettingsOf(chart: ChartDir): Promise<ArgoSettings | undefined> {
+  const argo = await readArgoSettings(chart.dir);
+  if (argo === undefined) return undefined;
+  const source = `${ARGOCD_DIR}/*.yaml`;
+  parseInput(argoFileSettings, argo, {
+    repoUrl: `${source} spec.source.repoURL`,
+    repoPath: `${source} spec.source.path`,
+    revision: `${source} spec.source.targetRevision`,
+    argocdNamespace: `${source} metadata.namespace`,
+    project: `${source} spec.project`,
+    namespace: `${source} spec.destination.namespace`,
+  });
+  return argo;
 }
 
 const displayDir = (dir: string) => path.relative(process.cwd(), dir) || ".";
@@ -63,6 +94,7 @@ const displayDir = (dir: string) => path.relative(process.cwd(), dir) || ".";
 /** README.md with its marked environment lists regenerated; undefined when there is nothing to change. */
 async function readmeWithEnvironments(
   chart: ChartDir,
+  namespaceBase: string,
   base: Record<string, any>,
   added: { name: string; values: Record<string, any> },
 ): Promise<{ path: string; content: string } | undefined> {
@@ -75,6 +107,6 @@ async function readmeWithEnvironments(
   const environments = sortEnvs([...existing.map((e) => e.name), added.name]).map(
     (name) => existing.find((e) => e.name === name) ?? added,
   );
-  const content = refreshBlocks(readme, chart.name, environments);
+  const content = refreshBlocks(readme, namespaceBase, environments);
   return content === readme ? undefined : { path: file, content };
 }

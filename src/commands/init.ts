@@ -2,6 +2,7 @@
 // in memory → write it atomically → say what was written and what to do next.
 import path from "node:path";
 import { loadBundle } from "../bundles.js";
+import { applicationFile, IN_CLUSTER, pathInRepository, type ArgoSettings } from "../chart/argocd.js";
 import { renderChart, SLACK_SECRET_FILE, type ChartFile } from "../chart/render.js";
 import { isProduction, namespaceFor, type ChartSettings } from "../chart/values.js";
 import { failure, inputError } from "../errors.js";
@@ -16,6 +17,13 @@ export interface InitOptions {
   slackWebhook?: string;
   port?: string;
   envs?: string;
+  repoUrl?: string;
+  repoPath?: string;
+  revision?: string;
+  namespace?: string;
+  argocdNamespace?: string;
+  project?: string;
+  rolloutNotifications?: boolean;
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
@@ -30,6 +38,13 @@ export const INIT_FIELDS: Record<keyof InitAnswers, string> = {
   port: "--port",
   envs: "--envs",
   directory: "<directory>",
+  repoUrl: "--repo-url",
+  repoPath: "--repo-path",
+  revision: "--revision",
+  namespace: "--namespace",
+  argocdNamespace: "--argocd-namespace",
+  project: "--project",
+  rolloutNotifications: "--rollout-notifications",
 };
 
 export async function runInit(directory: string | undefined, options: InitOptions): Promise<void> {
@@ -41,6 +56,13 @@ export async function runInit(directory: string | undefined, options: InitOption
     port: options.port,
     envs: options.envs,
     directory,
+    repoUrl: options.repoUrl,
+    repoPath: options.repoPath,
+    revision: options.revision,
+    namespace: options.namespace,
+    argocdNamespace: options.argocdNamespace,
+    project: options.project,
+    rolloutNotifications: options.rolloutNotifications,
   };
   refuseInvalidFlags(given);
   const knownTarget = directory ?? options.name;
@@ -57,12 +79,25 @@ export async function runInit(directory: string | undefined, options: InitOption
     replicas: input.replicas,
     port: input.port,
     envs: input.envs,
+    namespace: input.namespace ?? input.name,
     slackEnabled: input.slackWebhook !== undefined,
+    rolloutNotifications: input.rolloutNotifications === true,
   };
-  const files = renderChart(settings, input.slackWebhook);
+  const argo: ArgoSettings | undefined = input.repoUrl
+    ? {
+        repoUrl: input.repoUrl,
+        repoPath: input.repoPath ?? pathInRepository(target) ?? input.name,
+        revision: input.revision,
+        argocdNamespace: input.argocdNamespace,
+        project: input.project,
+        server: IN_CLUSTER,
+        namespace: settings.namespace,
+      }
+    : undefined;
+  const files = renderChart(settings, { slackWebhook: input.slackWebhook, argo });
   if (options.dryRun) return printDryRun(target, files);
   writeDirectory(target, files, { replace: options.force === true });
-  printWritten(target, files, settings);
+  printWritten(target, files, settings, argo);
 }
 
 /** A flag that was given and is wrong fails before any question is asked. */
@@ -96,10 +131,10 @@ function printDryRun(target: string, files: ChartFile[]): void {
   process.stdout.write(lines.join("\n"));
 }
 
-function printWritten(target: string, files: ChartFile[], settings: ChartSettings): void {
+function printWritten(target: string, files: ChartFile[], settings: ChartSettings, argo: ArgoSettings | undefined): void {
   const dir = displayPath(target);
   const prod = settings.envs.find(isProduction) ?? settings.envs.at(-1)!;
-  const namespaces = settings.envs.map((env) => namespaceFor(settings.name, env));
+  const namespaces = settings.envs.map((env) => namespaceFor(settings.namespace, env));
   const lines = [
     out.green(`Wrote a Blue/Green chart for ${settings.name} to ${dir}:`),
     ...files.map((file) => `  ${file.path}${file.secret ? out.dim("  (mode 0600, git-ignored)") : ""}`),
@@ -110,6 +145,9 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
     "       kubectl apply --server-side -n argo-rollouts -f https://github.com/argoproj/argo-rollouts/releases/latest/download/install.yaml",
   ];
   let step = 2;
+  if (settings.rolloutNotifications) {
+    lines.push(`  ${step++}. Start the Argo Rollouts controller with --self-service-notification-enabled (see ${path.join(dir, "README.md")}).`);
+  }
   if (settings.slackEnabled) {
     lines.push(
       `  ${step++}. Create each namespace and apply the Slack Secret there once, before the first sync (never commit it):`,
@@ -119,12 +157,22 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
       ]),
     );
   }
+  if (argo) {
+    lines.push(
+      `  ${step++}. Commit and push ${dir} to ${argo.repoUrl} (${argo.revision}, path ${argo.repoPath}), then hand it to Argo CD:`,
+      `       kubectl apply -f ${path.join(dir, "argocd")}/`,
+    );
+  } else {
+    lines.push(
+      `  ${step++}. Commit ${dir} and point Argo CD at it: one Application per environment, releaseName ${settings.name},`,
+      `     valueFiles [values.yaml, values-<env>.yaml], namespace ${namespaceFor(settings.namespace, "<env>")} (see ${path.join(dir, "README.md")};`,
+      "     init --repo-url writes them for you).",
+    );
+  }
   lines.push(
-    `  ${step++}. Commit ${dir} and point Argo CD at it: one Application per environment, releaseName ${settings.name},`,
-    `     valueFiles [values.yaml, values-<env>.yaml], namespace ${namespaceFor(settings.name, "<env>")} (see ${path.join(dir, "README.md")}).`,
     `  ${step++}. Watch a release, then promote it where promotion is manual:`,
-    `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.name, prod)} --watch`,
-    `       kubectl argo rollouts promote ${settings.name} -n ${namespaceFor(settings.name, prod)}`,
+    `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, prod)} --watch`,
+    `       kubectl argo rollouts promote ${settings.name} -n ${namespaceFor(settings.namespace, prod)}`,
     `  ${step++}. Release a new image: bluegreen bump-image <tag> --chart ${dir}, then commit and push.`,
     "",
   );

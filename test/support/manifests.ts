@@ -1,6 +1,7 @@
 // Schema validation of rendered manifests against the published JSON schemas
 // (kubernetes-models and @kubernetes-models/argo-rollouts), plus small lookup
 // helpers over the documents helmTemplate returns.
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
@@ -14,6 +15,7 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 type ModelClass = new (data: any) => { validate(): void };
 
 const MODELS: Record<string, ModelClass> = {
+  "argoproj.io/v1alpha1/Application": Application,
   "argoproj.io/v1alpha1/Rollout": Rollout,
   "argoproj.io/v1alpha1/AnalysisTemplate": AnalysisTemplate,
   "v1/Service": Service,

@@ -1,0 +1,124 @@
+// Argo CD Applications that deploy the chart, one per environment, in argocd/<env>.yaml. They
+// are kept out of the chart's release (.helmignore) and applied once with kubectl; from then on
+// Argo CD syncs each environment from git.
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "yaml";
+import { section, type Entry, type Section } from "../yaml-doc.js";
+import { namespaceFor } from "./values.js";
+
+export const ARGOCD_DIR = "argocd";
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+export interface ArgoSettings {
+  repoUrl: string;
+  /** The chart's path inside the repository. */
+  repoPath: string;
+  revision: string;
+  argocdNamespace: string;
+  project: string;
+  /** The cluster the environments deploy to. */
+  server: string;
+  /** Each environment deploys to <namespace>-<env>. */
+  namespace: string;
+}
+
+export const applicationFile = (env: string) => `${ARGOCD_DIR}/${env}.yaml`;
+
+const entry = (key: string, value: unknown, doc?: string): Entry => ({ key, value, doc });
+
+export function application(name: string, env: string, argo: ArgoSettings): Section {
+  return section(
+    entry("apiVersion", "argoproj.io/v1alpha1"),
+    entry("kind", "Application"),
+    entry(
+      "metadata",
+      section(
+        entry("name", `${name}-${env}`),
+        entry("namespace", argo.argocdNamespace),
+        entry("labels", { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": name, environment: env }),
+        entry("finalizers", ["resources-finalizer.argocd.argoproj.io"], "Deleting the Application deletes what it deployed."),
+      ),
+    ),
+    entry(
+      "spec",
+      section(
+        entry("project", argo.project),
+        entry(
+          "source",
+          section(
+            entry("repoURL", argo.repoUrl),
+            entry("targetRevision", argo.revision),
+            entry("path", argo.repoPath),
+            entry(
+              "helm",
+              section(
+                entry("releaseName", name, "Keeps resource names stable: the Rollout and the active Service are called " + name + "."),
+                entry("valueFiles", ["values.yaml", `values-${env}.yaml`]),
+              ),
+            ),
+          ),
+        ),
+        entry("destination", section(entry("server", argo.server), entry("namespace", namespaceFor(argo.namespace, env)))),
+        entry(
+          "syncPolicy",
+          section(
+            entry(
+              "automated",
+              { prune: true, selfHeal: true },
+              "Git is the truth: changes sync by themselves, and drift (kubectl edits, rollouts undo) is put back.",
+            ),
+            entry("syncOptions", ["CreateNamespace=true"]),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export function applicationHeader(name: string, env: string): string {
+  return [
+    `Argo CD Application: deploys the ${env} environment of ${name} from git.`,
+    "Apply it once; Argo CD then syncs every change pushed to the repository:",
+    `  kubectl apply -f ${applicationFile(env)}`,
+  ].join("\n");
+}
+
+/**
+ * The settings of the Applications a chart already has, for a new environment to match them;
+ * undefined when the chart has no argocd/ folder or no Application in it.
+ */
+export async function readArgoSettings(chartDir: string): Promise<ArgoSettings | undefined> {
+  const dir = path.join(chartDir, ARGOCD_DIR);
+  if (!existsSync(dir)) return undefined;
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
+    let app: any;
+    try {
+      app = parse(await readFile(path.join(dir, file), "utf8"));
+    } catch {
+      continue; // Not ours to judge: only Applications we can read are a model.
+    }
+    if (app?.kind !== "Application" || typeof app.spec?.source?.repoURL !== "string") continue;
+    const env = /^values-(.+)\.yaml$/.exec(app.spec.source.helm?.valueFiles?.at(-1) ?? "")?.[1];
+    const destination: string = app.spec.destination?.namespace ?? "";
+    return {
+      repoUrl: app.spec.source.repoURL,
+      repoPath: app.spec.source.path ?? ".",
+      revision: app.spec.source.targetRevision ?? "HEAD",
+      argocdNamespace: app.metadata?.namespace ?? "argocd",
+      project: app.spec.project ?? "default",
+      server: app.spec.destination?.server ?? IN_CLUSTER,
+      namespace: env && destination.endsWith(`-${env}`) ? destination.slice(0, -env.length - 1) : destination,
+    };
+  }
+  return undefined;
+}
+
+/** The chart's path inside the git repository that will hold it, or undefined outside one. */
+export function pathInRepository(target: string): string | undefined {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, ".git"))) return path.relative(dir, target).split(path.sep).join("/") || ".";
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}

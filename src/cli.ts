@@ -66,6 +66,7 @@ function buildProgram(): Command {
     .option("--auto-promote", "switch traffic as soon as green is ready (default except prod)")
     .option("--no-auto-promote", "wait for kubectl argo rollouts promote (default for prod)")
     .option("--force", "replace an existing values-<env>.yaml")
+    .option("--dry-run", "print the changes as a unified diff, and write nothing")
     .action(async (env: string, options) => {
       await loadBundle("add-env").runAddEnv(env, options);
     });
@@ -73,10 +74,12 @@ function buildProgram(): Command {
   program
     .command("bump-image")
     .description("set the image of every environment, or of one with --env; only the changed values change")
-    .argument("<tag|image-ref>", "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)")
+    .argument("[tag|image-ref]", "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)")
     .option("--chart <dir>", "the chart's directory (default: the current directory)")
     .option("--env <env>", "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)")
-    .action(async (image: string, options) => {
+    .option("--from <env>", "with --env: copy the image that <env> renders (repository, tag, digest) instead of giving one")
+    .option("--dry-run", "print the changes as a unified diff, and write nothing")
+    .action(async (image: string | undefined, options) => {
       await loadBundle("bump-image").runBumpImage(image, options);
     });
 
@@ -117,6 +120,14 @@ function reportError(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(err.red(`error: ${firstLine(message)}`) + "\n");
   return 1;
+}
+
+// Output piped into a program that stops reading (`| head`) ends the run quietly, as in git.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 void main(process.argv.slice(2)).then((code) => {

@@ -240,11 +240,28 @@ export const addEnvInput = z.object({
 });
 export type AddEnvInput = z.output<typeof addEnvInput>;
 
-export const bumpImageInput = z.object({
-  image: imageChange,
-  chart: z.optional(directory),
-  env: z.optional(envName),
-});
+export const bumpImageInput = z
+  .object({
+    image: z.optional(imageChange),
+    chart: z.optional(directory),
+    env: z.optional(envName),
+    from: z.optional(envName),
+    dryRun: z.optional(z.boolean()),
+  })
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.from === undefined) {
+        // Without --from, the image is required; "is required" is said where it is missing.
+        if (input.image === undefined) ctx.addIssue({ code: "custom", path: ["image"], message: "is required" });
+      } else if (input.image !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["from"], message: "copies the image of another environment: give it without <tag | image-ref>" });
+      } else if (input.env === undefined) {
+        ctx.addIssue({ code: "custom", path: ["from"], message: "needs --env <env>, the environment to copy the image into" });
+      } else if (input.from === input.env) {
+        ctx.addIssue({ code: "custom", path: ["from"], message: "must name another environment than --env" });
+      }
+    }),
+  );
 export type BumpImageInput = z.output<typeof bumpImageInput>;
 
 /** One parse of everything a person gave a command; a refusal names each field as they gave it. */

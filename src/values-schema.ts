@@ -51,6 +51,16 @@ export const valuesSchema = z.looseObject({
       autoPromotionSeconds: z.optional(intRange(0)),
       scaleDownDelaySeconds: z.optional(intRange(0)),
       previewReplicaCount: z.optional(z.nullable(intRange(1, REPLICAS_MAX))),
+      smokeTest: z.optional(
+        z.looseObject({
+          enabled: z.optional(z.boolean()),
+          path: z.optional(pattern("^$|^/[^\\s]*$", "empty, or a path starting with /")),
+          timeoutSeconds: z.optional(intRange(1, 300)),
+          retries: z.optional(intRange(0, 20)),
+          image: z.optional(z.string()),
+          postPromotion: z.optional(z.boolean()),
+        }),
+      ),
     }),
   ),
   autoscaling: z.optional(

@@ -49,10 +49,11 @@ export async function readText(file: string, missing: string): Promise<string> {
   }
 }
 
-export async function readOverlay(chart: ChartDir, env: string): Promise<ParsedYaml> {
+/** The overlay an environment flag names; `flag` is how the message names it. */
+export async function readOverlay(chart: ChartDir, env: string, flag = "--env"): Promise<ParsedYaml> {
   const file = overlayFile(env);
   const known = chart.envs.length > 0 ? chart.envs.map(overlayFile).join(", ") : "none";
-  const text = await readText(path.join(chart.dir, file), `--env: no ${file} in the chart (environments: ${known}); add one with bluegreen add-env ${env}`);
+  const text = await readText(path.join(chart.dir, file), `${flag}: no ${file} in the chart (environments: ${known}); add one with bluegreen add-env ${env}`);
   return parseOwnedYaml(file, text);
 }
 

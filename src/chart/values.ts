@@ -4,6 +4,7 @@
 import type { ImageRef } from "../image-ref.js";
 import { section, type Entry, type Section } from "../yaml-doc.js";
 
+/** The pinned curl image of the Slack Jobs and the smoke test. */
 export const SLACK_CURL_IMAGE = "curlimages/curl:8.11.1";
 /** The Secret and ConfigMap names Argo Rollouts reads in a Rollout's namespace (v1.6+). */
 export const ROLLOUTS_NOTIFICATION_SECRET = "argo-rollouts-notification-secret";
@@ -94,6 +95,20 @@ export function baseValues(settings: ChartSettings): Section {
         "previewReplicaCount",
         null,
         "-- Pods green starts with before promotion (fewer than the full count saves resources\nduring a release; it scales up on promotion). null: the full count.",
+      ),
+      group(
+        "smokeTest",
+        "Before traffic switches, an Argo Rollouts analysis calls green through the preview Service from\ninside the cluster. If it fails, the release is aborted and blue keeps serving.",
+        knob("enabled", true, "-- Run the smoke test before every promotion."),
+        knob("path", "", "-- Path to call, such as /healthz. Empty: the readiness probe's path (or /)."),
+        knob("timeoutSeconds", 10, "-- Timeout of each attempt."),
+        knob("retries", 3, "-- Retries on connection errors and transient HTTP errors (408, 429, 5xx)."),
+        knob("image", SLACK_CURL_IMAGE, "-- curl image of the smoke test, pinned."),
+        knob(
+          "postPromotion",
+          false,
+          "-- Call the active Service again after the switch; a failure then rolls traffic back to blue\n(which is still running for scaleDownDelaySeconds).",
+        ),
       ),
     ),
     knob("revisionHistoryLimit", 3, "-- Old ReplicaSets kept for rollback.", true),

@@ -8,7 +8,7 @@ import { refreshBlocks, describeEnvironment } from "../chart/readme.js";
 import { yamlText } from "../yaml-doc.js";
 import { mergeValues, namespaceFor, overlayHeader, overlayValues } from "../chart/values.js";
 import { failure, usageError } from "../errors.js";
-import { replaceFiles } from "../fs-atomic.js";
+import { applyChanges } from "../changes.js";
 import { out } from "../output.js";
 import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
@@ -18,6 +18,7 @@ export interface AddEnvOptions {
   replicas?: string;
   autoPromote?: boolean;
   force?: boolean;
+  dryRun?: boolean;
 }
 
 const FIELDS = { env: "<env>", chart: "--chart", replicas: "--replicas", autoPromote: "--auto-promote" };
@@ -47,7 +48,8 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   }
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
-  replaceFiles(writes);
+  applyChanges(chart.dir, writes, { dryRun: options.dryRun });
+  if (options.dryRun) return;
 
   const lines = [
     out.green(`Wrote ${file}`) + `: ${describeEnvironment(values)}.`,

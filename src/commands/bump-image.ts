@@ -1,9 +1,11 @@
 // `bluegreen bump-image <tag | image-ref>`: set the image of every environment (values.yaml and
 // Chart.yaml appVersion) or of one (values-<env>.yaml), changing only the scalars concerned.
+// With --from, the image one environment renders is copied into another: promote what was tested.
 import path from "node:path";
 import { findChart, readOverlay, readOverlays, type ChartDir } from "../chart/find.js";
 import { mergeValues } from "../chart/values.js";
-import { replaceFiles } from "../fs-atomic.js";
+import { applyChanges } from "../changes.js";
+import { failure } from "../errors.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { out } from "../output.js";
 import { bumpImageInput, parseInput, type ImageChange } from "../schema.js";
@@ -12,9 +14,11 @@ import { setStrings, valueAt, type ParsedYaml } from "../yaml-edit.js";
 export interface BumpImageOptions {
   chart?: string;
   env?: string;
+  from?: string;
+  dryRun?: boolean;
 }
 
-const FIELDS = { image: "<tag | image-ref>", chart: "--chart", env: "--env" };
+const FIELDS = { image: "<tag | image-ref>", chart: "--chart", env: "--env", from: "--from" };
 
 interface Change {
   file: ParsedYaml;
@@ -24,12 +28,13 @@ interface Change {
   to: string;
 }
 
-export async function runBumpImage(image: string, options: BumpImageOptions): Promise<void> {
-  const input = parseInput(bumpImageInput, { image, chart: options.chart, env: options.env }, FIELDS);
+export async function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
+  const given = { image, chart: options.chart, env: options.env, from: options.from, dryRun: options.dryRun };
+  const input = parseInput(bumpImageInput, given, FIELDS);
   const chart = await findChart(input.chart);
   const target = input.env === undefined ? chart.values : await readOverlay(chart, input.env);
   const current = effectiveImage(chart.values, input.env === undefined ? undefined : target);
-  const next = applyChange(current, input.image);
+  const next = input.from === undefined ? applyChange(current, input.image!) : await renderedImage(chart, input.from);
 
   const changes: Change[] = [];
   const change = (file: ParsedYaml, key: string, keyPath: string[], from: string, to: string) => {
@@ -49,17 +54,28 @@ export async function runBumpImage(image: string, options: BumpImageOptions): Pr
   // Read everything before writing anything: a chart that cannot be read is refused unchanged.
   const notes = input.env === undefined ? await pinnedEnvironmentNotes(chart, changes) : [];
   const files = [...new Set(changes.map((c) => c.file))];
-  replaceFiles(
-    files.map((file) => ({
-      path: path.join(chart.dir, file.file),
-      content: setStrings(
-        file,
-        changes.filter((c) => c.file === file).map(({ path: p, to }) => ({ path: p, value: to, comment: pinComment(input.env) })),
-      ),
-    })),
-  );
-  for (const c of changes) process.stdout.write(`${c.key} ${shown(c.from)} → ${out.bold(shown(c.to))} (${c.file.file})\n`);
+  const writes = files.map((file) => ({
+    path: path.join(chart.dir, file.file),
+    content: setStrings(
+      file,
+      changes.filter((c) => c.file === file).map(({ path: p, to }) => ({ path: p, value: to, comment: pinComment(input.env) })),
+    ),
+  }));
+  const summary = changes.map((c) => `${c.key} ${shown(c.from)} → ${out.bold(shown(c.to))} (${c.file.file})\n`).join("");
+  // Say what changed only once it has; a dry run says what would, then shows it.
+  if (input.dryRun) process.stdout.write(summary);
+  applyChanges(chart.dir, writes, { dryRun: input.dryRun });
+  if (!input.dryRun) process.stdout.write(summary);
   for (const note of notes) process.stdout.write(`${note}\n`);
+}
+
+/** The image an environment renders exactly, to be copied as it is into another. */
+async function renderedImage(chart: ChartDir, env: string): Promise<ImageRef> {
+  const rendered = effectiveImage(chart.values, await readOverlay(chart, env, "--from"));
+  if (rendered.repository === "" || (rendered.tag === undefined && rendered.digest === undefined)) {
+    throw failure(`--from: ${env} renders no complete image (image.repository with image.tag or image.digest)`);
+  }
+  return rendered;
 }
 
 /** The image an environment renders: values.yaml, with the overlay's image keys on top. */

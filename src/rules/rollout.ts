@@ -94,6 +94,23 @@ function checkRollout(rollout: Manifest, manifests: Manifest[]): Finding[] {
   if (typeof blueGreen.autoPromotionEnabled !== "boolean") {
     add("auto-promotion-implicit", "warning", "strategy.blueGreen.autoPromotionEnabled is not set (Argo Rollouts defaults to true)", "set it explicitly per environment: false where a person promotes");
   }
+  for (const field of ["prePromotionAnalysis", "postPromotionAnalysis"] as const) {
+    const analysis = blueGreen[field];
+    if (!analysis) continue;
+    const given = new Set((analysis.args ?? []).map((arg: any) => arg.name));
+    for (const ref of analysis.templates ?? []) {
+      if (ref.clusterScope) continue;
+      const template = manifests.find((m) => m.kind === "AnalysisTemplate" && m.metadata?.name === ref.templateName);
+      if (!template) {
+        add("analysis-template-missing", "error", `strategy.blueGreen.${field} names AnalysisTemplate ${ref.templateName}, which the chart does not render`, "render the AnalysisTemplate, or remove the reference");
+        continue;
+      }
+      const missing = (template.spec?.args ?? []).filter((arg: any) => arg.value === undefined && arg.valueFrom === undefined && !given.has(arg.name));
+      for (const arg of missing) {
+        add("analysis-args", "error", `strategy.blueGreen.${field} does not pass argument ${arg.name}, which AnalysisTemplate ${ref.templateName} needs`, `add {name: ${arg.name}, value: ...} to strategy.blueGreen.${field}.args`);
+      }
+    }
+  }
   const historyLimit = spec.revisionHistoryLimit ?? 10;
   if (typeof blueGreen.scaleDownDelayRevisionLimit === "number" && blueGreen.scaleDownDelayRevisionLimit > historyLimit) {
     add("revision-limits", "error", `scaleDownDelayRevisionLimit (${blueGreen.scaleDownDelayRevisionLimit}) is above revisionHistoryLimit (${historyLimit})`, "keep scaleDownDelayRevisionLimit at or under revisionHistoryLimit");

@@ -94,3 +94,21 @@ digest the node pulls exactly that image and the tag only documents it.
 {{- end }}
 {{- $repository }}{{ if $tag }}:{{ $tag }}{{ end }}{{ if $digest }}@{{ $digest }}{{ end }}
 {{- end }}
+
+{{/*
+Name of the smoke test's AnalysisTemplate.
+*/}}
+{{- define "{{{name}}}.smokeTestName" -}}
+{{- printf "%s-smoke-test" (include "{{{name}}}.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+In-cluster URL the smoke test calls, through the given Service: the path is
+blueGreen.smokeTest.path, or the readiness probe's, or /.
+*/}}
+{{- define "{{{name}}}.smokeTestUrl" -}}
+{{- $root := .root }}
+{{- $probePath := dig "httpGet" "path" "/" ($root.Values.readinessProbe | default dict) }}
+{{- $path := $root.Values.blueGreen.smokeTest.path | default $probePath }}
+{{- printf "http://%s.%s.svc:%v%s" .service $root.Release.Namespace $root.Values.service.port $path }}
+{{- end }}

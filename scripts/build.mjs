@@ -3,9 +3,10 @@
 //   only the command table; prompt libraries, zod, yaml and the templates load when a command
 //   needs them.
 // - templates/ are precompiled with Handlebars here (strict, never HTML-escaping), so the CLI
-//   ships only the small Handlebars runtime. In files under templates/chart/templates/ every
-//   `{{` belongs to Helm except the triple-stash `{{{name}}}`, which is ours: Helm's delimiters
-//   are escaped before Handlebars sees them and come out untouched.
+//   ships only the small Handlebars runtime. In Helm templates (everything but the READMEs and
+//   ignore files) every `{{` belongs to Helm except the triple-stash `{{{name}}}` and the partial
+//   `{{> part}}`, which are ours: Helm's delimiters are escaped before Handlebars sees them and
+//   come out untouched. templates/partials/ holds the parts that init's chart and migrate share.
 import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,10 +17,12 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const templatesDir = path.join(root, "templates");
 const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
 
-/** Escapes every Helm `{{` (anything but a Handlebars triple-stash) for Handlebars. */
+/** Escapes every Helm `{{` (anything but a Handlebars triple-stash or partial) for Handlebars. */
 export function escapeHelmDelimiters(source) {
-  return source.replace(/(?<!\{)\{\{(?!\{)/g, "\\{{");
+  return source.replace(/(?<!\{)\{\{(?![{>])/g, "\\{{");
 }
+
+const isHelmSource = (file) => !/(^|\/)(README\.md\.hbs|gitignore|helmignore)$/.test(file);
 
 async function listFiles(dir) {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -31,19 +34,22 @@ async function listFiles(dir) {
 
 async function templatesModule() {
   const entries = [];
+  const partials = [];
   for (const file of await listFiles(templatesDir)) {
     const source = await readFile(path.join(templatesDir, file), "utf8");
-    const isHelmTemplate = file.startsWith("chart/templates/");
-    const spec = Handlebars.precompile(isHelmTemplate ? escapeHelmDelimiters(source) : source, {
+    const spec = Handlebars.precompile(isHelmSource(file) ? escapeHelmDelimiters(source) : source, {
       strict: true,
       noEscape: true,
       knownHelpersOnly: true,
     });
-    entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
+    const partial = /^partials\/(.+)\.[a-z]+$/.exec(file)?.[1];
+    if (partial) partials.push(`runtime.registerPartial(${JSON.stringify(partial)}, runtime.template(${spec}));`);
+    else entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
   }
   return [
     'import Handlebars from "handlebars/lib/handlebars.runtime.js";',
     "const runtime = Handlebars.create();",
+    ...partials,
     "export default {",
     ...entries,
     "};",
@@ -121,6 +127,8 @@ const built = await esbuild.build({
     init: path.join(root, "src/commands/init.ts"),
     "add-env": path.join(root, "src/commands/add-env.ts"),
     "bump-image": path.join(root, "src/commands/bump-image.ts"),
+    doctor: path.join(root, "src/commands/doctor.ts"),
+    migrate: path.join(root, "src/commands/migrate.ts"),
     prompts: path.join(root, "src/prompts.ts"),
   },
   outdir: path.join(root, "dist"),

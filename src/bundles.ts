@@ -10,6 +10,8 @@ export interface Bundles {
   init: typeof import("./commands/init.js");
   "add-env": typeof import("./commands/add-env.js");
   "bump-image": typeof import("./commands/bump-image.js");
+  doctor: typeof import("./commands/doctor.js");
+  migrate: typeof import("./commands/migrate.js");
   prompts: typeof import("./prompts.js");
 }
 

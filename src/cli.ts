@@ -12,7 +12,8 @@ Examples:
   $ bluegreen init                          # asks four questions
   $ bluegreen init --yes --name shop --image ghcr.io/acme/shop:1.4.2
   $ bluegreen add-env staging --chart shop
-  $ bluegreen bump-image 1.4.3 --chart shop --env sandbox`;
+  $ bluegreen bump-image 1.4.3 --chart shop --env sandbox
+  $ bluegreen doctor --chart shop`;
 
 function buildProgram(): Command {
   const program = new Command("bluegreen")
@@ -83,8 +84,30 @@ function buildProgram(): Command {
       await loadBundle("bump-image").runBumpImage(image, options);
     });
 
+  program
+    .command("doctor")
+    .description("render the chart with real Helm for every environment and report what would break a Blue/Green release")
+    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--json", "print the findings as JSON, for CI")
+    .option("--helm <path>", "the helm binary to render with (default: HELM_BIN, else helm on PATH)")
+    .action(async (options) => {
+      status = await loadBundle("doctor").runDoctor(options);
+    });
+
+  program
+    .command("migrate")
+    .description("turn a chart with a Deployment (such as helm create's) into a Blue/Green chart")
+    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--dry-run", "print the changes as a unified diff, and write nothing")
+    .action(async (options) => {
+      await loadBundle("migrate").runMigrate(options);
+    });
+
   return program;
 }
+
+/** The exit status a command asks for (doctor: 1 when it found errors). */
+let status = 0;
 
 const EXIT_ZERO = new Set(["commander.helpDisplayed", "commander.version"]);
 
@@ -96,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    return status;
   } catch (error) {
     return reportError(error);
   }

@@ -264,6 +264,16 @@ export const bumpImageInput = z
   );
 export type BumpImageInput = z.output<typeof bumpImageInput>;
 
+export const migrateInput = z.object({
+  chart: z.optional(directory),
+  dryRun: z.optional(z.boolean()),
+});
+
+export const doctorInput = z.object({
+  chart: z.optional(directory),
+  helm: z.optional(rule("must be the path of a helm binary", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v))),
+});
+
 /** One parse of everything a person gave a command; a refusal names each field as they gave it. */
 export function parseInput<T extends z.ZodMiniType>(schema: T, given: object, names: Record<string, string>): z.output<T> {
   const result = schema.safeParse(given);

@@ -48,7 +48,8 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
   ];
   for (const [key, template] of Object.entries(templates)) {
     if (key.startsWith("chart/templates/")) {
-      files.push({ path: key.slice("chart/".length), content: template({ name: settings.name }) });
+      // Helper names: the chart's own (name, fullname, labels...) and bluegreen's are one prefix here.
+      files.push({ path: key.slice("chart/".length), content: template({ name: settings.name, bg: settings.name }) });
     }
   }
   if (argo) {

@@ -1,11 +1,11 @@
 // The app's image must name a version: a release starts only when the pod template changes,
 // and `latest` never changes it.
 import { isPinned } from "./hooks.js";
-import { ofKind, resourceName, type Finding, type Rule } from "./types.js";
+import { ofKind, podTemplateOf, resourceName, type Finding, type Rule } from "./types.js";
 
 export const imageRules: Rule = (manifests) =>
   ofKind(manifests, "Rollout").flatMap((rollout): Finding[] =>
-    (rollout.spec?.template?.spec?.containers ?? [])
+    (podTemplateOf(rollout, manifests)?.spec?.containers ?? [])
       .filter((container: any) => !isPinned(container.image))
       .map((container: any) => ({
         rule: "image-unpinned",

@@ -4,12 +4,13 @@ import { hookRules } from "./hooks.js";
 import { imageRules } from "./images.js";
 import { rolloutRules } from "./rollout.js";
 import { scalingRules } from "./scaling.js";
+import { schemaRules } from "./schema.js";
 import { secretRules } from "./secrets.js";
 import type { Finding, Manifest } from "./types.js";
 
 export type { Finding, Manifest, Severity } from "./types.js";
 
-const RULES = [rolloutRules, scalingRules, hookRules, imageRules, secretRules];
+const RULES = [schemaRules, rolloutRules, scalingRules, hookRules, imageRules, secretRules];
 
 export function checkRelease(manifests: Manifest[]): Finding[] {
   return RULES.flatMap((rule) => rule(manifests));

@@ -1,6 +1,6 @@
 // The Rollout and the two Services Argo Rollouts switches between: the cross-references that
 // only fail at run time, when a release is already under way.
-import { ofKind, resourceName, selects, type Finding, type Manifest, type Rule } from "./types.js";
+import { ofKind, podTemplateOf, referencedWorkloads, resourceName, selects, type Finding, type Manifest, type Rule } from "./types.js";
 
 const isRollout = (m: Manifest) => m.kind === "Rollout" && m.apiVersion === "argoproj.io/v1alpha1";
 
@@ -16,7 +16,21 @@ export const rolloutRules: Rule = (manifests) => {
       fix: "render the app's pods as a Rollout with strategy.blueGreen (bluegreen migrate converts a Deployment)",
     });
   }
+  const referenced = referencedWorkloads(manifests);
   for (const deployment of ofKind(manifests, "Deployment")) {
+    if (referenced.has(deployment.metadata?.name ?? "")) {
+      // Argo Rollouts scales it down; a replicas field in git would have Argo CD scale it back up.
+      if (deployment.spec?.replicas !== undefined && deployment.spec.replicas !== 0) {
+        findings.push({
+          rule: "workload-ref-replicas",
+          severity: "error",
+          resource: resourceName(deployment),
+          message: "the Deployment a Rollout references sets replicas: Argo CD self-heal would scale it back up as Argo Rollouts scales it down",
+          fix: "leave replicas out of the Deployment; the Rollout owns the count",
+        });
+      }
+      continue;
+    }
     if (deployment.spec?.replicas === 0) continue;
     findings.push({
       rule: "deployment-beside-rollout",
@@ -41,7 +55,14 @@ function checkRollout(rollout: Manifest, manifests: Manifest[]): Finding[] {
     add("bluegreen-strategy", "error", "the Rollout has no strategy.blueGreen", "set strategy.blueGreen with activeService and previewService");
     return findings;
   }
-  const template = spec.template ?? {};
+  const template = podTemplateOf(rollout, manifests);
+  if (template === undefined) {
+    add("workload-ref-missing", "error", `workloadRef names ${spec.workloadRef.kind} ${spec.workloadRef.name}, which the chart does not render`, "point workloadRef at the Deployment the chart renders");
+    return findings;
+  }
+  if (spec.workloadRef && spec.workloadRef.scaleDown !== "progressively") {
+    add("workload-ref-scale-down", "warning", `workloadRef.scaleDown is ${spec.workloadRef.scaleDown ?? "not set"}: the Deployment's own pods keep running beside the Rollout's`, "set workloadRef.scaleDown: progressively");
+  }
   const podLabels: Record<string, string> | undefined = template.metadata?.labels;
   const containers: any[] = template.spec?.containers ?? [];
 

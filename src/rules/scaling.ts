@@ -1,6 +1,6 @@
 // The HPA and the Rollout must agree on who owns the replica count, and the HPA must be able
 // to measure what it scales on.
-import { ofKind, resourceName, type Finding, type Rule } from "./types.js";
+import { ofKind, podTemplateOf, resourceName, type Finding, type Rule } from "./types.js";
 
 export const scalingRules: Rule = (manifests) => {
   const findings: Finding[] = [];
@@ -31,7 +31,7 @@ export const scalingRules: Rule = (manifests) => {
     const metrics: any[] = hpa.spec?.metrics ?? [];
     // autoscaling/v2 with no metrics defaults to CPU utilisation.
     const scalesOnCpu = metrics.length === 0 || metrics.some((m) => m.type === "Resource" && m.resource?.name === "cpu" && m.resource?.target?.type === "Utilization");
-    const containers: any[] = rollout.spec?.template?.spec?.containers ?? [];
+    const containers: any[] = podTemplateOf(rollout, manifests)?.spec?.containers ?? [];
     if (scalesOnCpu && !containers.every((c) => c.resources?.requests?.cpu !== undefined)) {
       findings.push({
         rule: "hpa-cpu-request",

@@ -6,6 +6,12 @@ const SLACK_WEBHOOK = /https:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflo
 
 export const containsWebhook = (text: string) => SLACK_WEBHOOK.test(text);
 
+/** Text safe to print: webhook URLs and credentials in URLs are cut out. */
+export const redact = (text: string) =>
+  text
+    .replace(new RegExp(SLACK_WEBHOOK.source, "g"), "https://hooks.slack.com/…(redacted)")
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(:[^\s/@]*)?@/gi, "$1…(redacted)@");
+
 /** Paths (a.b[0].c) of every string in a value that holds a webhook URL. */
 export function webhookPaths(value: unknown, path = ""): string[] {
   if (typeof value === "string") return containsWebhook(value) ? [path || "(value)"] : [];

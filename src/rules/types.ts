@@ -41,3 +41,17 @@ export const selects = (selector: Record<string, string> | undefined, labels: Re
   selector !== undefined &&
   Object.keys(selector).length > 0 &&
   Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+
+/**
+ * The pod template a Rollout runs: its own, or, with workloadRef, the referenced Deployment's
+ * (Argo Rollouts copies it). Undefined when a workloadRef names nothing the chart renders.
+ */
+export function podTemplateOf(rollout: Manifest, manifests: Manifest[]): any | undefined {
+  const ref = rollout.spec?.workloadRef;
+  if (!ref) return rollout.spec?.template ?? {};
+  return manifests.find((m) => m.kind === ref.kind && m.metadata?.name === ref.name)?.spec?.template;
+}
+
+/** Deployments that a Rollout runs through workloadRef, by name. */
+export const referencedWorkloads = (manifests: Manifest[]) =>
+  new Set(manifests.filter((m) => m.kind === "Rollout" && m.spec?.workloadRef).map((m) => m.spec.workloadRef.name as string));

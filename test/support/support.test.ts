@@ -83,8 +83,8 @@ describe("validateManifest", () => {
   });
 
   it("reports kinds it has no schema for", () => {
-    expect(validateManifest({ apiVersion: "apps/v1", kind: "Deployment" })).toEqual([
-      "no schema for apiVersion apps/v1 kind Deployment",
+    expect(validateManifest({ apiVersion: "example.com/v1", kind: "Widget" })).toEqual([
+      "no schema for apiVersion example.com/v1 kind Widget",
     ]);
   });
 

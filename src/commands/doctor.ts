@@ -1,0 +1,121 @@
+// `bluegreen doctor`: render the chart with real Helm for values.yaml and every environment,
+// and report what would go wrong with Argo Rollouts and Argo CD: the release rules our own
+// tests hold generated charts to (src/rules), and the rules about the chart's files.
+import { spawnSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { findChart, overlayFile } from "../chart/find.js";
+import { usageError } from "../errors.js";
+import { out } from "../output.js";
+import { checkChartFiles } from "../rules/files.js";
+import { checkRelease, type Finding, type Manifest } from "../rules/index.js";
+import { redact } from "../rules/secrets.js";
+import { doctorInput, parseInput } from "../schema.js";
+
+export interface DoctorOptions {
+  chart?: string;
+  json?: boolean;
+  helm?: string;
+}
+
+export interface Report extends Finding {
+  /** The values file(s) the finding shows up with; null for findings about the chart's files. */
+  valuesFile: string | null;
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<number> {
+  const input = parseInput(doctorInput, { chart: options.chart, helm: options.helm }, { chart: "--chart", helm: "--helm" });
+  const chart = await findChart(input.chart);
+  const helm = findHelm(input.helm ?? process.env.HELM_BIN);
+  const combinations = [
+    { label: "values.yaml", files: ["values.yaml"], namespace: chart.name },
+    ...chart.envs.map((env) => ({ label: overlayFile(env), files: ["values.yaml", overlayFile(env)], namespace: `${chart.name}-${env}` })),
+  ];
+  const reports: Report[] = [];
+  for (const { label, files, namespace } of combinations) {
+    for (const finding of render(helm.bin, chart.dir, chart.name, files, namespace)) reports.push({ ...finding, valuesFile: label });
+  }
+  for (const finding of checkChartFiles(chart.dir)) reports.push({ ...finding, valuesFile: null });
+
+  const errors = reports.filter((r) => r.severity === "error").length;
+  const warnings = reports.length - errors;
+  if (options.json) {
+    const report = { chart: chart.dir, helm: helm.version, valuesFiles: combinations.map((c) => c.label), errors, warnings, findings: reports };
+    process.stdout.write(`${redact(JSON.stringify(report, null, 2))}\n`);
+  } else {
+    process.stdout.write(redact(textReport(chart.name, helm.version, combinations.map((c) => c.label), reports)));
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+/** Renders one values combination and checks it; a render that fails is a finding too. */
+function render(helm: string, dir: string, release: string, files: string[], namespace: string): Finding[] {
+  const args = ["template", release, dir, "--namespace", namespace, ...files.flatMap((file) => ["-f", path.join(dir, file)])];
+  const result = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
+  if (result.status !== 0) {
+    const reason = (result.stderr || result.error?.message || "helm failed").trim().split("\n").slice(0, 3).join(" ");
+    return [{ rule: "helm-render", severity: "error", resource: "chart", message: `helm template fails: ${reason}`, fix: "fix the template or the values Helm names" }];
+  }
+  const manifests: Manifest[] = [];
+  for (const doc of parseAllDocuments(result.stdout)) {
+    if (doc.errors.length > 0) {
+      return [{ rule: "helm-output", severity: "error", resource: "chart", message: `Helm renders invalid YAML: ${doc.errors[0]!.message.split("\n", 1)[0]}`, fix: "fix the indentation of the template that renders it" }];
+    }
+    const value = doc.toJS();
+    if (value && typeof value === "object") manifests.push(value as Manifest);
+  }
+  return checkRelease(manifests);
+}
+
+interface Helm {
+  bin: string;
+  version: string;
+}
+
+/** Helm from --helm, HELM_BIN or PATH, proven by running it. */
+function findHelm(given: string | undefined): Helm {
+  const candidates = given ? [given] : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "helm"));
+  for (const bin of candidates) {
+    try {
+      accessSync(bin, constants.X_OK);
+    } catch {
+      continue;
+    }
+    const version = spawnSync(bin, ["version", "--short"], { encoding: "utf8", timeout: 30_000 });
+    if (version.status === 0) return { bin, version: version.stdout.trim() };
+  }
+  throw usageError(
+    given
+      ? `--helm: ${given} is not a Helm that runs (set --helm or HELM_BIN to the helm binary)`
+      : "no helm found on PATH: install Helm 3 or 4, or point --helm or HELM_BIN at one",
+  );
+}
+
+function textReport(name: string, helm: string, valuesFiles: string[], reports: Report[]): string {
+  const lines = [out.bold(`bluegreen doctor: ${name}, rendered by helm ${helm} with ${valuesFiles.join(", ")}`), ""];
+  // The same finding for several values files is shown once, naming them all.
+  const grouped = new Map<string, { report: Report; files: string[] }>();
+  for (const report of reports) {
+    const key = [report.rule, report.severity, report.resource, report.message].join("\u0000");
+    const entry = grouped.get(key) ?? { report, files: [] };
+    if (report.valuesFile) entry.files.push(report.valuesFile);
+    grouped.set(key, entry);
+  }
+  const ordered = [...grouped.values()].sort((a, b) => (a.report.severity === b.report.severity ? 0 : a.report.severity === "error" ? -1 : 1));
+  for (const { report, files } of ordered) {
+    const mark = report.severity === "error" ? out.red("error  ") : out.yellow("warning");
+    lines.push(`${mark} ${out.bold(report.rule)}  ${report.resource}${files.length > 0 ? `  (${files.join(", ")})` : ""}`);
+    lines.push(`        ${report.message}`, `        fix: ${report.fix}`, "");
+  }
+  const errors = reports.filter((r) => r.severity === "error").length;
+  const warnings = reports.length - errors;
+  const groupedErrors = ordered.filter((g) => g.report.severity === "error").length;
+  lines.push(
+    errors === 0
+      ? out.green(`No errors${warnings > 0 ? `, ${ordered.length - groupedErrors} warning${ordered.length - groupedErrors === 1 ? "" : "s"}` : ""}: the chart holds every Blue/Green rule bluegreen checks.`)
+      : out.red(`${groupedErrors} error${groupedErrors === 1 ? "" : "s"}, ${ordered.length - groupedErrors} warning${ordered.length - groupedErrors === 1 ? "" : "s"}.`),
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,58 @@
+// Every rendered object of a kind we know is checked against its published schema: the Argo
+// Rollouts and Argo CD CRDs and the Kubernetes API (kubernetes-models). A typo that Helm
+// renders happily fails here instead of at sync time.
+import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
+import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { Pod } from "kubernetes-models/v1/Pod";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { resourceName, type Finding, type Manifest, type Rule } from "./types.js";
+
+type Model = new (data: any) => { validate(): void };
+
+const MODELS: Record<string, Model> = {
+  "argoproj.io/v1alpha1/Rollout": Rollout,
+  "argoproj.io/v1alpha1/AnalysisTemplate": AnalysisTemplate,
+  "argoproj.io/v1alpha1/Application": Application,
+  "apps/v1/Deployment": Deployment,
+  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "batch/v1/Job": Job,
+  "networking.k8s.io/v1/Ingress": Ingress,
+  "v1/ConfigMap": ConfigMap,
+  "v1/Pod": Pod,
+  "v1/Secret": Secret,
+  "v1/Service": Service,
+  "v1/ServiceAccount": ServiceAccount,
+};
+
+/** Schema errors of one object, e.g. ["/spec/maxReplicas must be integer"]; undefined for a kind we have no schema for. */
+export function schemaErrors(manifest: Manifest): string[] | undefined {
+  const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+  if (!Model) return undefined;
+  try {
+    new Model(manifest).validate();
+    return [];
+  } catch (error) {
+    const errors = (error as { errors?: { instancePath?: string; message?: string }[] }).errors;
+    if (Array.isArray(errors) && errors.length > 0) return errors.map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`);
+    return [(error as Error).message.split("\n", 1)[0]!];
+  }
+}
+
+export const schemaRules: Rule = (manifests) =>
+  manifests.flatMap((manifest): Finding[] =>
+    (schemaErrors(manifest) ?? []).map((error) => ({
+      rule: "schema",
+      severity: "error",
+      resource: resourceName(manifest),
+      message: `does not match the ${manifest.apiVersion} ${manifest.kind} schema: ${error}`,
+      fix: "correct the field in the template or values that renders it",
+    })),
+  );

@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { findChart, overlayFile } from "../chart/find.js";
+import { readdir } from "node:fs/promises";
+import { findChart, sortEnvs } from "../chart/find.js";
 import { usageError } from "../errors.js";
 import { out } from "../output.js";
 import { checkChartFiles } from "../rules/files.js";
@@ -27,10 +28,15 @@ export interface Report extends Finding {
 export async function runDoctor(options: DoctorOptions): Promise<number> {
   const input = parseInput(doctorInput, { chart: options.chart, helm: options.helm }, { chart: "--chart", helm: "--helm" });
   const chart = await findChart(input.chart);
-  const helm = findHelm(input.helm ?? process.env.HELM_BIN);
+  const helm = input.helm !== undefined ? findHelm(input.helm, "--helm") : process.env.HELM_BIN ? findHelm(process.env.HELM_BIN, "HELM_BIN") : findHelm();
+  // Every values-*.yaml, whatever its name: an overlay the other commands would not create is
+  // still one Argo CD may deploy.
+  const envOf = (file: string) => file.replace(/^values-|\.ya?ml$/g, "");
+  const overlays = (await readdir(chart.dir)).filter((file) => /^values-.+\.ya?ml$/.test(file));
+  const ordered = sortEnvs(overlays.map(envOf)).map((env) => overlays.find((file) => envOf(file) === env)!);
   const combinations = [
     { label: "values.yaml", files: ["values.yaml"], namespace: chart.name },
-    ...chart.envs.map((env) => ({ label: overlayFile(env), files: ["values.yaml", overlayFile(env)], namespace: `${chart.name}-${env}` })),
+    ...ordered.map((file) => ({ label: file, files: ["values.yaml", file], namespace: `${chart.name}-${file.replace(/^values-|\.ya?ml$/g, "").replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63).replace(/-+$/, "") })),
   ];
   const reports: Report[] = [];
   for (const { label, files, namespace } of combinations) {
@@ -73,8 +79,8 @@ interface Helm {
   version: string;
 }
 
-/** Helm from --helm, HELM_BIN or PATH, proven by running it. */
-function findHelm(given: string | undefined): Helm {
+/** Helm from --helm, HELM_BIN or PATH (`source` says which, for the message), proven by running it. */
+function findHelm(given?: string, source?: string): Helm {
   const candidates = given ? [given] : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "helm"));
   for (const bin of candidates) {
     try {
@@ -87,7 +93,7 @@ function findHelm(given: string | undefined): Helm {
   }
   throw usageError(
     given
-      ? `--helm: ${given} is not a Helm that runs (set --helm or HELM_BIN to the helm binary)`
+      ? `${source}: ${given} is not a Helm that runs (point ${source} at the helm binary)`
       : "no helm found on PATH: install Helm 3 or 4, or point --helm or HELM_BIN at one",
   );
 }

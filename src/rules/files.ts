@@ -13,7 +13,7 @@ const SECRET_FILE = "slack-webhook-secret.yaml";
 export function checkChartFiles(dir: string): Finding[] {
   const findings: Finding[] = [];
   const files = listFiles(dir);
-  const listed = (ignoreFile: string) => ignoreLines(dir, ignoreFile).some((line) => line === SECRET_FILE || line === `/${SECRET_FILE}`);
+  const listed = (ignoreFile: string) => matchesIgnoreFile(ignoreLines(dir, ignoreFile), SECRET_FILE);
 
   for (const file of files) {
     const full = path.join(dir, file);
@@ -80,8 +80,29 @@ function isGitIgnored(dir: string, file: string): boolean {
   const git = spawnSync("git", ["check-ignore", "-q", "--", file], { cwd: dir, stdio: "ignore" });
   if (git.status === 0) return true;
   if (git.status === 1) return false;
-  const name = path.basename(file);
-  return ignoreLines(dir, ".gitignore").some((line) => line === file || line === `/${file}` || line === name);
+  return matchesIgnoreFile(ignoreLines(dir, ".gitignore"), file);
+}
+
+/**
+ * Whether ignore-file patterns (.gitignore, .helmignore: globs with *, ** and ?, anchored by a
+ * slash, negated by !) cover a file; the last pattern that matches decides.
+ */
+export function matchesIgnoreFile(lines: string[], file: string): boolean {
+  let ignored = false;
+  for (const raw of lines) {
+    if (raw === "" || raw.startsWith("#")) continue;
+    const negated = raw.startsWith("!");
+    const pattern = (negated ? raw.slice(1) : raw).replace(/\/$/, "");
+    const anchored = pattern.includes("/");
+    const source = pattern
+      .replace(/^\//, "")
+      .split("**")
+      .map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
+      .join(".*");
+    const regex = new RegExp(anchored ? `^${source}(/.*)?$` : `(^|/)${source}(/.*)?$`);
+    if (regex.test(file)) ignored = !negated;
+  }
+  return ignored;
 }
 
 function safeParse(file: string): any {

@@ -4,7 +4,17 @@ import { resourceName, type Finding, type Rule } from "./types.js";
 
 const SLACK_WEBHOOK = /https:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]+/;
 
-export const containsWebhook = (text: string) => SLACK_WEBHOOK.test(text);
+/**
+ * Whether text holds a webhook URL, also base64-encoded (as `kubectl create secret -o yaml`
+ * writes a Secret's data).
+ */
+export function containsWebhook(text: string): boolean {
+  if (SLACK_WEBHOOK.test(text)) return true;
+  for (const token of text.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []) {
+    if (SLACK_WEBHOOK.test(Buffer.from(token, "base64").toString("latin1"))) return true;
+  }
+  return false;
+}
 
 /** Text safe to print: webhook URLs and credentials in URLs are cut out. */
 export const redact = (text: string) =>

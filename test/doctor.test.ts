@@ -1,0 +1,521 @@
+// `bluegreen doctor` on real charts, rendered by real Helm 3 and Helm 4: every chart init writes
+// passes; each mistake a person makes by hand is caught, one at a time, with its rule id,
+// severity, resource, values file and fix; no secret is ever printed; the exit status is §5.3's.
+import { execFileSync } from "node:child_process";
+import { chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkRelease } from "../src/rules/index.js";
+import { initChart, valuesCombinations } from "./support/chart.js";
+import { makeTempDir, runCli, type CliResult } from "./support/cli.js";
+import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
+
+const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
+const IMAGE = "ghcr.io/acme/shop:1.4.2";
+const REPO = "git@github.com:acme/platform.git";
+const LONG_NAME = "payments-gateway-reconciliation-service-api"; // 43 characters
+
+type Severity = "error" | "warning";
+
+interface Finding {
+  rule: string;
+  severity: Severity;
+  resource: string;
+  message: string;
+  fix: string;
+  valuesFile: string | null;
+}
+
+interface Report {
+  chart: string;
+  helm: string;
+  valuesFiles: string[];
+  errors: number;
+  warnings: number;
+  findings: Finding[];
+}
+
+function doctor(chart: string, helm: string | undefined, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runCli(["doctor", "--chart", chart, ...(helm ? ["--helm", helm] : []), ...args], { env: { HELM_BIN: undefined, ...env } });
+}
+
+function parseReport(result: CliResult): Report {
+  expect(result.stderr).toBe("");
+  return JSON.parse(result.stdout) as Report;
+}
+
+/** A hand edit: `search` must be in the file (or the case would prove nothing); its first match is replaced. */
+function edit(chart: string, file: string, search: string | RegExp, replacement: string): void {
+  const path = join(chart, file);
+  const text = readFileSync(path, "utf8");
+  expect(text, `${file} should contain ${String(search)}`).toMatch(typeof search === "string" ? new RegExp(escapeRegExp(search)) : search);
+  writeFileSync(path, text.replace(search, replacement));
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const INIT_SHAPES = [
+  { title: "the default chart", name: "shop", args: [], envs: ["sandbox", "prod"] },
+  { title: "a chart with a Slack webhook", name: "shop", args: ["--slack-webhook", WEBHOOK], envs: ["sandbox", "prod"] },
+  { title: "a chart with Argo Rollouts notifications", name: "shop", args: ["--slack-webhook", WEBHOOK, "--rollout-notifications"], envs: ["sandbox", "prod"] },
+  { title: "three environments wired to Argo CD", name: "shop", args: ["--envs", "dev,staging,production", "--repo-url", REPO], envs: ["dev", "staging", "production"] },
+  { title: `a ${LONG_NAME.length}-character name`, name: LONG_NAME, args: [], envs: ["sandbox", "prod"] },
+];
+
+describe.each(INIT_SHAPES.map((shape) => [shape.title, shape] as const))("doctor on %s that init writes", (_, { name, args, envs }) => {
+  let chart: string;
+  const valuesFiles = ["values.yaml", ...envs.map((env) => `values-${env}.yaml`)];
+
+  beforeAll(async () => {
+    chart = await initChart(["--image", IMAGE, ...args], name);
+  });
+
+  it.each(helmBinaries())("finds nothing, not even a warning, with Helm $version", async ({ bin, versionString }) => {
+    const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
+    expect(text.stderr).toBe("");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`bluegreen doctor: ${name}, rendered by helm ${versionString} with ${valuesFiles.join(", ")}\n`);
+    expect(text.stdout).toContain("No errors: the chart holds every Blue/Green rule bluegreen checks.");
+    expect(text.stdout).not.toMatch(/^(error|warning)\b/m);
+
+    expect(json.code).toBe(0);
+    expect(parseReport(json)).toEqual({ chart, helm: versionString, valuesFiles, errors: 0, warnings: 0, findings: [] });
+  });
+});
+
+// One finding as the table expects it: the values files are those doctor names, in the order it
+// renders them (none for a finding about the chart's files).
+interface Expected {
+  rule: string;
+  severity: Severity;
+  resource: string;
+  valuesFiles: string[];
+  message?: RegExp;
+}
+
+const ALL = ["values.yaml", "values-sandbox.yaml", "values-prod.yaml"];
+const PROD = ["values-prod.yaml"];
+const error = (rule: string, resource: string, valuesFiles: string[], message?: RegExp): Expected => ({ rule, severity: "error", resource, valuesFiles, message });
+const warning = (rule: string, resource: string, valuesFiles: string[], message?: RegExp): Expected => ({ rule, severity: "warning", resource, valuesFiles, message });
+
+const OLD_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "shop.fullname" . }}
+  labels:
+    {{- include "shop.labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels:
+      {{- include "shop.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "shop.selectorLabels" . | nindent 8 }}
+    spec:
+      containers:
+        - name: shop
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          ports:
+            - name: http
+              containerPort: 80
+`;
+
+const SLACK_CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "shop.fullname" . }}-slack
+data:
+  url: ${WEBHOOK}
+`;
+
+// What `kubectl create secret generic --from-literal=url=<webhook> --dry-run=client -o yaml` writes.
+const SLACK_SECRET = `apiVersion: v1
+kind: Secret
+metadata:
+  name: shop-slack-webhook
+data:
+  url: ${Buffer.from(WEBHOOK).toString("base64")}
+`;
+
+const ROLLOUT_RESOURCES = `          {{- with .Values.resources }}
+          resources:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+`;
+
+const cases: { mistake: string; edit: (chart: string) => void; findings: Expected[] }[] = [
+  {
+    mistake: "an HPA aimed at a Deployment",
+    edit: (c) => edit(c, "templates/hpa.yaml", "apiVersion: argoproj.io/v1alpha1\n    kind: Rollout", "apiVersion: apps/v1\n    kind: Deployment"),
+    findings: [error("hpa-target", "HorizontalPodAutoscaler/shop", PROD, /apps\/v1 Deployment shop/)],
+  },
+  {
+    mistake: "the old Deployment left beside the Rollout",
+    edit: (c) => writeFileSync(join(c, "templates/deployment.yaml"), OLD_DEPLOYMENT),
+    findings: [error("deployment-beside-rollout", "Deployment/shop", ALL)],
+  },
+  {
+    mistake: "scaleDownDelaySeconds set to 10 in values.yaml",
+    edit: (c) => edit(c, "values.yaml", "  scaleDownDelaySeconds: 30\n", "  scaleDownDelaySeconds: 10\n"),
+    findings: [error("scale-down-delay", "Rollout/shop", ALL, /10, under 30/)],
+  },
+  {
+    mistake: "scaleDownDelaySeconds removed from the Rollout template",
+    edit: (c) => edit(c, "templates/rollout.yaml", "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n", ""),
+    findings: [error("scale-down-delay", "Rollout/shop", ALL, /not set/)],
+  },
+  {
+    mistake: "the preview Service named like the active one in the Rollout",
+    edit: (c) => edit(c, "templates/rollout.yaml", 'previewService: {{ include "shop.previewServiceName" . }}', 'previewService: {{ include "shop.fullname" . }}'),
+    findings: [error("active-equals-preview", "Rollout/shop", ALL)],
+  },
+  {
+    mistake: "the preview Service renamed in services.yaml",
+    edit: (c) => edit(c, "templates/services.yaml", 'name: {{ include "shop.previewServiceName" . }}', 'name: {{ include "shop.fullname" . }}-green'),
+    findings: [error("service-missing", "Rollout/shop", ALL, /previewService names Service shop-preview/)],
+  },
+  {
+    mistake: "the active Service selecting other labels",
+    edit: (c) => edit(c, "templates/services.yaml", '    {{- include "shop.selectorLabels" . | nindent 4 }}', "    app: shop"),
+    findings: [error("selector-mismatch", "Rollout/shop", ALL, /Service shop \(activeService\)/)],
+  },
+  {
+    mistake: "a targetPort naming a port the container does not have",
+    edit: (c) => edit(c, "templates/services.yaml", "targetPort: http", "targetPort: web"),
+    findings: [error("target-port-missing", "Rollout/shop", ALL, /port web/)],
+  },
+  {
+    mistake: "resources.requests.cpu removed while prod autoscales (the chart's own template refuses it)",
+    edit: (c) => edit(c, "values.yaml", "    cpu: 100m\n", ""),
+    findings: [error("helm-render", "chart", PROD, /autoscaling on CPU needs resources\.requests\.cpu/)],
+  },
+  {
+    mistake: "the Rollout template no longer passing resources to the container, under an HPA",
+    edit: (c) => edit(c, "templates/rollout.yaml", ROLLOUT_RESOURCES, ""),
+    findings: [error("hpa-cpu-request", "HorizontalPodAutoscaler/shop", PROD)],
+  },
+  {
+    mistake: "replicas forced on the Rollout under the HPA",
+    edit: (c) => edit(c, "templates/rollout.yaml", "{{- if not .Values.autoscaling.enabled }}", "{{- if true }}"),
+    findings: [error("replicas-under-hpa", "Rollout/shop", PROD)],
+  },
+  {
+    mistake: "scaleDownDelayRevisionLimit above revisionHistoryLimit",
+    edit: (c) => edit(c, "templates/rollout.yaml", "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n", "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n      scaleDownDelayRevisionLimit: 5\n"),
+    findings: [error("revision-limits", "Rollout/shop", ALL, /\(5\) is above revisionHistoryLimit \(3\)/)],
+  },
+  {
+    mistake: "a Slack webhook pasted into values.yaml as an env var",
+    edit: (c) => edit(c, "values.yaml", "env: []\n", `env:\n  - name: SLACK_WEBHOOK_URL\n    value: ${WEBHOOK}\n`),
+    findings: [error("webhook-in-manifest", "Rollout/shop", ALL, /spec\.template\.spec\.containers\[0\]\.env\[0\]\.value/), error("webhook-in-file", "values.yaml", [])],
+  },
+  {
+    mistake: "a Slack webhook pasted into a template",
+    edit: (c) => writeFileSync(join(c, "templates/slack-config.yaml"), SLACK_CONFIG),
+    findings: [error("webhook-in-manifest", "ConfigMap/shop-slack", ALL), error("webhook-in-file", "templates/slack-config.yaml", [])],
+  },
+  {
+    mistake: "a Slack webhook kept in values-prod.yaml under a key nothing renders",
+    edit: (c) => writeFileSync(join(c, "values-prod.yaml"), `${readFileSync(join(c, "values-prod.yaml"), "utf8")}\nslackWebhook: ${WEBHOOK}\n`),
+    findings: [error("webhook-in-file", "values-prod.yaml", [])],
+  },
+  {
+    mistake: "a Slack webhook in a Secret template, base64-encoded the way kubectl writes it",
+    edit: (c) => writeFileSync(join(c, "templates/slack-secret.yaml"), SLACK_SECRET),
+    findings: [error("webhook-in-manifest", "Secret/shop-slack-webhook", ALL), error("webhook-in-file", "templates/slack-secret.yaml", [])],
+  },
+  {
+    mistake: "slack-webhook-secret.yaml readable by everyone (a warning only)",
+    edit: (c) => chmodSync(join(c, "slack-webhook-secret.yaml"), 0o644),
+    findings: [warning("secret-file-mode", "slack-webhook-secret.yaml", [])],
+  },
+  {
+    mistake: "image tag latest set by hand in values.yaml",
+    edit: (c) => edit(c, "values.yaml", '  tag: "1.4.2"\n', "  tag: latest\n"),
+    findings: [error("image-unpinned", "Rollout/shop", ALL, /ghcr\.io\/acme\/shop:latest/)],
+  },
+  {
+    mistake: "the readinessProbe removed from values.yaml",
+    edit: (c) => edit(c, "values.yaml", "readinessProbe:\n  httpGet:\n    path: /\n    port: http\n  periodSeconds: 5\n  failureThreshold: 3\n", ""),
+    findings: [error("readiness-probe", "Rollout/shop", ALL)],
+  },
+  {
+    mistake: "a LoadBalancer preview Service (a warning only)",
+    edit: (c) => edit(c, "values.yaml", /(previewService:\n(?: {2}#.*\n)*  type: )ClusterIP/, "$1LoadBalancer"),
+    findings: [warning("preview-load-balancer", "Service/shop-preview", ALL)],
+  },
+  {
+    mistake: "helm.sh/chart put back on the pod template (a warning only)",
+    edit: (c) => edit(c, "templates/rollout.yaml", '{{- include "shop.podLabels" . | nindent 8 }}', '{{- include "shop.labels" . | nindent 8 }}'),
+    findings: [warning("chart-label-on-pods", "Rollout/shop", ALL)],
+  },
+  {
+    mistake: "slack-webhook-secret.yaml taken out of .gitignore",
+    edit: (c) => edit(c, ".gitignore", /^slack-webhook-secret\.yaml\n/m, ""),
+    findings: [error("webhook-in-file", "slack-webhook-secret.yaml", []), error("secret-not-ignored", "slack-webhook-secret.yaml", [])],
+  },
+  {
+    mistake: "slack-webhook-secret.yaml taken out of .helmignore",
+    edit: (c) => edit(c, ".helmignore", /^slack-webhook-secret\.yaml\n/m, ""),
+    findings: [error("secret-packaged", "slack-webhook-secret.yaml", [])],
+  },
+  {
+    mistake: "a string where the Rollout wants an integer, written into the template",
+    edit: (c) => edit(c, "templates/rollout.yaml", "progressDeadlineSeconds: {{ .Values.progressDeadlineSeconds }}", 'progressDeadlineSeconds: "{{ .Values.progressDeadlineSeconds }}"'),
+    findings: [error("schema", "Rollout/shop", ALL, /argoproj\.io\/v1alpha1 Rollout schema: \/spec\/progressDeadlineSeconds/)],
+  },
+  {
+    mistake: "a template that does not parse",
+    edit: (c) => edit(c, "templates/services.yaml", "{{ .Values.service.port }}", "{{ .Values.service.port }"),
+    findings: [error("helm-render", "chart", ALL, /helm template fails: .*services\.yaml/)],
+  },
+];
+
+describe("doctor on a chart with one mistake made by hand", () => {
+  let pristine: string;
+
+  beforeAll(async () => {
+    pristine = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK], "shop");
+  });
+
+  /** A copy of the init chart with one mistake in it. */
+  function broken(breakIt: (chart: string) => void): string {
+    const chart = join(makeTempDir(), "shop");
+    cpSync(pristine, chart, { recursive: true });
+    breakIt(chart);
+    return chart;
+  }
+
+  // Every case on both Helms (--json); the text, and the comparison with the release rules our
+  // own tests use, on one Helm per case, taking turns, to keep the run short.
+  it.each(cases.map((c, index) => [c.mistake, c, index] as const))("catches %s", async (_, { edit: breakIt, findings: expected }, index) => {
+    const chart = broken(breakIt);
+    const exitCode = expected.some((f) => f.severity === "error") ? 1 : 0;
+    const helms = helmBinaries();
+    const textHelm = helms[index % helms.length]!;
+    const [reports, text, rendered] = await Promise.all([
+      Promise.all(helms.map(async ({ bin, versionString }) => ({ versionString, json: await doctor(chart, bin, ["--json"]) }))),
+      doctor(chart, textHelm.bin),
+      Promise.all(
+        valuesCombinations(chart).map(async ({ label, files }) => ({
+          label,
+          manifests: await helmTemplate(textHelm.bin, chart, files, [], { release: "shop", namespace: "shop" }).catch(() => undefined),
+        })),
+      ),
+    ]);
+
+    for (const { versionString, json } of reports) {
+      const context = `helm ${versionString}:\n${json.stdout}`;
+      expect(json.code, context).toBe(exitCode);
+      const report = parseReport(json);
+      expect(report.valuesFiles).toEqual(ALL);
+
+      // Exactly the expected findings: the mistake breaks its rule and nothing else.
+      const found = expected.map((want) => {
+        const matching = report.findings.filter((f) => f.rule === want.rule && f.resource === want.resource);
+        expect(matching.length, `${want.rule} on ${want.resource}; ${context}`).toBeGreaterThan(0);
+        for (const finding of matching) {
+          expect(finding.severity).toBe(want.severity);
+          expect(finding.fix.trim()).not.toBe("");
+          expect(finding.message.trim()).not.toBe("");
+          if (want.message) expect(finding.message).toMatch(want.message);
+        }
+        expect(matching.map((f) => f.valuesFile)).toEqual(want.valuesFiles.length > 0 ? want.valuesFiles : [null]);
+        return matching;
+      });
+      expect(report.findings.length, context).toBe(found.flat().length);
+      expect(report.errors).toBe(report.findings.filter((f) => f.severity === "error").length);
+      expect(report.warnings).toBe(report.findings.filter((f) => f.severity === "warning").length);
+      if (versionString !== textHelm.versionString) continue;
+
+      // The text names the same rule, resource and values files, and says how to fix it.
+      expect(text.stderr).toBe("");
+      expect(text.code).toBe(exitCode);
+      const lines = text.stdout.split("\n");
+      for (const [i, want] of expected.entries()) {
+        const mark = want.severity === "error" ? "error  " : "warning";
+        expect(lines, text.stdout).toContain(`${mark} ${want.rule}  ${want.resource}${want.valuesFiles.length > 0 ? `  (${want.valuesFiles.join(", ")})` : ""}`);
+        expect(lines).toContain(`        fix: ${found[i]![0]!.fix}`);
+      }
+      const errors = expected.filter((f) => f.severity === "error").length;
+      const warnings = expected.length - errors;
+      expect(lines).toContain(
+        errors > 0
+          ? `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}.`
+          : `No errors, ${warnings} warning${warnings === 1 ? "" : "s"}: the chart holds every Blue/Green rule bluegreen checks.`,
+      );
+
+      // One implementation: what doctor reports for each values file is what the release rules
+      // our own tests use find in Helm's render of it.
+      for (const { label, manifests } of rendered) {
+        const reported = report.findings.filter((f) => f.valuesFile === label).map(({ valuesFile: _, ...finding }) => finding);
+        if (manifests === undefined) {
+          expect(reported.map((f) => f.rule), `${label}: Helm fails, so doctor reports that alone`).toEqual(["helm-render"]);
+          continue;
+        }
+        expect(reported, `${label} (helm ${versionString})`).toEqual(checkRelease(manifests));
+      }
+    }
+  });
+});
+
+describe("doctor and secrets", () => {
+  const TOKEN = "S3cr3tT0ken-0123456789";
+  const CREDENTIAL_URL = `https://deploy:${TOKEN}@git.example.com/acme/shop.git`;
+  let chart: string;
+
+  beforeAll(async () => {
+    chart = await initChart(["--image", IMAGE], "shop");
+    edit(chart, "values.yaml", "env: []\n", `env:\n  - name: SLACK_WEBHOOK_URL\n    value: ${WEBHOOK}\n`);
+    writeFileSync(
+      join(chart, "templates/source.yaml"),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include "shop.fullname" . }}-source\ndata:\n  repository: ${CREDENTIAL_URL}\n`,
+    );
+  });
+
+  const expectNoSecret = (output: string) => {
+    expect(output).not.toContain(WEBHOOK);
+    expect(output).not.toContain("abcdefABCDEF123456");
+    expect(output).not.toContain(TOKEN);
+  };
+
+  it.each(helmBinaries())("reports the webhook it finds without printing it or the token beside it (Helm $version)", async ({ bin }) => {
+    const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
+    expect(text.code).toBe(1);
+    expect(json.code).toBe(1);
+    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(expect.arrayContaining(["webhook-in-manifest", "webhook-in-file"]));
+    expect(text.stdout).toMatch(/^error {3}webhook-in-manifest {2}Rollout\/shop/m);
+    for (const { stdout, stderr } of [text, json]) expectNoSecret(stdout + stderr);
+  });
+
+  it.each(helmBinaries())("never prints them when Helm's own error message quotes them (Helm $version)", async ({ bin }) => {
+    const failing = join(makeTempDir(), "shop");
+    cpSync(chart, failing, { recursive: true });
+    writeFileSync(
+      join(failing, "templates/check.yaml"),
+      `{{- fail (printf "cannot reach %s or %s" (index .Values.env 0).value "${CREDENTIAL_URL}") }}\n`,
+    );
+    const [text, json] = await Promise.all([doctor(failing, bin), doctor(failing, bin, ["--json"])]);
+    expect(text.code).toBe(1);
+    expect(json.code).toBe(1);
+    const renderFailure = parseReport(json).findings.find((f) => f.rule === "helm-render");
+    expect(renderFailure?.message).toMatch(/templates\/check\.yaml.*cannot reach https:\/\/hooks\.slack\.com\/\S* or https:\/\/\S*@git\.example\.com\/acme\/shop\.git/);
+    for (const { stdout, stderr } of [text, json]) expectNoSecret(stdout + stderr);
+  });
+});
+
+describe("doctor's exit status and where it finds Helm", () => {
+  let chart: string;
+  let emptyPath: string;
+
+  beforeAll(async () => {
+    chart = await initChart(["--image", IMAGE], "shop");
+    emptyPath = makeTempDir("bluegreen-no-helm-");
+  });
+
+  it("exits 2 for an unknown option", async () => {
+    const result = await doctor(chart, helmBinaries()[0]!.bin, ["--fix-everything"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: unknown option '--fix-everything'/);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 when --helm is not a Helm that runs", async () => {
+    const result = await doctor(chart, "/nonexistent/helm");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: --helm: \/nonexistent\/helm [^\n]*\n$/);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 with a clear error when there is no Helm on PATH and no HELM_BIN", async () => {
+    const result = await doctor(chart, undefined, [], { PATH: emptyPath });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: no helm found on PATH[^\n]*--helm or HELM_BIN[^\n]*\n$/);
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 1 when there is no chart", async () => {
+    const missing = await doctor(join(makeTempDir(), "nowhere"), helmBinaries()[0]!.bin);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: no chart found[^\n]*\n$/);
+    const empty = await doctor(makeTempDir(), helmBinaries()[0]!.bin);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/^error: no chart found in [^\n]*\n$/);
+  });
+
+  it("exits 2 naming HELM_BIN when HELM_BIN is not a Helm that runs", async () => {
+    const result = await doctor(chart, undefined, [], { HELM_BIN: "/nonexistent/helm", PATH: emptyPath });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: HELM_BIN\b[^\n]*\/nonexistent\/helm[^\n]*\n$/);
+    expect(result.stderr).not.toContain("--helm:");
+    expect(result.stdout).toBe("");
+  });
+
+  it.each(helmBinaries())("renders with HELM_BIN when --helm is not given (Helm $version)", async ({ bin, versionString }) => {
+    const result = await doctor(chart, undefined, ["--json"], { HELM_BIN: bin, PATH: emptyPath });
+    expect(result.code).toBe(0);
+    expect(parseReport(result).helm).toBe(versionString);
+  });
+
+  it("prefers --helm to HELM_BIN", async () => {
+    const [helm3, helm4] = helmBinaries();
+    const result = await doctor(chart, helm4!.bin, ["--json"], { HELM_BIN: helm3!.bin, PATH: emptyPath });
+    expect(result.code).toBe(0);
+    expect(parseReport(result).helm).toBe(helm4!.versionString);
+  });
+});
+
+describe("doctor reads the chart the way Helm and git do", () => {
+  let pristine: string;
+
+  beforeAll(async () => {
+    pristine = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK], "shop");
+  });
+
+  const copy = () => {
+    const chart = join(makeTempDir(), "shop");
+    cpSync(pristine, chart, { recursive: true });
+    return chart;
+  };
+
+  it.each(helmBinaries())("renders every values-*.yaml, also one named for an environment and a region (Helm $version)", async ({ bin }) => {
+    const chart = copy();
+    writeFileSync(join(chart, "values-prod.eu-west-1.yaml"), "environment: prod-eu-west-1\nblueGreen:\n  scaleDownDelaySeconds: 5\n");
+    const result = await doctor(chart, bin, ["--json"]);
+    const report = parseReport(result);
+    expect(report.valuesFiles).toEqual(expect.arrayContaining([...ALL, "values-prod.eu-west-1.yaml"]));
+    expect(report.findings.map((f) => [f.rule, f.valuesFile])).toEqual([["scale-down-delay", "values-prod.eu-west-1.yaml"]]);
+    expect(result.code).toBe(1);
+  });
+
+  /** The init chart with its ignore files written as many people write them: one glob for every Secret. */
+  async function globbed(inGit: boolean): Promise<string> {
+    const chart = copy();
+    if (inGit) execFileSync("git", ["init", "-q", chart]);
+    edit(chart, ".gitignore", /^slack-webhook-secret\.yaml$/m, "*-secret.yaml");
+    edit(chart, ".helmignore", /^slack-webhook-secret\.yaml$/m, "*-secret.yaml");
+    // Helm leaves the Secret out of the package.
+    const out = makeTempDir();
+    const packaged = await runHelm(helmBinaries().at(-1)!.bin, ["package", chart, "--destination", out]);
+    expect(packaged.code, packaged.stderr).toBe(0);
+    expect(execFileSync("tar", ["-tzf", join(out, "shop-0.1.0.tgz")], { encoding: "utf8" })).not.toContain("slack-webhook-secret");
+    return chart;
+  }
+
+  it("takes a glob in .helmignore as Helm does, in a git repository", async () => {
+    const chart = await globbed(true);
+    expect(execFileSync("git", ["check-ignore", "slack-webhook-secret.yaml"], { cwd: chart, encoding: "utf8" })).toBe("slack-webhook-secret.yaml\n");
+    const result = await doctor(chart, helmBinaries()[0]!.bin, ["--json"]);
+    expect(parseReport(result).findings).toEqual([]);
+    expect(result.code).toBe(0);
+  });
+
+  it("takes a glob in .gitignore and .helmignore as git and Helm do, before the chart is in git", async () => {
+    const chart = await globbed(false);
+    const result = await doctor(chart, helmBinaries()[0]!.bin, ["--json"]);
+    expect(parseReport(result).findings).toEqual([]);
+    expect(result.code).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
 // Values files are built as data with the yaml library, never by text templating, and every
 // string that a YAML 1.1 reader (Helm) or a YAML 1.2 reader would take for something else
 // (`1.10`, `yes`, `on`, `0755`, `~`, `""`) is written in quotes.
-import { Document, isMap, isScalar, isSeq, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from "yaml";
+import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from "yaml";
 
 /** A key with its value and the comment a person reads above it. */
 export interface Entry {
@@ -100,11 +100,10 @@ export function buildDocument(root: Section, header?: string): Document {
 }
 
 /** Stable output: no line folding, two-space indentation, sequences indented under their key. */
-export function stringifyDocument(doc: Document): string {
+function stringifyDocument(doc: Document): string {
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
 }
 
 /** The text of a commented document built from a section. */
 export const yamlText = (root: Section, header?: string) => stringifyDocument(buildDocument(root, header));
 
-export { isMap, isScalar, isSeq };

@@ -42,7 +42,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   for (const { label, files, namespace } of combinations) {
     for (const finding of render(helm.bin, chart.dir, chart.name, files, namespace)) reports.push({ ...finding, valuesFile: label });
   }
-  for (const finding of checkChartFiles(chart.dir)) reports.push({ ...finding, valuesFile: null });
+  for (const finding of checkChartFiles(chart.dir, chart.values.doc.toJS())) reports.push({ ...finding, valuesFile: null });
 
   const errors = reports.filter((r) => r.severity === "error").length;
   const warnings = reports.length - errors;

@@ -4,13 +4,13 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parse } from "yaml";
 import { containsWebhook } from "./secrets.js";
 import type { Finding } from "./types.js";
 
 const SECRET_FILE = "slack-webhook-secret.yaml";
 
-export function checkChartFiles(dir: string): Finding[] {
+/** `values` is values.yaml as data, already read by the caller. */
+export function checkChartFiles(dir: string, values: Record<string, any> | null): Finding[] {
   const findings: Finding[] = [];
   const files = listFiles(dir);
   const listed = (ignoreFile: string) => matchesIgnoreFile(ignoreLines(dir, ignoreFile), SECRET_FILE);
@@ -50,7 +50,6 @@ export function checkChartFiles(dir: string): Finding[] {
   if (!files.includes("values.schema.json")) {
     findings.push({ rule: "values-schema-missing", severity: "warning", resource: "values.schema.json", message: "the chart has no values.schema.json: a wrong type in a values file reaches the cluster", fix: "add a values.schema.json (bluegreen init writes one)" });
   }
-  const values = safeParse(path.join(dir, "values.yaml"));
   for (const key of ["repository", "tag"]) {
     if (typeof values?.image?.[key] !== "string") {
       findings.push({ rule: "values-keys", severity: "warning", resource: "values.yaml", message: `values.yaml has no image.${key} string, which bump-image edits`, fix: `set image.${key} in values.yaml` });
@@ -103,12 +102,4 @@ export function matchesIgnoreFile(lines: string[], file: string): boolean {
     if (regex.test(file)) ignored = !negated;
   }
   return ignored;
-}
-
-function safeParse(file: string): any {
-  try {
-    return parse(readFileSync(file, "utf8"));
-  } catch {
-    return undefined;
-  }
 }

@@ -15,6 +15,9 @@ Examples:
   $ bluegreen bump-image 1.4.3 --chart shop --env sandbox
   $ bluegreen doctor --chart shop`;
 
+const CHART_HELP = "the chart's directory (default: the current directory)";
+const DIFF_HELP = "print the changes as a unified diff, and write nothing";
+
 function buildProgram(): Command {
   const program = new Command("bluegreen")
     .description("Blue/Green releases on Kubernetes: writes and edits a Helm chart that Argo CD deploys and Argo Rollouts switches.")
@@ -62,12 +65,12 @@ function buildProgram(): Command {
     .command("add-env")
     .description("add an environment: writes values-<env>.yaml from a preset (prod/production: manual promotion, autoscaling)")
     .argument("<env>", "environment name: lowercase letters, digits and '-', 1-20 characters")
-    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--chart <dir>", CHART_HELP)
     .option("--replicas <n>", "replicas, 1-1000 (prod: the HPA's minimum)")
     .option("--auto-promote", "switch traffic as soon as green is ready (default except prod)")
     .option("--no-auto-promote", "wait for kubectl argo rollouts promote (default for prod)")
     .option("--force", "replace an existing values-<env>.yaml")
-    .option("--dry-run", "print the changes as a unified diff, and write nothing")
+    .option("--dry-run", DIFF_HELP)
     .action(async (env: string, options) => {
       await loadBundle("add-env").runAddEnv(env, options);
     });
@@ -76,10 +79,10 @@ function buildProgram(): Command {
     .command("bump-image")
     .description("set the image of every environment, or of one with --env; only the changed values change")
     .argument("[tag|image-ref]", "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)")
-    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--chart <dir>", CHART_HELP)
     .option("--env <env>", "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)")
     .option("--from <env>", "with --env: copy the image that <env> renders (repository, tag, digest) instead of giving one")
-    .option("--dry-run", "print the changes as a unified diff, and write nothing")
+    .option("--dry-run", DIFF_HELP)
     .action(async (image: string | undefined, options) => {
       await loadBundle("bump-image").runBumpImage(image, options);
     });
@@ -87,7 +90,7 @@ function buildProgram(): Command {
   program
     .command("doctor")
     .description("render the chart with real Helm for every environment and report what would break a Blue/Green release")
-    .option("--chart <dir>", "the chart's directory (default: the current directory)")
+    .option("--chart <dir>", CHART_HELP)
     .option("--json", "print the findings as JSON, for CI")
     .option("--helm <path>", "the helm binary to render with (default: HELM_BIN, else helm on PATH)")
     .action(async (options) => {
@@ -97,8 +100,8 @@ function buildProgram(): Command {
   program
     .command("migrate")
     .description("turn a chart with a Deployment (such as helm create's) into a Blue/Green chart")
-    .option("--chart <dir>", "the chart's directory (default: the current directory)")
-    .option("--dry-run", "print the changes as a unified diff, and write nothing")
+    .option("--chart <dir>", CHART_HELP)
+    .option("--dry-run", DIFF_HELP)
     .action(async (options) => {
       await loadBundle("migrate").runMigrate(options);
     });

@@ -90,7 +90,7 @@ export function setStrings(parsed: ParsedYaml, edits: StringEdit[]): string {
     if (doc.errors.length > 0) throw cannotEdit(parsed.file, edit.path, "the result would not parse");
     current = { file: parsed.file, source, doc };
   }
-  verify(parsed.file, current.source, edits);
+  verify(current, edits);
   return current.source;
 }
 
@@ -169,10 +169,9 @@ function indentUnit(parsed: ParsedYaml): number {
   return 2;
 }
 
-function verify(file: string, text: string, edits: { path: string[]; value: string }[]): void {
-  const doc = parseDocument(text);
-  const wrong = edits.find(({ path, value }) => doc.errors.length > 0 || doc.getIn(path) !== value);
-  if (wrong) throw cannotEdit(file, wrong.path, "the result would not read back as intended");
+function verify(edited: ParsedYaml, edits: StringEdit[]): void {
+  const wrong = edits.find(({ path, value }) => edited.doc.getIn(path) !== value);
+  if (wrong) throw cannotEdit(edited.file, wrong.path, "the result would not read back as intended");
 }
 
 const cannotEdit = (file: string, path: string[], why: string) =>

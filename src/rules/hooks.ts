@@ -1,5 +1,6 @@
 // Argo CD hook Jobs that report a release: they must run once per sync, never hang a sync,
 // never leak the webhook, and never receive the app's traffic.
+import { isPinned } from "./images.js";
 import { ofKind, resourceName, selects, type Finding, type Manifest, type Rule } from "./types.js";
 
 const HOOK = "argocd.argoproj.io/hook";
@@ -50,12 +51,3 @@ export const hookRules: Rule = (manifests) => {
 };
 
 const isHelmTestOrHook = (job: Manifest) => job.metadata?.annotations?.["helm.sh/hook"] !== undefined;
-
-/** An image with an explicit tag other than latest, or a digest. */
-export function isPinned(image: unknown): boolean {
-  if (typeof image !== "string" || image === "") return false;
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-  const lastSlash = image.lastIndexOf("/");
-  const colon = image.indexOf(":", lastSlash + 1);
-  return colon !== -1 && image.slice(colon + 1) !== "latest";
-}

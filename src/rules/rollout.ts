@@ -1,5 +1,6 @@
 // The Rollout and the two Services Argo Rollouts switches between: the cross-references that
 // only fail at run time, when a release is already under way.
+import { imageTag } from "./images.js";
 import { ofKind, podTemplateOf, referencedWorkloads, resourceName, selects, type Finding, type Manifest, type Rule } from "./types.js";
 
 const isRollout = (m: Manifest) => m.kind === "Rollout" && m.apiVersion === "argoproj.io/v1alpha1";
@@ -159,15 +160,6 @@ function containerHasPort(containers: any[], target: unknown): boolean {
   return containers.some((container) =>
     (container.ports ?? []).some((port: any) => (typeof target === "string" ? port.name === target : port.containerPort === target)),
   );
-}
-
-/** The tag of an image reference, or undefined when it has none. */
-export function imageTag(image: unknown): string | undefined {
-  if (typeof image !== "string") return undefined;
-  const withoutDigest = image.split("@")[0]!;
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.indexOf(":", lastSlash + 1);
-  return colon === -1 ? undefined : withoutDigest.slice(colon + 1);
 }
 
 /** What a tag becomes as a label value: at most 63 characters, alphanumeric at both ends. */

@@ -1,16 +1,37 @@
 import { defineConfig } from "vitest/config";
 
+// Two tiers, as `npm run test:unit` and `npm test` use them:
+// - unit: the pure parts (input rules, image references, YAML edits, release rules) in seconds,
+//   with no build, no Helm and no child process;
+// - e2e: the built CLI, real Helm 3 and 4, real git and real files, in minutes.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // Fetches the real Helm 3 and Helm 4 binaries once per machine.
-    globalSetup: ["test/support/global-setup.ts"],
-    // End-to-end tests run the built CLI and Helm as real processes.
-    testTimeout: 60_000,
-    hookTimeout: 10 * 60_000,
-    // Child processes (Helm, the CLI, `script`) are safest in forked workers;
-    // the machines have 2 cores.
-    pool: "forks",
-    maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          // First, so that a broken rule fails in seconds, before the slow tier starts.
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/unit/**"],
+          // Fetches the real Helm 3 and Helm 4 binaries once per machine.
+          globalSetup: ["test/support/global-setup.ts"],
+          // End-to-end tests run the built CLI and Helm as real processes.
+          testTimeout: 60_000,
+          hookTimeout: 10 * 60_000,
+          // Child processes (Helm, the CLI, `script`) are safest in forked workers;
+          // the machines have 2 cores.
+          pool: "forks",
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -45,7 +45,7 @@ function buildProgram(): Command {
         "BLUEGREEN_SLACK_WEBHOOK",
       ),
     )
-    .option("--port <n>", "container port, 1-65535 (default: 80)")
+    .option("--port <n>", "container port, 1-65535 (default: 8080; the Services expose port 80)")
     .option("--envs <list>", "environments, comma-separated (default: sandbox,prod)")
     .option("--repo-url <git-url>", "git repository Argo CD deploys from; writes argocd/<env>.yaml (https://, ssh:// or git@host:path)")
     .option("--repo-path <path>", "the chart's path in that repository (default: its path in the git repository around it, else <name>)")
@@ -54,6 +54,8 @@ function buildProgram(): Command {
     .option("--argocd-namespace <ns>", "namespace of Argo CD and its Applications (default: argocd)")
     .option("--project <name>", "Argo CD project of the Applications (default: default)")
     .option("--rollout-notifications", "also post Argo Rollouts events (paused, aborted, completed) to the Slack webhook")
+    .option("--host <fqdn>", "serve production traffic at this host: turns on the Ingress to the active Service")
+    .option("--preview-host <fqdn>", "try green at this host before promotion: turns on an Ingress to the preview Service")
     .option("-y, --yes", "never prompt: take the flags and the defaults")
     .option("--force", "write into a non-empty directory, replacing only the files bluegreen generates")
     .option("--dry-run", "print what would be written, and write nothing")

@@ -132,6 +132,16 @@ function splitList(value: string): string[] {
   return value.split(",").map((part) => part.replace(/^ +| +$/g, "")).filter((part) => part !== "");
 }
 
+/** A DNS name (RFC 1123 subdomain): labels of 1-63 lowercase letters, digits and '-', joined by dots. */
+export const DNS_NAME_PATTERN = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*";
+const DNS_NAME = new RegExp(`^${DNS_NAME_PATTERN}$`);
+
+/** A host an Ingress serves: a DNS name, never an IP address (Kubernetes refuses those there). */
+export const host = rule(
+  "must be a DNS name such as shop.example.com: lowercase letters, digits, '-' and '.', at most 253 characters, not an IP address",
+  (v) => v.length <= 253 && DNS_NAME.test(v) && !/^[0-9.]+$/.test(v),
+);
+
 const directory = rule("must be a directory path without control characters", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
 
 // Argo CD wiring (all optional: without a repository URL no Applications are written).
@@ -187,7 +197,7 @@ export const initInput = z
     image: imageWithTag,
     replicas: z._default(replicas, 2),
     slackWebhook: z.optional(slackWebhook),
-    port: z._default(port, 80),
+    port: z._default(port, 8080),
     envs: z._default(envList, ["sandbox", "prod"]),
     directory: z.optional(directory),
     repoUrl: z.optional(repoUrl),
@@ -197,6 +207,8 @@ export const initInput = z
     argocdNamespace: z._default(namespace, "argocd"),
     project: z._default(project, "default"),
     rolloutNotifications: z.optional(z.boolean()),
+    host: z.optional(host),
+    previewHost: z.optional(host),
   })
   .check(
     z.superRefine((input, ctx) => {
@@ -211,6 +223,9 @@ export const initInput = z
           path: [input.namespace === undefined ? "name" : "namespace"],
           message: `${base}-${tooLong[0]} would be ${base.length + 1 + tooLong[0]!.length} characters, and a namespace has at most ${NAMESPACE_MAX}: choose a shorter ${input.namespace === undefined ? "--namespace" : "one"} (each environment deploys to <namespace>-<env>)`,
         });
+      }
+      if (input.previewHost !== undefined && input.previewHost === input.host) {
+        ctx.addIssue({ code: "custom", path: ["previewHost"], message: "must differ from --host: the preview host reaches green, the host production" });
       }
       if (input.rolloutNotifications && input.slackWebhook === undefined) {
         ctx.addIssue({ code: "custom", path: ["rolloutNotifications"], message: "needs --slack-webhook: the notifications post to that webhook" });

@@ -1,7 +1,9 @@
 // values.schema.json: the chart's values, checked by Helm on every lint, template and sync.
 // Built from the same rules as the input schemas (schema.ts), and turned into JSON Schema at
-// build time (scripts/build.mjs), so the CLI never constructs it. Objects are loose, because
-// people extend charts; types and the rules of each value are enforced.
+// build time (scripts/build.mjs), so the CLI never constructs it. The top level is open, because
+// people extend charts; the chart's own objects (image, service, blueGreen, ingress...) are closed,
+// so a typo such as `autoscaling.enable` fails `helm lint` instead of being ignored; free-form
+// maps (resources, annotations, probes...) stay open. Types and the rules of each value are enforced.
 import * as z from "zod/mini";
 import { DIGEST_PATTERN, REPOSITORY_MAX, REPOSITORY_PATTERN, TAG_PATTERN } from "./image-ref.js";
 import { REPLICAS_MAX } from "./schema.js";
@@ -11,6 +13,17 @@ const intRange = (min: number, max?: number) =>
   max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max));
 const map = z.record(z.string(), z.unknown());
 const list = z.array(z.unknown());
+const maps = z.array(map);
+/** A DNS name such as shop.example.com (a wildcard first label allowed, as Ingress hosts allow it). */
+const hostname = pattern(
+  "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+  "a DNS name such as shop.example.com",
+).check(z.maxLength(253));
+const hostOrEmpty = z.union([z.literal(""), hostname]);
+/** A number of pods, or a percentage of them. */
+const count = (min: number) => z.union([intRange(min), pattern(`^([${min}-9]|[1-9][0-9]|100)%$`, `a percentage from ${min}% to 100%`)]);
+const tls = z.array(z.strictObject({ secretName: z.optional(z.string()), hosts: z.optional(z.array(hostname)) }));
+const parentRefs = z.array(map);
 
 export const valuesSchema = z.looseObject({
   environment: z.optional(z.string()),
@@ -21,7 +34,7 @@ export const valuesSchema = z.looseObject({
   progressDeadlineSeconds: z.optional(intRange(1)),
   progressDeadlineAbort: z.optional(z.boolean()),
   image: z.optional(
-    z.looseObject({
+    z.strictObject({
       repository: z.optional(
         pattern(REPOSITORY_PATTERN, "lowercase image repository without tag").check(z.maxLength(REPOSITORY_MAX)),
       ),
@@ -33,26 +46,78 @@ export const valuesSchema = z.looseObject({
   imagePullSecrets: z.optional(list),
   containerPort: z.optional(intRange(1, 65535)),
   service: z.optional(
-    z.looseObject({
+    z.strictObject({
       type: z.optional(z.enum(["ClusterIP", "NodePort", "LoadBalancer"])),
       port: z.optional(intRange(1, 65535)),
       annotations: z.optional(map),
     }),
   ),
   previewService: z.optional(
-    z.looseObject({
+    z.strictObject({
       type: z.optional(z.enum(["ClusterIP", "NodePort", "LoadBalancer"])),
       annotations: z.optional(map),
     }),
   ),
+  ingress: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      className: z.optional(z.string()),
+      annotations: z.optional(map),
+      hosts: z.optional(
+        z.array(
+          z.strictObject({
+            host: hostname,
+            paths: z.array(
+              z.strictObject({
+                path: pattern("^/", "a path starting with /"),
+                pathType: z.optional(z.enum(["Prefix", "Exact", "ImplementationSpecific"])),
+              }),
+            ),
+          }),
+        ),
+      ),
+      tls: z.optional(tls),
+      preview: z.optional(
+        z.strictObject({
+          enabled: z.optional(z.boolean()),
+          host: z.optional(hostOrEmpty),
+          className: z.optional(z.string()),
+          annotations: z.optional(map),
+          tls: z.optional(tls),
+        }),
+      ),
+    }),
+  ),
+  httpRoute: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      annotations: z.optional(map),
+      parentRefs: z.optional(parentRefs),
+      hostnames: z.optional(z.array(hostname)),
+      rules: z.optional(maps),
+      preview: z.optional(
+        z.strictObject({
+          enabled: z.optional(z.boolean()),
+          hostname: z.optional(hostOrEmpty),
+          parentRefs: z.optional(parentRefs),
+        }),
+      ),
+    }),
+  ),
   blueGreen: z.optional(
-    z.looseObject({
+    z.strictObject({
       autoPromotionEnabled: z.optional(z.boolean()),
       autoPromotionSeconds: z.optional(intRange(0)),
       scaleDownDelaySeconds: z.optional(intRange(0)),
       previewReplicaCount: z.optional(z.nullable(intRange(1, REPLICAS_MAX))),
+      antiAffinity: z.optional(
+        z.strictObject({
+          preferredDuringSchedulingIgnoredDuringExecution: z.optional(z.strictObject({ weight: intRange(1, 100) })),
+          requiredDuringSchedulingIgnoredDuringExecution: z.optional(z.strictObject({})),
+        }),
+      ),
       smokeTest: z.optional(
-        z.looseObject({
+        z.strictObject({
           enabled: z.optional(z.boolean()),
           path: z.optional(pattern("^$|^/[^\\s]*$", "empty, or a path starting with /")),
           timeoutSeconds: z.optional(intRange(1, 300)),
@@ -64,7 +129,7 @@ export const valuesSchema = z.looseObject({
     }),
   ),
   autoscaling: z.optional(
-    z.looseObject({
+    z.strictObject({
       enabled: z.optional(z.boolean()),
       minReplicas: z.optional(intRange(1, REPLICAS_MAX)),
       maxReplicas: z.optional(intRange(1, REPLICAS_MAX)),
@@ -72,25 +137,65 @@ export const valuesSchema = z.looseObject({
       targetMemoryUtilizationPercentage: z.optional(z.nullable(intRange(1))),
     }),
   ),
+  podDisruptionBudget: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      // Never 0: a budget that allows no disruption blocks every node drain.
+      maxUnavailable: z.optional(count(1)),
+    }),
+  ),
+  topologySpread: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      topologyKey: z.optional(z.string().check(z.minLength(1))),
+      maxSkew: z.optional(intRange(1)),
+    }),
+  ),
+  topologySpreadConstraints: z.optional(maps),
   resources: z.optional(map),
   livenessProbe: z.optional(map),
   readinessProbe: z.optional(map),
+  startupProbe: z.optional(map),
+  lifecycle: z.optional(map),
+  terminationGracePeriodSeconds: z.optional(z.nullable(intRange(0))),
   podAnnotations: z.optional(map),
   podLabels: z.optional(map),
   podSecurityContext: z.optional(map),
   securityContext: z.optional(map),
+  // Charts made before serviceAccount existed have these two.
   serviceAccountName: z.optional(z.string()),
   automountServiceAccountToken: z.optional(z.boolean()),
-  env: z.optional(list),
+  serviceAccount: z.optional(
+    z.strictObject({
+      create: z.optional(z.boolean()),
+      automount: z.optional(z.boolean()),
+      annotations: z.optional(map),
+      name: z.optional(z.string()),
+    }),
+  ),
+  // ConfigMap keys; the values are strings, so YAML never turns 1.10 into 1.1 on the way.
+  config: z.optional(z.record(pattern("^[-._a-zA-Z0-9]+$", "a ConfigMap key: letters, digits, '-', '_' and '.'"), z.string())),
+  envFrom: z.optional(maps),
+  env: z.optional(maps),
   volumes: z.optional(list),
   volumeMounts: z.optional(list),
   nodeSelector: z.optional(map),
   tolerations: z.optional(list),
   affinity: z.optional(map),
+  migrations: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      command: z.optional(z.array(z.string())),
+      args: z.optional(z.array(z.string())),
+      activeDeadlineSeconds: z.optional(intRange(1)),
+      backoffLimit: z.optional(intRange(0, 10)),
+      resources: z.optional(map),
+    }),
+  ),
   notifications: z.optional(
-    z.looseObject({
+    z.strictObject({
       slack: z.optional(
-        z.looseObject({
+        z.strictObject({
           enabled: z.optional(z.boolean()),
           secretName: z.optional(z.string()),
           secretKey: z.optional(z.string()),
@@ -102,7 +207,7 @@ export const valuesSchema = z.looseObject({
         }),
       ),
       rollouts: z.optional(
-        z.looseObject({
+        z.strictObject({
           enabled: z.optional(z.boolean()),
           triggers: z.optional(z.array(z.enum(["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"]))),
         }),

@@ -23,6 +23,12 @@ export class Section {
 
 export const section = (...entries: Entry[]): Section => new Section(entries);
 
+/** A documented key. */
+export const knob = (key: string, value: unknown, doc?: string, gap = false): Entry => ({ key, value, doc, gap });
+
+/** A documented mapping of knobs, after a blank line. */
+export const group = (key: string, doc: string | undefined, ...entries: Entry[]): Entry => ({ key, value: section(...entries), doc, gap: true });
+
 /** The plain data a section describes, as a YAML reader would return it. */
 export function sectionData(root: Section): Record<string, unknown> {
   return Object.fromEntries(root.entries.map((e) => [e.key, e.value instanceof Section ? sectionData(e.value) : e.value]));

@@ -31,7 +31,7 @@ function handEdit(chart: string): void {
   values = replaceOnce(values, '  tag: "1.0"\n', `${TAG_LINE("1.0")}\n`);
   values = replaceOnce(values, `  repository: ${REPO}\n`, `${REPO_LINE(REPO)}\n`);
   values = replaceOnce(values, "  pullPolicy: IfNotPresent\n", "\n  pullPolicy: IfNotPresent\n"); // a blank line inside image:
-  values = replaceOnce(values, "containerPort: 80\n", "containerPort: 80\n\n\nteam: payments\n");
+  values = replaceOnce(values, "containerPort: 8080\n", "containerPort: 8080\n\n\nteam: payments\n");
   writeFileSync(join(chart, "values.yaml"), HEADER + values);
   let chartYaml = readFileSync(join(chart, "Chart.yaml"), "utf8");
   chartYaml = replaceOnce(chartYaml, "kubeVersion:", "# The platform team supports 1.23 and later.\nkubeVersion:");

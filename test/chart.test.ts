@@ -192,9 +192,14 @@ describe("values.schema.json", () => {
     await expect(renderWith(bin, "blueGreen:\n  autoPromotionEnabled: \"no\"\n")).rejects.toThrow(/autoPromotionEnabled/);
   });
 
-  it.each(helmBinaries())("lets keys of a person's own through (Helm $version)", async ({ bin }) => {
-    const manifests = await renderWith(bin, "team:\n  owner: payments\nservice:\n  extra: 1\n");
+  it.each(helmBinaries())("lets keys of a person's own through at the top level, and in free-form maps (Helm $version)", async ({ bin }) => {
+    const manifests = await renderWith(bin, "team:\n  owner: payments\nservice:\n  annotations:\n    team/owner: payments\nresources:\n  requests:\n    cpu: 200m\n");
     expect(checkRelease(manifests)).toEqual([]);
+  });
+
+  it.each(helmBinaries())("refuses an unknown key inside the chart's own objects, a typo that would be ignored (Helm $version)", async ({ bin }) => {
+    await expect(renderWith(bin, "service:\n  extra: 1\n")).rejects.toThrow(/extra/);
+    await expect(renderWith(bin, "blueGreen:\n  autoPromotion: false\n")).rejects.toThrow(/autoPromotion/);
   });
 });
 

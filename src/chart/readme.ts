@@ -55,7 +55,7 @@ export function environmentsBlock(namespace: string, envs: Environment[]): strin
       ),
       "| `values.schema.json` | Types and rules of the values. Helm checks the merged values against it on every `lint`, `template` and sync, so a typo such as `replicaCount: three` fails before it reaches the cluster. Unknown keys are allowed. |",
       "| `slack-webhook-secret.yaml` | Only when a webhook was given: the Secret that holds it. Git-ignored and helm-ignored, mode 0600. Apply it, never commit it. |",
-      "| `templates/` | The Rollout, the Services, the HPA, the hook Jobs, and `_helpers.tpl` with the usual name and label helpers. |",
+      "| `templates/` | The Rollout, the Services, the HPA, the hook Jobs; the Ingress, HTTPRoute, ServiceAccount, PodDisruptionBudget, ConfigMap and migration Job where their values turn them on; and `_helpers.tpl` with the usual name and label helpers. |",
     ].join("\n"),
   );
 }
@@ -97,6 +97,8 @@ export function readmeContext(settings: ChartSettings, envs: Environment[], argo
     environmentsBlock: environmentsBlock(settings.namespace, envs),
     secretsBlock: secretsBlock(settings.namespace, envs),
     rolloutNotifications: settings.rolloutNotifications,
+    host: settings.host,
+    previewHost: settings.previewHost,
     // The Application shown: the real one when init wrote them, a sketch to fill in otherwise.
     argo: argo ?? {
       repoUrl: "https://github.com/your-org/your-repo.git",

@@ -2,7 +2,8 @@
 // comment that says what it does; each values-<env>.yaml holds only what that environment
 // changes, with a comment that says why.
 import type { ImageRef } from "../image-ref.js";
-import { section, type Entry, type Section } from "../yaml-doc.js";
+import { group, knob, section, type Section } from "../yaml-doc.js";
+import { configValues, disruptionValues, exposureValues, migrationValues } from "./values-production.js";
 
 /** The pinned curl image of the Slack Jobs and the smoke test. */
 export const SLACK_CURL_IMAGE = "curlimages/curl:8.11.1";
@@ -21,6 +22,10 @@ export interface ChartSettings {
   slackEnabled: boolean;
   /** Argo Rollouts notifications too, sharing the Slack webhook's Secret. */
   rolloutNotifications: boolean;
+  /** With a host, the Ingress to the active Service is on. */
+  host?: string;
+  /** With a host, a second Ingress to the preview Service is on. */
+  previewHost?: string;
 }
 
 /** The namespace an environment deploys to: one per app and environment. */
@@ -34,9 +39,6 @@ export const slackSecret = (settings: Pick<ChartSettings, "name" | "rolloutNotif
   settings.rolloutNotifications
     ? { name: ROLLOUTS_NOTIFICATION_SECRET, key: "slack-webhook-url" }
     : { name: `${settings.name}-slack-webhook`, key: "url" };
-
-const knob = (key: string, value: unknown, doc?: string, gap = false): Entry => ({ key, value, doc, gap });
-const group = (key: string, doc: string | undefined, ...entries: Entry[]): Entry => ({ key, value: section(...entries), doc, gap: true });
 
 export function baseValues(settings: ChartSettings): Section {
   const { name, image, replicas, port } = settings;
@@ -63,7 +65,12 @@ export function baseValues(settings: ChartSettings): Section {
       knob("pullPolicy", "IfNotPresent", "-- IfNotPresent suits immutable tags; use Always only for tags that move."),
     ),
     knob("imagePullSecrets", [], "-- Secrets for pulling from a private registry, e.g. [{name: regcred}].", true),
-    knob("containerPort", port, "-- Port the container listens on. Both Services send traffic here (port name `http`).", true),
+    knob(
+      "containerPort",
+      port,
+      "-- Port the container listens on. Both Services send traffic here (port name `http`) and\nexpose it as service.port. Above 1023, so a non-root container with no capabilities can bind it.",
+      true,
+    ),
     group(
       "service",
       "The active Service: it carries production traffic and always points at the promoted pods.",
@@ -77,6 +84,7 @@ export function baseValues(settings: ChartSettings): Section {
       knob("type", "ClusterIP", "-- Its own type on purpose: a LoadBalancer here would double your load balancers."),
       knob("annotations", {}, "-- Annotations for the preview Service."),
     ),
+    ...exposureValues(settings),
     group(
       "blueGreen",
       "How Argo Rollouts switches from blue (the running version) to green (the new one).",
@@ -95,6 +103,11 @@ export function baseValues(settings: ChartSettings): Section {
         "previewReplicaCount",
         null,
         "-- Pods green starts with before promotion (fewer than the full count saves resources\nduring a release; it scales up on promotion). null: the full count.",
+      ),
+      knob(
+        "antiAffinity",
+        {},
+        "-- Argo Rollouts' own anti-affinity: keeps green's pods off the nodes that run blue's, so the\ncluster autoscaler does not restart green when it removes the nodes blue leaves empty.\n{preferredDuringSchedulingIgnoredDuringExecution: {weight: 1}} asks for it;\n{requiredDuringSchedulingIgnoredDuringExecution: {}} insists, and green may not schedule\nuntil new nodes come. {}: off.",
       ),
       group(
         "smokeTest",
@@ -123,6 +136,7 @@ export function baseValues(settings: ChartSettings): Section {
       knob("targetCPUUtilizationPercentage", 80, "-- Average CPU use, as a percentage of resources.requests.cpu, the HPA aims for."),
       knob("targetMemoryUtilizationPercentage", null, "-- Optional memory target, as a percentage of resources.requests.memory. null: off."),
     ),
+    ...disruptionValues(),
     knob(
       "resources",
       { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
@@ -140,6 +154,21 @@ export function baseValues(settings: ChartSettings): Section {
       { httpGet: { path: "/", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
       "-- Decides when green is ready: promotion waits for it. Point it at a real health endpoint.",
     ),
+    knob(
+      "startupProbe",
+      {},
+      "-- For an app that starts slowly: liveness and readiness checks wait until it succeeds, e.g.\n{httpGet: {path: /, port: http}, periodSeconds: 5, failureThreshold: 30}. {}: none.",
+    ),
+    knob(
+      "lifecycle",
+      {},
+      "-- Container lifecycle hooks, e.g. {preStop: {exec: {command: [sleep, \"5\"]}}} to keep serving while\nthe Service stops sending traffic to a pod that is going away. {}: none.",
+    ),
+    knob(
+      "terminationGracePeriodSeconds",
+      null,
+      "-- Seconds a stopping pod gets to finish its requests (preStop included) before it is killed.\nnull: Kubernetes' default, 30.",
+    ),
     knob("podAnnotations", {}, "-- Annotations for the pods.", true),
     knob("podLabels", {}, "-- Extra pod labels. A change here starts a release, like any pod template change."),
     knob(
@@ -153,14 +182,25 @@ export function baseValues(settings: ChartSettings): Section {
       { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
       "-- Container security context: read-only root filesystem (/tmp is writable, below) and no capabilities.",
     ),
-    knob("serviceAccountName", "", "-- Service account for the pods. Empty: the namespace's default.", true),
-    knob("automountServiceAccountToken", false, "-- Mount an API token into the pods only if the app calls the Kubernetes API."),
-    knob("env", [], "-- Environment variables of the app container, as in a pod spec.", true),
+    group(
+      "serviceAccount",
+      "The pods' identity in the cluster, as `helm create` has it.",
+      knob("create", true, "-- Create a ServiceAccount for the pods. false: use `name`, or the namespace's default."),
+      knob(
+        "automount",
+        false,
+        "-- Mount an API token into the pods (and set it on the ServiceAccount) only if the app calls\nthe Kubernetes API.",
+      ),
+      knob("annotations", {}, "-- Annotations of the ServiceAccount, e.g. a cloud identity (eks.amazonaws.com/role-arn)."),
+      knob("name", "", "-- Name of the ServiceAccount. Empty: the full name when created, else the namespace's default."),
+    ),
+    ...configValues(),
     knob("volumes", [{ name: "tmp", emptyDir: {} }], "-- Volumes of the pod. The emptyDir gives the app a writable /tmp."),
     knob("volumeMounts", [{ name: "tmp", mountPath: "/tmp" }], "-- Where the container mounts them."),
     knob("nodeSelector", {}, "-- Node scheduling constraints.", true),
     knob("tolerations", []),
     knob("affinity", {}),
+    ...migrationValues(),
     group(
       "notifications",
       "Release notifications.",
@@ -191,6 +231,8 @@ export const maxReplicasFor = (replicas: number) => Math.min(1000, Math.max(10, 
 export interface OverlayOptions {
   replicas?: number;
   autoPromote?: boolean;
+  /** The chart has podDisruptionBudget values (charts made by an older bluegreen may not). Default true. */
+  disruptionBudget?: boolean;
 }
 
 export const isProduction = (env: string) => env === "prod" || env === "production";
@@ -208,6 +250,9 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
         knob("minReplicas", minReplicas),
         knob("maxReplicas", maxReplicasFor(minReplicas)),
       ),
+      ...(options.disruptionBudget === false
+        ? []
+        : [group("podDisruptionBudget", "Node drains and cluster upgrades take one pod at a time.", knob("enabled", true))]),
       group(
         "blueGreen",
         undefined,

@@ -31,8 +31,10 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
     throw failure(`${file} already exists (use --force to replace it)`);
   }
 
-  const overlay = yamlText(overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote }), overlayHeader(input.env));
   const base = (chart.values.doc.toJS() ?? {}) as Record<string, any>;
+  // Charts made before the PodDisruptionBudget existed have no template that would read it.
+  const disruptionBudget = "podDisruptionBudget" in base;
+  const overlay = yamlText(overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote, disruptionBudget }), overlayHeader(input.env));
   const values = mergeValues(base, parseOwnedYaml(file, overlay).doc.toJS());
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 

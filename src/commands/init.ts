@@ -24,6 +24,8 @@ export interface InitOptions {
   argocdNamespace?: string;
   project?: string;
   rolloutNotifications?: boolean;
+  host?: string;
+  previewHost?: string;
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
@@ -45,6 +47,8 @@ export const INIT_FIELDS: Record<keyof InitAnswers, string> = {
   argocdNamespace: "--argocd-namespace",
   project: "--project",
   rolloutNotifications: "--rollout-notifications",
+  host: "--host",
+  previewHost: "--preview-host",
 };
 
 export async function runInit(directory: string | undefined, options: InitOptions): Promise<void> {
@@ -63,6 +67,8 @@ export async function runInit(directory: string | undefined, options: InitOption
     argocdNamespace: options.argocdNamespace,
     project: options.project,
     rolloutNotifications: options.rolloutNotifications,
+    host: options.host,
+    previewHost: options.previewHost,
   };
   refuseInvalidFlags(given);
   const knownTarget = directory ?? options.name;
@@ -82,6 +88,8 @@ export async function runInit(directory: string | undefined, options: InitOption
     namespace: input.namespace ?? input.name,
     slackEnabled: input.slackWebhook !== undefined,
     rolloutNotifications: input.rolloutNotifications === true,
+    host: input.host,
+    previewHost: input.previewHost,
   };
   const argo: ArgoSettings | undefined = input.repoUrl
     ? {
@@ -169,6 +177,11 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
       "     init --repo-url writes them for you).",
     );
   }
+  if (settings.host || settings.previewHost) {
+    lines.push(`  ${step++}. Point DNS at your ingress controller for the hosts of the Ingresses:`);
+    if (settings.host) lines.push(`       production:                 http://${settings.host}/  (add ingress.tls for HTTPS)`);
+    if (settings.previewHost) lines.push(`       green, before promotion:    http://${settings.previewHost}/  (keep this host internal)`);
+  }
   lines.push(
     `  ${step++}. Watch a release, then promote it where promotion is manual:`,
     `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, prod)} --watch`,
@@ -178,3 +191,4 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
   );
   process.stdout.write(lines.join("\n"));
 }
+

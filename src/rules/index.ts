@@ -1,5 +1,8 @@
 // The release rules: every invariant a Blue/Green chart must hold once rendered. Our tests hold
 // every generated chart to them, and `bluegreen doctor` reports them on any chart.
+import { configRules } from "./config.js";
+import { disruptionRules } from "./disruption.js";
+import { exposureRules } from "./exposure.js";
 import { hookRules } from "./hooks.js";
 import { imageRules } from "./images.js";
 import { rolloutRules } from "./rollout.js";
@@ -10,7 +13,7 @@ import type { Finding, Manifest } from "./types.js";
 
 export type { Finding, Manifest, Severity } from "./types.js";
 
-const RULES = [schemaRules, rolloutRules, scalingRules, hookRules, imageRules, secretRules];
+const RULES = [schemaRules, rolloutRules, scalingRules, hookRules, imageRules, secretRules, exposureRules, disruptionRules, configRules];
 
 export function checkRelease(manifests: Manifest[]): Finding[] {
   return RULES.flatMap((rule) => rule(manifests));

@@ -1,13 +1,15 @@
 // Every rendered object of a kind we know is checked against its published schema: the Argo
-// Rollouts and Argo CD CRDs and the Kubernetes API (kubernetes-models). A typo that Helm
-// renders happily fails here instead of at sync time.
+// Rollouts and Argo CD CRDs, the Kubernetes API (kubernetes-models) and the Gateway API CRDs
+// (@kubernetes-models/gateway-api). A typo that Helm renders happily fails here, not at sync time.
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate";
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout";
+import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Pod } from "kubernetes-models/v1/Pod";
 import { Secret } from "kubernetes-models/v1/Secret";
@@ -25,6 +27,8 @@ const MODELS: Record<string, Model> = {
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "batch/v1/Job": Job,
   "networking.k8s.io/v1/Ingress": Ingress,
+  "gateway.networking.k8s.io/v1/HTTPRoute": HTTPRoute,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "v1/ConfigMap": ConfigMap,
   "v1/Pod": Pod,
   "v1/Secret": Secret,

@@ -65,3 +65,103 @@ blueGreen.smokeTest.path, or the readiness probe's, or /.
 {{- $path := $root.Values.blueGreen.smokeTest.path | default $probePath }}
 {{- printf "http://%s.%s.svc:%v%s" .service $root.Release.Namespace $root.Values.service.port $path }}
 {{- end }}
+
+{{/*
+Name of the app's ConfigMap (values `config`).
+*/}}
+{{- define "{{{bg}}}.configName" -}}
+{{- printf "%s-config" (include "{{{name}}}.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+The data of the app's ConfigMap: every key and value quoted, so YAML reads each as a string.
+*/}}
+{{- define "{{{bg}}}.configData" -}}
+{{- range $key, $value := .Values.config }}
+{{ $key | quote }}: {{ $value | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+A checksum of `config` alone (toJson sorts the keys): it changes when, and only when, the
+configuration does, so a chart version or label change never starts a release by itself.
+*/}}
+{{- define "{{{bg}}}.configChecksum" -}}
+{{- .Values.config | toJson | sha256sum }}
+{{- end }}
+
+{{/*
+The Ingress to the preview Service: one host, every path, so green can be tried by URL before
+promotion. Called with (dict "root" . "preview" <its values> "ingress" <the Ingress values>
+"key" <where its values are>): class and annotations default to the Ingress's.
+*/}}
+{{- define "{{{bg}}}.previewIngress" -}}
+{{- $root := .root }}
+{{- $host := required (printf "the preview Ingress needs a host: set %s.host" .key) .preview.host }}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {{ include "{{{bg}}}.previewServiceName" $root }}
+  labels:
+    {{- include "{{{name}}}.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: preview
+  {{- with .preview.annotations | default .ingress.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  {{- with .preview.className | default .ingress.className }}
+  ingressClassName: {{ . }}
+  {{- end }}
+  {{- with .preview.tls }}
+  tls:
+    {{- range . }}
+    - hosts:
+        {{- range .hosts }}
+        - {{ . | quote }}
+        {{- end }}
+      secretName: {{ .secretName }}
+    {{- end }}
+  {{- end }}
+  rules:
+    - host: {{ $host | quote }}
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: {{ include "{{{bg}}}.previewServiceName" $root }}
+                port:
+                  number: {{ $root.Values.service.port }}
+{{- end }}
+
+{{/*
+The HTTPRoute to the preview Service: one hostname, every path. Called with (dict "root" .
+"preview" <its values> "route" <the HTTPRoute values> "key" <where its values are>): the
+Gateways default to the route's.
+*/}}
+{{- define "{{{bg}}}.previewHTTPRoute" -}}
+{{- $root := .root }}
+{{- $hostname := required (printf "the preview HTTPRoute needs a hostname: set %s.hostname" .key) .preview.hostname }}
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: {{ include "{{{bg}}}.previewServiceName" $root }}
+  labels:
+    {{- include "{{{name}}}.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: preview
+  {{- with .route.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  parentRefs:
+    {{- toYaml (required (printf "the preview HTTPRoute needs Gateways to attach to: set %s.parentRefs" .key) (.preview.parentRefs | default .route.parentRefs)) | nindent 4 }}
+  hostnames:
+    - {{ $hostname | quote }}
+  rules:
+    - backendRefs:
+        - name: {{ include "{{{bg}}}.previewServiceName" $root }}
+          port: {{ $root.Values.service.port }}
+{{- end }}

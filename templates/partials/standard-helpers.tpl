@@ -49,3 +49,14 @@ Selector labels: the Rollout's selector and both Services select on these.
 app.kubernetes.io/name: {{ include "{{{name}}}.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
+
+{{/*
+Name of the ServiceAccount the pods run as.
+*/}}
+{{- define "{{{name}}}.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "{{{name}}}.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}

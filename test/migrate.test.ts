@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkRelease } from "../src/rules/index.js";
 import { lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
 import { listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
-import { helmBinaries, runHelm } from "./support/helm.js";
-import { byKind, one } from "./support/manifests.js";
+import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
+import { byKind, one, validateManifest } from "./support/manifests.js";
 
 const PERSONS_VALUES = "\n# Owned by the payments team: ask in #payments before changing anything below.\nteam: payments\n";
 
@@ -24,15 +24,21 @@ data:
   team: {{ .Values.team | quote }}
 `;
 
-/** What migrate adds; every other file of the person's stays as it was, but these and values.yaml. */
-const ADDED = [
-  "templates/_bluegreen.tpl",
-  "templates/bluegreen-hooks.yaml",
-  "templates/preview-service.yaml",
-  "templates/rollout.yaml",
-  "values-prod.yaml",
-  "values-sandbox.yaml",
-];
+/**
+ * What migrate adds; every other file of the person's stays as it was, but these and values.yaml.
+ * Beside helm create's Ingress (Helm 3 and 4) and HTTPRoute (Helm 4), one to the preview Service.
+ */
+const addedBy = (helmVersion: number) =>
+  [
+    "templates/_bluegreen.tpl",
+    "templates/bluegreen-hooks.yaml",
+    "templates/preview-ingress.yaml",
+    ...(helmVersion >= 4 ? ["templates/preview-httproute.yaml"] : []),
+    "templates/preview-service.yaml",
+    "templates/rollout.yaml",
+    "values-prod.yaml",
+    "values-sandbox.yaml",
+  ];
 const REWRITTEN = ["templates/deployment.yaml", "templates/hpa.yaml", "values.yaml"];
 
 const migrate = (chart: string, ...args: string[]) => runCli(["migrate", "--chart", chart, ...args]);
@@ -45,6 +51,7 @@ function copyChart(source: string): string {
 }
 
 describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $version", (helm) => {
+  const ADDED = addedBy(helm.version);
   /** `helm create web`, untouched. */
   let created: string;
   /** `helm create web` plus a person's edits, before migrate. */
@@ -133,6 +140,30 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
       }
       expect(services.find((s) => s.metadata.name === previewService)!.spec.type, context).toBe("ClusterIP");
       expect(one(manifests, "ConfigMap").data, context).toEqual({ team: "payments" });
+    }
+  });
+
+  it("adds a preview Ingress (and, beside Helm 4's HTTPRoute, a preview HTTPRoute) next to the chart's own, to try green by URL", async () => {
+    const set = ["ingress.enabled=true", "previewIngress.enabled=true", "previewIngress.host=preview.web.example.com"];
+    if (helm.version >= 4) set.push("httpRoute.enabled=true", "previewHTTPRoute.enabled=true", "previewHTTPRoute.hostname=preview.web.example.com");
+    const manifests = await helmTemplate(helm.bin, chart, [join(chart, "values.yaml")], set.flatMap((s) => ["--set", s]), { release: "web" });
+    expect(checkRelease(manifests)).toEqual([]);
+    for (const manifest of manifests) expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
+    const { activeService, previewService } = one(manifests, "Rollout").spec.strategy.blueGreen;
+    const ingresses = byKind(manifests, "Ingress");
+    expect(ingresses.map((i) => i.metadata.name).sort()).toEqual([activeService, previewService].sort());
+    const preview = ingresses.find((i) => i.metadata.name === previewService)!;
+    expect(preview.spec.rules).toEqual([
+      { host: "preview.web.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: previewService, port: { number: 8080 } } } }] } },
+    ]);
+    const routes = byKind(manifests, "HTTPRoute");
+    if (helm.version >= 4) {
+      const route = routes.find((r) => r.metadata.name === previewService)!;
+      expect(route.spec.hostnames).toEqual(["preview.web.example.com"]);
+      expect(route.spec.rules).toEqual([{ backendRefs: [{ name: previewService, port: 8080 }] }]);
+      expect(route.spec.parentRefs).toEqual(routes.find((r) => r.metadata.name === activeService)!.spec.parentRefs);
+    } else {
+      expect(routes).toEqual([]);
     }
   });
 

@@ -12,6 +12,7 @@ import templates from "virtual:templates";
 import { applyChanges, type FileChange } from "../changes.js";
 import { findChart, overlayFile } from "../chart/find.js";
 import { baseValues, isProduction, overlayHeader, overlayValues, type ChartSettings } from "../chart/values.js";
+import { migratedExposureValues } from "../chart/values-production.js";
 import { failure } from "../errors.js";
 import { out } from "../output.js";
 import { migrateInput, parseInput } from "../schema.js";
@@ -29,6 +30,11 @@ const NEW_TEMPLATES: Record<string, string> = {
   "templates/bluegreen-hooks.yaml": "chart/templates/hooks.yaml",
   "templates/_bluegreen.tpl": "migrate/_bluegreen.tpl",
 };
+
+const PREVIEW_INGRESS = { "templates/preview-ingress.yaml": "migrate/preview-ingress.yaml" };
+const PREVIEW_HTTPROUTE = { "templates/preview-httproute.yaml": "migrate/preview-httproute.yaml" };
+
+const renders = (sources: Source[], kind: string) => sources.some((t) => new RegExp(`^kind:\\s*${kind}\\s*$`, "m").test(t.text));
 
 /** The values the Blue/Green templates read, added to values.yaml where the chart has none. */
 const NEEDED_VALUES = [
@@ -54,7 +60,10 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   const deployments = sources.filter((t) => /^kind:\s*Deployment\s*$/m.test(t.text));
   if (deployments.length === 0) throw failure("no template renders a Deployment: migrate converts a chart whose app runs as one");
   if (deployments.length > 1) throw failure(`${deployments.map((d) => d.file).join(" and ")} both render a Deployment: migrate one app per chart`);
-  for (const file of Object.keys(NEW_TEMPLATES)) {
+  // Beside the chart's own Ingress or HTTPRoute (helm create writes both), one to the preview Service.
+  const exposure = { ingress: renders(sources, "Ingress"), httpRoute: renders(sources, "HTTPRoute") };
+  const newTemplates = { ...NEW_TEMPLATES, ...(exposure.ingress ? PREVIEW_INGRESS : {}), ...(exposure.httpRoute ? PREVIEW_HTTPROUTE : {}) };
+  for (const file of Object.keys(newTemplates)) {
     if (sources.some((t) => t.file === file)) throw failure(`${file} exists already: migrate would overwrite it`);
   }
   const prefix = helperPrefix(sources);
@@ -68,11 +77,14 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
     change(hpa.file, hpa.text.replace(/(scaleTargetRef:\s*\n\s*apiVersion:\s*)apps\/v1(\s*\n\s*kind:\s*)Deployment/g, "$1argoproj.io/v1alpha1$2Rollout"));
   }
   const context = { name: prefix, bg: `${prefix}.bluegreen` };
-  for (const [file, template] of Object.entries(NEW_TEMPLATES)) change(file, templates[template]!(context));
+  for (const [file, template] of Object.entries(newTemplates)) change(file, templates[template]!(context));
 
   const values = (chart.values.doc.toJS() ?? {}) as Record<string, any>;
   const settings = settingsFor(chart.name, values);
-  const added = baseValues(settings).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values));
+  const added = [
+    ...baseValues(settings).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
+    ...migratedExposureValues(exposure).filter((entry) => !(entry.key in values)),
+  ];
   if (added.length > 0) {
     const block = yamlText(section(...added), "Blue/Green release settings, added by bluegreen migrate (see templates/rollout.yaml).");
     change("values.yaml", `${chart.values.source.replace(/\n*$/, "\n")}\n${block}`);
@@ -155,7 +167,8 @@ function settingsFor(name: string, values: Record<string, any>): ChartSettings {
 
 /** The overlays init writes; prod also gets a CPU request if the chart has none, for its HPA. */
 function migratedOverlay(env: string, values: Record<string, any>): Section {
-  const overlay = overlayValues(env, isProduction(env) ? { replicas: Math.max(Number(values.replicaCount) || 2, 2) } : {});
+  // No PodDisruptionBudget here: the chart's templates may have one, and a pod under two budgets cannot be evicted.
+  const overlay = overlayValues(env, isProduction(env) ? { replicas: Math.max(Number(values.replicaCount) || 2, 2), disruptionBudget: false } : {});
   if (isProduction(env) && values.resources?.requests?.cpu === undefined) {
     overlay.entries.push({
       key: "resources",

@@ -6,7 +6,7 @@
 // maps (resources, annotations, probes...) stay open. Types and the rules of each value are enforced.
 import * as z from "zod/mini";
 import { DIGEST_PATTERN, REPOSITORY_MAX, REPOSITORY_PATTERN, TAG_PATTERN } from "./image-ref.js";
-import { REPLICAS_MAX } from "./schema.js";
+import { DNS_NAME_PATTERN, REPLICAS_MAX } from "./schema.js";
 
 const pattern = (source: string, message: string) => z.string().check(z.regex(new RegExp(source), message));
 const intRange = (min: number, max?: number) =>
@@ -15,10 +15,7 @@ const map = z.record(z.string(), z.unknown());
 const list = z.array(z.unknown());
 const maps = z.array(map);
 /** A DNS name such as shop.example.com (a wildcard first label allowed, as Ingress hosts allow it). */
-const hostname = pattern(
-  "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
-  "a DNS name such as shop.example.com",
-).check(z.maxLength(253));
+const hostname = pattern(`^(\\*\\.)?${DNS_NAME_PATTERN}$`, "a DNS name such as shop.example.com").check(z.maxLength(253));
 const hostOrEmpty = z.union([z.literal(""), hostname]);
 /** A number of pods, or a percentage of them. */
 const count = (min: number) => z.union([intRange(min), pattern(`^([${min}-9]|[1-9][0-9]|100)%$`, `a percentage from ${min}% to 100%`)]);
@@ -162,9 +159,6 @@ export const valuesSchema = z.looseObject({
   podLabels: z.optional(map),
   podSecurityContext: z.optional(map),
   securityContext: z.optional(map),
-  // Charts made before serviceAccount existed have these two.
-  serviceAccountName: z.optional(z.string()),
-  automountServiceAccountToken: z.optional(z.boolean()),
   serviceAccount: z.optional(
     z.strictObject({
       create: z.optional(z.boolean()),

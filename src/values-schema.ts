@@ -12,6 +12,10 @@ const pattern = (source: string, message: string) => z.string().check(z.regex(ne
 const intRange = (min: number, max?: number) =>
   max === undefined ? z.int().check(z.minimum(min)) : z.int().check(z.minimum(min), z.maximum(max));
 const map = z.record(z.string(), z.unknown());
+/** A registry host (name or IP, optional port) and an optional path, as a mirror is written. */
+const REGISTRY_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$";
+/** An Argo CD Application name, optionally namespace-qualified; these reach a Slack message and a command line. */
+const APPLICATION_PATTERN = "^$|^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 const list = z.array(z.unknown());
 const maps = z.array(map);
 /** A DNS name such as shop.example.com (a wildcard first label allowed, as Ingress hosts allow it). */
@@ -119,7 +123,14 @@ export const valuesSchema = z.looseObject({
           path: z.optional(pattern("^$|^/[^\\s]*$", "empty, or a path starting with /")),
           timeoutSeconds: z.optional(intRange(1, 300)),
           retries: z.optional(intRange(0, 20)),
-          image: z.optional(z.string()),
+          image: z.optional(
+            z.strictObject({
+              registry: z.optional(pattern(REGISTRY_PATTERN, "registry host[:port], optionally with a path")),
+              repository: z.optional(pattern(REPOSITORY_PATTERN, "lowercase image repository without registry or tag")),
+              tag: z.optional(pattern(TAG_PATTERN, "image tag")),
+              digest: z.optional(z.union([z.literal(""), pattern(DIGEST_PATTERN, "sha256 digest")])),
+            }),
+          ),
           postPromotion: z.optional(z.boolean()),
         }),
       ),
@@ -188,16 +199,17 @@ export const valuesSchema = z.looseObject({
   ),
   notifications: z.optional(
     z.strictObject({
+      argocdApplication: z.optional(pattern(APPLICATION_PATTERN, "empty, or an Argo CD Application name ([namespace/]name)")),
       slack: z.optional(
         z.strictObject({
           enabled: z.optional(z.boolean()),
           secretName: z.optional(z.string()),
           secretKey: z.optional(z.string()),
-          image: z.optional(z.string()),
           retries: z.optional(intRange(0, 10)),
           timeoutSeconds: z.optional(intRange(1, 300)),
           activeDeadlineSeconds: z.optional(intRange(1)),
           ttlSecondsAfterFinished: z.optional(intRange(0)),
+          postSyncWithManualPromotion: z.optional(z.boolean()),
         }),
       ),
       rollouts: z.optional(

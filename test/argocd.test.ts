@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
+import { jobContainers, postsToWebhook } from "../src/rules/notifications.js";
 import { lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
 import { listFiles, makeTempDir, runCli, snapshotTree } from "./support/cli.js";
-import { helmBinaries, runHelm } from "./support/helm.js";
+import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
 import { byKind, one, validateManifest } from "./support/manifests.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
@@ -39,13 +40,28 @@ describe("init --repo-url", () => {
         repoURL: REPO,
         targetRevision: "main",
         path: "deploy/shop",
-        helm: { releaseName: "shop", valueFiles: ["values.yaml", `values-${env}.yaml`] },
+        helm: {
+          releaseName: "shop",
+          valueFiles: ["values.yaml", `values-${env}.yaml`],
+          // The chart renders its Argo CD hook Jobs only for a render that passes this.
+          parameters: [{ name: "notifications.argocdApplication", value: `shop-${env}` }],
+        },
       });
       expect(app.spec.destination).toEqual({ server: "https://kubernetes.default.svc", namespace: `payments-${env}` });
-      expect(app.spec.syncPolicy).toEqual({ automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] });
-      // Argo CD must not drop the failure notification Job.
-      expect(app.spec.source.helm).not.toHaveProperty("skipTests");
+      expect(app.spec.syncPolicy).toEqual({
+        automated: { prune: true, selfHeal: true },
+        // Client-side apply: ServerSideApply=true would put back the Service selectors Argo
+        // Rollouts switches (argo-rollouts#3437; no per-resource opt-out, argo-cd#20306).
+        syncOptions: ["CreateNamespace=true"],
+        // Explicit: unset, automated syncs retry 5 times (controller/appcontroller.go autoSync),
+        // and every failed attempt runs the SyncFail hook again.
+        retry: { limit: 2, backoff: { duration: "30s", factor: 2, maxDuration: "3m" } },
+      });
     }
+    // What the comments above the fields tell a person who reads the file.
+    const text = readFileSync(join(chart, "argocd", "production.yaml"), "utf8");
+    expect(text).toContain("# Client-side apply, never ServerSideApply=true");
+    expect(text).toMatch(/# A failed sync is tried 2 more times, and each failed attempt runs the SyncFail hook: at most\n\s*# 3 failure messages per commit\./);
   });
 
   it("defaults to HEAD, namespace <name>-<env>, Argo CD's own namespace and project, and the chart's path in its git repository", async () => {
@@ -143,7 +159,10 @@ describe("add-env with Applications in the chart", () => {
       metadata: { ...prod.metadata, name: "shop-staging", labels: { ...prod.metadata.labels, environment: "staging" } },
       spec: {
         ...prod.spec,
-        source: { ...prod.spec.source, helm: { releaseName: "shop", valueFiles: ["values.yaml", "values-staging.yaml"] } },
+        source: {
+          ...prod.spec.source,
+          helm: { releaseName: "shop", valueFiles: ["values.yaml", "values-staging.yaml"], parameters: [{ name: "notifications.argocdApplication", value: "shop-staging" }] },
+        },
         destination: { ...prod.spec.destination, namespace: "payments-staging" },
       },
     });
@@ -198,7 +217,7 @@ describe("Argo Rollouts notifications", () => {
     }
   });
 
-  it("configure the namespace as Argo Rollouts reads it, with the webhook only in the shared Secret", () => {
+  it("configure the namespace as Argo Rollouts reads it, with the webhook only in the shared Secret", async () => {
     for (const { manifests } of releases) {
       const config = one(manifests, "ConfigMap");
       expect(config.metadata.name).toBe("argo-rollouts-notification-configmap");
@@ -211,11 +230,12 @@ describe("Argo Rollouts notifications", () => {
         expect(template.webhook["slack-webhook"].method).toBe("POST");
       }
       expect(JSON.stringify(manifests)).not.toContain(WEBHOOK);
-      // The hook Jobs read the same Secret.
-      for (const job of byKind(manifests, "Job")) {
-        expect(job.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: "argo-rollouts-notification-secret", key: "slack-webhook-url" });
-      }
+      // Argo Rollouts posts every Rollout event here: no Job of the chart's posts them too.
+      expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container))).toEqual([]);
     }
+    // The SyncFail Job, which Argo CD renders, reads the same Secret.
+    const argocd = await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")], ["--set", "notifications.argocdApplication=shop-prod"]);
+    expect(one(argocd, "Job").spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: "argo-rollouts-notification-secret", key: "slack-webhook-url", optional: true });
     const secret = readYaml(join(chart, "slack-webhook-secret.yaml"));
     expect(secret.metadata.name).toBe("argo-rollouts-notification-secret");
     expect(secret.stringData).toEqual({ "slack-webhook-url": WEBHOOK });

@@ -3,9 +3,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkRelease } from "../src/rules/index.js";
+import { jobContainers, postsToWebhook } from "../src/rules/notifications.js";
 import { expectNoFindings, initChart, lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
 import { helmBinaries, helmTemplate, type Manifest } from "./support/helm.js";
 import { byKind, one } from "./support/manifests.js";
+import { expandLikeKubernetes } from "./support/pod.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
@@ -137,39 +139,49 @@ describe.each(variants)("the chart init writes: $title", (variant) => {
     }
   });
 
-  it(variant.slack ? "reports each sync to Slack from a Secret, through hardened hook Jobs" : "renders no Jobs without a webhook", () => {
+  it(variant.slack ? "reports releases to Slack from a Secret, through hardened, pinned Jobs" : "posts nothing without a webhook", async () => {
     for (const { label, manifests } of releases) {
-      const jobs = byKind(manifests, "Job");
       expect(JSON.stringify(manifests)).not.toContain("hooks.slack.com");
+      // Plain Helm renders no Argo CD hook Job; test/notifications.test.ts covers what Argo CD renders.
+      expect(byKind(manifests, "Job")).toEqual([]);
+      const posting = jobContainers(manifests).filter((job) => postsToWebhook(job.container));
       if (!variant.slack) {
-        expect(jobs).toEqual([]);
+        expect(posting).toEqual([]);
         continue;
       }
-      expect(jobs.map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(["PostSync", "SyncFail"]);
       const env = label === "values.yaml" ? `${variant.release}-ns` : label.replace(/^values-|\.yaml$/g, "");
+      expect(posting.map((job) => job.runsAt)).toContain("post-promotion");
+      for (const { container } of posting) {
+        const payload = container.env.find((e: any) => e.name === "SLACK_PAYLOAD" || e.name === "SLACK_PAYLOAD_FAILED").value;
+        const { text } = JSON.parse(expandLikeKubernetes(payload, {}));
+        expect(text).toContain(variant.image);
+        expect(text).toContain(env);
+      }
+    }
+    if (!variant.slack) return;
+    // As Argo CD renders it, with the parameter the Applications pass: the hook Jobs.
+    for (const env of variant.envs) {
+      const manifests = await helmTemplate(helmBinaries()[0]!.bin, chartDir, [join(chartDir, "values.yaml"), join(chartDir, `values-${env}.yaml`)], ["--set", `notifications.argocdApplication=${variant.name}-${env}`], { release: variant.release });
+      const jobs = byKind(manifests, "Job");
+      expect(jobs.map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(isProd(`values-${env}.yaml`) ? ["SyncFail"] : ["PostSync", "SyncFail"]);
       for (const job of jobs) {
-        expect(job.metadata.name).toMatch(/-release-(succeeded|failed)$/);
+        expect(job.metadata.name).toMatch(/-(release-live|sync-failed)$/);
         expect(job.metadata.name.length).toBeLessThanOrEqual(63);
         expect(job.metadata.annotations!["argocd.argoproj.io/hook-delete-policy"]).toBe("BeforeHookCreation,HookSucceeded");
-        const pod = job.spec.template.spec;
-        const container = pod.containers[0];
-        expect(container.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
-        expect(container.env[0].valueFrom.secretKeyRef).toEqual({ name: `${variant.name}-slack-webhook`, key: "url" });
-        expect(container.args).toEqual(expect.arrayContaining(["--fail", "--retry", "--max-time"]));
+        expect(job.metadata.annotations).not.toHaveProperty("helm.sh/hook");
         expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(0);
         expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
         expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+      }
+      for (const { container, pod } of jobContainers(manifests).filter((job) => postsToWebhook(job.container))) {
+        expect(container.image).toMatch(/^docker\.io\/curlimages\/curl:8\.11\.1@sha256:[a-f0-9]{64}$/);
+        expect(container.env.find((e: any) => e.name === "SLACK_WEBHOOK_URL").valueFrom.secretKeyRef).toEqual({ name: `${variant.name}-slack-webhook`, key: "url", optional: true });
+        expect(container.command).toEqual(["/bin/sh", "-c"]);
         expect(pod.automountServiceAccountToken).toBe(false);
         expect(pod.securityContext.runAsNonRoot).toBe(true);
         expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-        const payload = JSON.parse(container.args[container.args.indexOf("--data-raw") + 1]);
-        expect(payload.text).toContain(variant.image);
-        expect(payload.text).toContain(env);
-        expect(container.args.at(-1)).toBe("$(SLACK_WEBHOOK_URL)");
       }
-      // Plain `helm install` must never run the failure Job: it is a Helm test hook there.
-      const failed = jobs.find((job) => job.metadata.annotations!["argocd.argoproj.io/hook"] === "SyncFail")!;
-      expect(failed.metadata.annotations!["helm.sh/hook"]).toBe("test");
+      for (const template of byKind(manifests, "AnalysisTemplate")) expect(template.metadata.name.length).toBeLessThanOrEqual(63);
     }
   });
 });
@@ -207,7 +219,8 @@ describe("the release rules", () => {
   let manifests: Manifest[];
   beforeAll(async () => {
     const chartDir = await initChart(["--image", "ghcr.io/acme/shop:1.10", "--slack-webhook", WEBHOOK]);
-    manifests = await helmTemplate(helmBinaries()[0]!.bin, chartDir, [join(chartDir, "values.yaml"), join(chartDir, "values-prod.yaml")], [], { release: "shop" });
+    // As Argo CD renders it, so that the SyncFail Job is there too.
+    manifests = await helmTemplate(helmBinaries()[0]!.bin, chartDir, [join(chartDir, "values.yaml"), join(chartDir, "values-prod.yaml")], ["--set", "notifications.argocdApplication=shop-prod"], { release: "shop" });
   });
 
   // Each rule must catch its mistake, or "no findings" above would prove nothing.

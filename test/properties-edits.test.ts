@@ -7,11 +7,13 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
+import { jobContainers, postsToWebhook } from "../src/rules/notifications.js";
 import * as arb from "./support/arbitraries.js";
 import { initChart } from "./support/chart.js";
 import { makeTempDir, runCli, snapshotTree } from "./support/cli.js";
 import { helmBinaries, helmTemplate } from "./support/helm.js";
 import { byKind, one, validateManifest } from "./support/manifests.js";
+import { startContainer } from "./support/pod.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 
@@ -106,10 +108,6 @@ describe("bump-image on generated tags", () => {
   });
 });
 
-/** What Kubernetes does to a container argument: $$ is $, $(NAME) is the variable if defined. */
-const expandLikeKubernetes = (arg: string, env: Record<string, string>) =>
-  arg.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name?: string) => (match === "$$" ? "$" : (env[name!] ?? match)));
-
 describe("text people write into values", () => {
   // Anything a person might type as an environment label, including Helm and YAML syntax and
   // Kubernetes variable references; control characters other than line breaks are left out
@@ -126,13 +124,30 @@ describe("text people write into values", () => {
         fc.pre(environment !== "" && !/[\u0000-\u0008\u000b-\u001f\u007f\ufeff]/.test(environment));
         const overlay = join(chart, "values-hostile.yaml");
         writeFileSync(overlay, YAML.stringify({ environment }));
-        const manifests = await helmTemplate(nextHelm().bin, chart, [join(chart, "values.yaml"), overlay], [], { release: "shop" });
-        for (const job of byKind(manifests, "Job")) {
-          const container = job.spec.template.spec.containers[0];
-          const payload = container.args[container.args.indexOf("--data-raw") + 1];
-          const sent = JSON.parse(expandLikeKubernetes(payload, { SLACK_WEBHOOK_URL: WEBHOOK }));
-          expect(sent.text).toContain(`*${environment}*`);
-          expect(sent.text).not.toContain(WEBHOOK);
+        // As Argo CD renders it, so the hook Jobs are there, with automatic and with manual
+        // promotion, so every message of the chart's is there once.
+        const helm = nextHelm().bin;
+        const posting = [];
+        for (const promotion of ["true", "false"]) {
+          const sets = ["--set", "notifications.argocdApplication=shop-prod", "--set", `blueGreen.autoPromotionEnabled=${promotion}`];
+          const manifests = await helmTemplate(helm, chart, [join(chart, "values.yaml"), overlay], sets, { release: "shop" });
+          posting.push(...jobContainers(manifests).filter((job) => postsToWebhook(job.container)));
+        }
+        expect(posting.map((job) => `${job.runsAt} ${job.resource}`).sort()).toEqual([
+          "PostSync Job/shop-release-live",
+          "SyncFail Job/shop-sync-failed",
+          "SyncFail Job/shop-sync-failed",
+          "post-promotion AnalysisTemplate/shop-release-live",
+          "pre-promotion AnalysisTemplate/shop-smoke-test",
+        ]);
+        for (const { container } of posting) {
+          // The payloads as the kubelet hands them to the shell, after Argo Rollouts' {{args.x}}.
+          const { env } = startContainer(container, { "shop-slack-webhook": { url: WEBHOOK } });
+          for (const payload of [env.SLACK_PAYLOAD, env.SLACK_PAYLOAD_FAILED].filter(Boolean)) {
+            const sent = JSON.parse(payload!);
+            expect(sent.text).toContain(`*${environment}*`);
+            expect(sent.text).not.toContain(WEBHOOK);
+          }
         }
       }),
       { seed: arb.SEED, numRuns: 12 },

@@ -55,8 +55,9 @@ describe("the smoke test", () => {
 
   it("is a pinned, bounded, hardened curl that keeps Argo's {{args.url}} intact", () => {
     for (const { manifests } of releases) {
-      const template = one(manifests, "AnalysisTemplate");
-      expect(template.spec.args).toEqual([{ name: "url" }]);
+      const template = byKind(manifests, "AnalysisTemplate").find((t) => t.metadata.name === "shop-smoke-test")!;
+      // The URL to call, and the Slack messages it posts where nothing else reports its outcome.
+      expect(template.spec.args).toEqual([{ name: "url" }, { name: "slack-passed", value: "" }, { name: "slack-failed", value: "" }]);
       const metric = template.spec.metrics[0];
       expect(metric.failureLimit).toBe(0);
       const job = metric.provider.job.spec;
@@ -66,10 +67,12 @@ describe("the smoke test", () => {
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       const container = pod.containers[0];
-      expect(container.image).toMatch(/^curlimages\/curl:\d+\.\d+\.\d+$/);
+      expect(container.image).toBe("docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69");
       expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-      expect(container.args).toEqual(expect.arrayContaining(["--fail", "--retry", "--max-time"]));
-      expect(container.args.at(-1)).toBe("{{args.url}}");
+      expect(container.command).toEqual(["/bin/sh", "-c"]);
+      expect(container.args[0]).toMatch(/^curl --fail --silent --show-error --output \/dev\/null --retry 3 --retry-delay 2 --retry-connrefused --max-time 10 "\$SMOKE_TEST_URL"$/m);
+      expect(container.args[0]).toMatch(/\nexit "\$result"\n$/);
+      expect(container.env[0]).toEqual({ name: "SMOKE_TEST_URL", value: "{{args.url}}" });
       // The Services never select the smoke test's pods.
       for (const service of byKind(manifests, "Service")) {
         const labels = job.template.metadata.labels;

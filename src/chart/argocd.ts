@@ -26,6 +26,17 @@ export interface ArgoSettings {
 
 export const applicationFile = (env: string) => `${ARGOCD_DIR}/${env}.yaml`;
 
+/** The chart value through which an Application says that Argo CD renders the chart. */
+export const ARGOCD_APPLICATION_VALUE = "notifications.argocdApplication";
+
+/**
+ * Retries of a failed automated sync. Without this Argo CD retries 5 times (controller/appcontroller.go
+ * autoSync), and every attempt runs the SyncFail hook again; after the last one it skips that
+ * revision ("failed previous sync attempt") until a new commit or a manual sync. Backoff: 30 s,
+ * then 60 s (pkg/apis/application/v1alpha1/types.go NextRetryAt).
+ */
+export const SYNC_RETRY = { limit: 2, backoff: { duration: "30s", factor: 2, maxDuration: "3m" } };
+
 const entry = (key: string, value: unknown, doc?: string): Entry => ({ key, value, doc });
 
 export function application(name: string, env: string, argo: ArgoSettings): Section {
@@ -56,6 +67,11 @@ export function application(name: string, env: string, argo: ArgoSettings): Sect
               section(
                 entry("releaseName", name, "Keeps resource names stable: the Rollout and the active Service are called " + name + "."),
                 entry("valueFiles", ["values.yaml", `values-${env}.yaml`]),
+                entry(
+                  "parameters",
+                  [{ name: ARGOCD_APPLICATION_VALUE, value: `${name}-${env}` }],
+                  "The Argo CD hooks (Slack messages after a sync) render only with this, so plain Helm never runs them.",
+                ),
               ),
             ),
           ),
@@ -69,7 +85,16 @@ export function application(name: string, env: string, argo: ArgoSettings): Sect
               { prune: true, selfHeal: true },
               "Git is the truth: changes sync by themselves, and drift (kubectl edits, rollouts undo) is put back.",
             ),
-            entry("syncOptions", ["CreateNamespace=true"]),
+            entry(
+              "syncOptions",
+              ["CreateNamespace=true"],
+              "Client-side apply, never ServerSideApply=true: with it Argo CD puts back the Service selectors\nArgo Rollouts switches (argo-rollouts#3437), and no resource can opt out (argo-cd#20306).\nOnly the Argo Rollouts CRDs are installed server-side.",
+            ),
+            entry(
+              "retry",
+              SYNC_RETRY,
+              `A failed sync is tried ${SYNC_RETRY.limit} more times, and each failed attempt runs the SyncFail hook: at most\n${SYNC_RETRY.limit + 1} failure messages per commit. Then Argo CD leaves that commit alone until the next one.`,
+            ),
           ),
         ),
       ),

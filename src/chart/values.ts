@@ -5,8 +5,12 @@ import type { ImageRef } from "../image-ref.js";
 import { group, knob, section, type Section } from "../yaml-doc.js";
 import { configValues, disruptionValues, exposureValues, migrationValues } from "./values-production.js";
 
-/** The pinned curl image of the Slack Jobs and the smoke test. */
-export const SLACK_CURL_IMAGE = "curlimages/curl:8.11.1";
+/**
+ * The curl image of the smoke test and of every Slack Job, pinned by digest (the digest of
+ * curlimages/curl:8.11.1, as several public projects pin it). A pull-through mirror keeps the
+ * digest, so pointing `registry` at one is all a cluster without Docker Hub needs.
+ */
+export const CURL_IMAGE = { registry: "docker.io", repository: "curlimages/curl", tag: "8.11.1", digest: "sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69" };
 /** The Secret and ConfigMap names Argo Rollouts reads in a Rollout's namespace (v1.6+). */
 export const ROLLOUTS_NOTIFICATION_SECRET = "argo-rollouts-notification-secret";
 export const ROLLOUTS_NOTIFICATION_TRIGGERS = ["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"];
@@ -116,7 +120,14 @@ export function baseValues(settings: ChartSettings): Section {
         knob("path", "", "-- Path to call, such as /healthz. Empty: the readiness probe's path (or /)."),
         knob("timeoutSeconds", 10, "-- Timeout of each attempt."),
         knob("retries", 3, "-- Retries on connection errors and transient HTTP errors (408, 429, 5xx)."),
-        knob("image", SLACK_CURL_IMAGE, "-- curl image of the smoke test, pinned."),
+        group(
+          "image",
+          "The curl image of the smoke test and of every Slack Job, pinned by digest. Set `registry` to a\nmirror and all of them pull from there. An image the cluster cannot pull: Argo Rollouts 1.10+\ncalls the smoke test Inconclusive and pauses the release (`kubectl argo rollouts promote` runs it\nagain; `--full` would skip it); 1.9 fails it at its deadline and aborts the release, blue keeps\nserving. A Slack Job that cannot start posts nothing, and an Argo CD hook Job among them fails\nits sync at notifications.slack.activeDeadlineSeconds.",
+          knob("registry", CURL_IMAGE.registry, "-- Registry (or mirror) the curl image is pulled from."),
+          knob("repository", CURL_IMAGE.repository, "-- Path of the curl image in that registry."),
+          knob("tag", CURL_IMAGE.tag, "-- Tag, for people: the digest decides what runs."),
+          knob("digest", CURL_IMAGE.digest, "-- sha256 digest the nodes pull. Empty: the tag alone, which a registry can move."),
+        ),
         knob(
           "postPromotion",
           false,
@@ -203,24 +214,41 @@ export function baseValues(settings: ChartSettings): Section {
     ...migrationValues(),
     group(
       "notifications",
-      "Release notifications.",
+      "Release messages to Slack. Each event is posted by one mechanism at most: Argo CD hook Jobs,\nArgo Rollouts notifications, or Jobs of the Rollout's own analysis (the chart README has the\ntable). None of them holds a sync open where promotion is manual, and none can fail a sync, an\nanalysis or a release when Slack is unreachable: they log why and exit 0.",
+      knob(
+        "argocdApplication",
+        "",
+        "-- Name of the Argo CD Application that deploys this environment. The Applications in argocd/\npass it (spec.source.helm.parameters); a hand-written Application must set it too. The Argo CD\nhook Jobs (PostSync, SyncFail) render only when it is set, so plain helm install, upgrade and\ntest never run them, and the SyncFail message names the Application to look at.",
+      ),
       group(
         "slack",
-        "Argo CD hook Jobs post to Slack when a sync succeeds (PostSync) and when it fails (SyncFail).\nThe webhook URL is read from a Secret that you apply once per namespace, before the first\nsync (slack-webhook-secret.yaml, never committed); it is never in this chart.",
-        knob("enabled", settings.slackEnabled, "-- Render the two Jobs. Needs the Secret below in the release namespace."),
+        "Slack messages through a webhook URL read from a Secret that you apply once per namespace\n(slack-webhook-secret.yaml, never committed); it is never in this chart. Without that Secret the\nJobs log that they have nothing to post to and exit 0. They run blueGreen.smokeTest.image.",
+        knob("enabled", settings.slackEnabled, "-- Post release messages to the webhook in the Secret below."),
         knob("secretName", slackSecret(settings).name, "-- Secret holding the webhook URL."),
         knob("secretKey", slackSecret(settings).key, "-- Key of the URL in that Secret."),
-        knob("image", SLACK_CURL_IMAGE, "-- curl image of the Jobs, pinned."),
-        knob("retries", 3, "-- curl retries on transient errors."),
+        knob("retries", 3, "-- curl retries on transient errors (connection refused, timeouts, HTTP 408, 429 and 5xx)."),
         knob("timeoutSeconds", 10, "-- Timeout of each attempt."),
-        knob("activeDeadlineSeconds", 120, "-- A Job that has not finished by then fails, and with it the hook."),
-        knob("ttlSecondsAfterFinished", 86400, "-- Failed Jobs are kept this long for `kubectl logs`; succeeded ones are deleted at once."),
+        knob(
+          "activeDeadlineSeconds",
+          120,
+          "-- A message Job still running by then is stopped. The message is lost; the release is not affected.",
+        ),
+        knob(
+          "ttlSecondsAfterFinished",
+          86400,
+          "-- Finished analysis Jobs are kept this long for `kubectl logs`; Argo CD deletes its succeeded hook Jobs at once.",
+        ),
+        knob(
+          "postSyncWithManualPromotion",
+          false,
+          "-- Also render the PostSync Job where promotion is manual. It costs this: the sync stays Running\nuntil someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile, since\nit never auto-syncs during an operation; `bluegreen doctor` reports it as an error. Off, the\npost-promotion message Job (or Argo Rollouts, with notifications.rollouts) says when a release\ngoes live, and the sync ends as soon as everything is applied.",
+        ),
       ),
       group(
         "rollouts",
-        "Argo Rollouts' own notifications, to the same webhook: when a release waits for promotion, is\naborted (also after the sync is over, when no hook fires) and completes. The cluster's Argo\nRollouts (1.6+) must run with --self-service-notification-enabled, and the webhook must be in the\nSecret argo-rollouts-notification-secret (notifications.slack.secretName) in the namespace.",
+        "Argo Rollouts' own notifications, to the same webhook: when a release waits for promotion or is\npaused by an inconclusive analysis, is aborted (also after the sync is over, when no hook fires)\nand completes. For these events the chart's own Jobs then stay silent, one message per event.\nThe cluster's Argo Rollouts (1.6+) must run with --self-service-notification-enabled, and the\nwebhook must be in the Secret argo-rollouts-notification-secret (notifications.slack.secretName)\nin the namespace.",
         knob("enabled", settings.rolloutNotifications, "-- Render the notification ConfigMap and subscribe the Rollout."),
-        knob("triggers", ROLLOUTS_NOTIFICATION_TRIGGERS, "-- The Rollout events that post a message."),
+        knob("triggers", ROLLOUTS_NOTIFICATION_TRIGGERS, "-- The Rollout events that post a message. An event left out is posted by the chart's Jobs where they can."),
       ),
     ),
   );
@@ -261,7 +289,7 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
           options.autoPromote ?? false,
           options.autoPromote
             ? "Switches traffic as soon as green is ready."
-            : "Green waits behind the preview Service until someone promotes it:\n  kubectl argo rollouts promote <rollout> -n <namespace>\nUntil then Argo CD shows the app Suspended and the sync (with its PostSync hook) waits.",
+            : "Green waits behind the preview Service until someone promotes it:\n  kubectl argo rollouts promote <rollout> -n <namespace>\nUntil then Argo CD shows the app Suspended. The sync itself has ended: a newer commit deploys.",
         ),
       ),
     );

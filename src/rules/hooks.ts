@@ -1,20 +1,44 @@
-// Argo CD hook Jobs that report a release: they must run once per sync, never hang a sync,
-// never leak the webhook, and never receive the app's traffic.
+// Release messages and the Jobs that send them: Argo CD hook Jobs and the Jobs of the Rollout's
+// analyses. A message must never hold a sync open, fail a sync or a release, run under plain
+// Helm to report a failure that did not happen, or be posted twice; the Jobs must run once per
+// sync, be bounded, pinned, unprivileged and never receive the app's traffic.
 import { isPinned } from "./images.js";
+import { commandText, jobContainers, notificationMechanisms, postsToWebhook, webhookCurls, type JobContainer, type ReleaseEvent } from "./notifications.js";
+import { syncWaiters } from "./sync.js";
 import { ofKind, resourceName, selects, type Finding, type Manifest, type Rule } from "./types.js";
 
 const HOOK = "argocd.argoproj.io/hook";
 const DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy";
 
-export const hookRules: Rule = (manifests) => {
+export const hookRules: Rule = (manifests, context = {}) => [
+  ...syncHeldByPromotion(manifests),
+  ...hookJobRules(manifests, context.renderer ?? "helm"),
+  ...messageRules(manifests),
+];
+
+/** Where promotion is manual, nothing may make the sync wait for the Rollout's health. */
+function syncHeldByPromotion(manifests: Manifest[]): Finding[] {
+  return ofKind(manifests, "Rollout")
+    .filter((rollout) => rollout.spec?.strategy?.blueGreen?.autoPromotionEnabled === false)
+    .flatMap((rollout) =>
+      syncWaiters(rollout, manifests).map(({ manifest, why }) => ({
+        rule: "sync-held-by-promotion",
+        severity: "error" as const,
+        resource: resourceName(manifest),
+        message: `${why}, so Argo CD's sync waits for ${resourceName(rollout)} to be healthy; waiting for its manual promotion the Rollout is Suspended, the sync stays Running until someone promotes or aborts, and Argo CD auto-syncs nothing meanwhile (not even a hotfix)`,
+        fix: "where promotion is manual, render no PostSync hook (bluegreen charts: notifications.slack.postSyncWithManualPromotion: false) and apply nothing in a later sync wave than the Rollout; say \"live\" through Argo Rollouts notifications or a dry-run post-promotion analysis",
+      })),
+    );
+}
+
+function hookJobRules(manifests: Manifest[], renderer: "helm" | "argocd"): Finding[] {
   const findings: Finding[] = [];
   const services = ofKind(manifests, "Service");
   for (const job of ofKind(manifests, "Job")) {
     const hook = job.metadata?.annotations?.[HOOK];
     if (!hook) continue;
     const resource = resourceName(job);
-    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) =>
-      findings.push({ rule, severity, resource, message, fix });
+    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) => findings.push({ rule, severity, resource, message, fix });
     const policies = (job.metadata?.annotations?.[DELETE_POLICY] ?? "").split(",").map((p) => p.trim());
     if (!job.metadata?.name || !policies.includes("BeforeHookCreation")) {
       add("hook-lifecycle", "error", "the hook Job needs a fixed name and hook-delete-policy BeforeHookCreation, or Jobs pile up (generateName) or the next sync fails on the old one", "give it a fixed name and argocd.argoproj.io/hook-delete-policy: BeforeHookCreation,HookSucceeded");
@@ -23,16 +47,8 @@ export const hookRules: Rule = (manifests) => {
     if (typeof spec.activeDeadlineSeconds !== "number" || typeof spec.backoffLimit !== "number") {
       add("hook-deadline", "error", "the hook Job has no activeDeadlineSeconds or backoffLimit: a stuck Job holds the sync", "set spec.activeDeadlineSeconds and spec.backoffLimit");
     }
-    const podSpec = spec.template?.spec ?? {};
-    for (const container of podSpec.containers ?? []) {
-      if (!isPinned(container.image)) {
-        add("image-unpinned", "error", `hook container ${container.name} uses ${container.image ?? "no image"}, which is not pinned`, "use an explicit version tag (or digest), never latest");
-      }
-      const command = [...(container.command ?? []), ...(container.args ?? [])].map(String);
-      if (command[0] === "curl" && !command.some((arg) => arg === "--fail" || arg === "-f" || arg === "--fail-with-body")) {
-        add("hook-curl-fail", "error", "curl without --fail exits 0 on an HTTP error, so a failed notification looks sent", "add --fail (and --retry, --max-time)");
-      }
-      const context = { ...podSpec.securityContext, ...container.securityContext };
+    for (const container of spec.template?.spec?.containers ?? []) {
+      const context = { ...spec.template?.spec?.securityContext, ...container.securityContext };
       if (context.runAsNonRoot !== true || context.allowPrivilegeEscalation !== false) {
         add("hook-security", "warning", `hook container ${container.name} may run as root or escalate privileges`, "set runAsNonRoot: true and allowPrivilegeEscalation: false");
       }
@@ -43,11 +59,87 @@ export const hookRules: Rule = (manifests) => {
         add("hook-pods-selected", "error", `Service ${service.metadata?.name} selects the hook Job's pods and could send them traffic`, "give the Job's pod template labels that no Service selects");
       }
     }
-    if (hook.split(",").includes("SyncFail") && !isHelmTestOrHook(job)) {
-      add("hook-under-helm", "warning", "under plain helm install, this SyncFail Job is an ordinary Job and reports a failure on every install", "also mark it as a Helm test hook (helm.sh/hook: test)");
+    // Plain Helm has no SyncFail: it would run this Job on install or on `helm test`, and report
+    // a failure that did not happen. Only a render made for Argo CD may carry it.
+    const helmHook = job.metadata?.annotations?.["helm.sh/hook"];
+    if (renderer === "helm" && hook.split(",").map((h) => h.trim()).includes("SyncFail")) {
+      const fix = "render the SyncFail Job only when Argo CD renders the chart, through a value the Applications pass in spec.source.helm.parameters (bluegreen charts: notifications.argocdApplication)";
+      if (helmHook === undefined) {
+        add("hook-under-helm", "warning", "under plain helm install this SyncFail Job is an ordinary Job: it runs on every install and upgrade and posts a failure that did not happen", fix);
+      } else if (helmHook.split(",").map((h) => h.trim()).some((h) => h === "test" || h === "test-success")) {
+        add("hook-under-helm", "warning", "this SyncFail Job is also a Helm test hook: `helm test` runs it and posts a failure that did not happen (and an Application with helm.skipTests: true drops it)", fix);
+      }
     }
   }
   return findings;
+}
+
+/** The Jobs that post messages, and the messages themselves. */
+function messageRules(manifests: Manifest[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const job of jobContainers(manifests)) {
+    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) => findings.push({ rule, severity, resource: job.resource, message, fix });
+    const { container } = job;
+    const isHookJob = !job.runsAt.endsWith("promotion");
+    if (!isPinned(container.image)) {
+      add("image-unpinned", "error", `${describe(job)} container ${container.name} uses ${container.image ?? "no image"}, which is not pinned`, "use an explicit version tag and digest, never latest");
+    } else if (!/@sha256:[a-f0-9]{64}$/.test(container.image)) {
+      add("image-digest", "warning", `${describe(job)} container ${container.name} pulls ${container.image} by tag alone, which its registry can move`, "pin the digest too (image@sha256:...); a pull-through mirror keeps it");
+    }
+    const posting = webhookCurls(container);
+    if (posting.length === 0) continue;
+    if (!posting.every((line) => /--fail(-with-body)?\b|\s-f\b|\s-[a-zA-Z]*f[a-zA-Z]*\s/.test(line))) {
+      add("hook-curl-fail", "warning", `${describe(job)} posts with curl without --fail: an HTTP error (a revoked webhook, Slack down) is logged as sent`, "add --fail, and log the failure before exiting 0");
+    }
+    // A message that fails must not fail what it reports on. A smoke test that also posts is
+    // meant to fail hard, and a dry-run metric cannot fail its analysis: both are left alone.
+    const onlyPosts = webhookCurls(container).length === curlCalls(container);
+    if ((isHookJob || (onlyPosts && !job.dryRun)) && !exitsZero(container, posting)) {
+      add(
+        "notification-exit-code",
+        "error",
+        `${describe(job)} exits non-zero when Slack cannot be reached or refuses the message: ${isHookJob ? (job.runsAt === "SyncFail" ? "the sync reports its SyncFail hook failed too" : "that fails the sync") : "that fails the analysis and aborts the release"}`,
+        isHookJob ? "post from a shell that logs why a message was not sent and ends with exit 0" : "list the metric in the analysis' dryRun, and post from a shell that ends with exit 0",
+      );
+    }
+  }
+  const byEvent = new Map<string, string[]>();
+  for (const { event, by } of notificationMechanisms(manifests)) byEvent.set(event, [...(byEvent.get(event) ?? []), by]);
+  for (const [event, mechanisms] of byEvent) {
+    if (mechanisms.length < 2) continue;
+    findings.push({
+      rule: "notification-duplicate",
+      severity: "warning",
+      resource: "chart",
+      message: `${EVENT_NAMES[event as ReleaseEvent]} is posted ${mechanisms.length} times: by ${mechanisms.join(" and by ")}`,
+      fix: "let one mechanism post each event (bluegreen charts choose one by themselves; with notifications.rollouts, Argo Rollouts posts the Rollout's events)",
+    });
+  }
+  return findings;
+}
+
+const EVENT_NAMES: Record<ReleaseEvent, string> = {
+  live: "a release going live",
+  paused: "a release waiting for promotion",
+  "smoke-test-failed": "a failed smoke test",
+  "sync-failed": "a failed sync",
+  aborted: "an aborted release",
 };
 
-const isHelmTestOrHook = (job: Manifest) => job.metadata?.annotations?.["helm.sh/hook"] !== undefined;
+const describe = (job: JobContainer) => (job.runsAt.endsWith("promotion") ? `the ${job.runsAt} analysis` : `the ${job.runsAt} hook`);
+
+/** How many curl calls a container makes. */
+const curlCalls = (container: any) =>
+  container.command?.[0] === "curl" ? 1 : commandText(container).split("\n").filter((line) => /(^|[\s;&|(])curl\s/.test(line)).length;
+
+/**
+ * Whether a failing post still exits 0: a shell script that ends with `exit 0` and never sets
+ * -e, or every posting curl followed by `|| true`. A bare curl command never does.
+ */
+function exitsZero(container: any, posting: string[]): boolean {
+  if (!postsToWebhook(container) || container.command?.[0] === "curl") return false;
+  const script = commandText(container);
+  const statements = script.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  if (!/(^|\n)\s*set\s+-[a-z]*e/.test(script) && statements.at(-1) === "exit 0") return true;
+  return posting.every((line) => /\|\|\s*(true|:|exit 0)\s*;?\s*$/.test(line.trim()));
+}

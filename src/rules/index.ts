@@ -9,12 +9,12 @@ import { rolloutRules } from "./rollout.js";
 import { scalingRules } from "./scaling.js";
 import { schemaRules } from "./schema.js";
 import { secretRules } from "./secrets.js";
-import type { Finding, Manifest } from "./types.js";
+import type { Finding, Manifest, RenderContext } from "./types.js";
 
-export type { Finding, Manifest, Severity } from "./types.js";
+export type { Finding, Manifest, RenderContext, Severity } from "./types.js";
 
 const RULES = [schemaRules, rolloutRules, scalingRules, hookRules, imageRules, secretRules, exposureRules, disruptionRules, configRules];
 
-export function checkRelease(manifests: Manifest[]): Finding[] {
-  return RULES.flatMap((rule) => rule(manifests));
+export function checkRelease(manifests: Manifest[], context: RenderContext = {}): Finding[] {
+  return RULES.flatMap((rule) => rule(manifests, context));
 }

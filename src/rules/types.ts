@@ -29,7 +29,12 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-export type Rule = (manifests: Manifest[]) => Finding[];
+/** What rendered the manifests: plain Helm (what `helm template` gives anyone), or Argo CD with an Application's parameters. */
+export interface RenderContext {
+  renderer?: "helm" | "argocd";
+}
+
+export type Rule = (manifests: Manifest[], context?: RenderContext) => Finding[];
 
 export const resourceName = (manifest: Manifest) =>
   `${manifest.kind ?? "Unknown"}/${manifest.metadata?.name ?? manifest.metadata?.generateName ?? "(unnamed)"}`;

@@ -84,6 +84,7 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     expect(migrated.code).toBe(0);
     expect(migrated.stdout).toContain("Migrated web to Blue/Green releases");
     expect(migrated.stdout).toContain("bluegreen doctor --chart");
+    expect(migrated.stdout).toContain("the Application must not use ServerSideApply=true");
   });
 
   it("keeps the person's values and comments, in order, and every other file of theirs byte for byte", () => {

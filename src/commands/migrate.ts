@@ -103,7 +103,11 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
       "",
       out.bold("Next:"),
       `  bluegreen doctor --chart ${path.relative(process.cwd(), chart.dir) || "."}   # renders every environment and checks it`,
-      "  Install Argo Rollouts in the cluster before the first sync (see bluegreen's README).",
+      "  Install Argo Rollouts in the cluster before the first sync (see bluegreen's README); its CRDs need",
+      "  kubectl apply --server-side, but the Application must not use ServerSideApply=true: Argo CD would",
+      "  put back the Service selectors Argo Rollouts switches.",
+      "  For Slack: set notifications.slack.enabled, and have the Application pass its own name as",
+      "  notifications.argocdApplication (spec.source.helm.parameters) for the Argo CD hook Jobs.",
       "",
     ].join("\n"),
   );

@@ -7,7 +7,7 @@
 // first deploy), analysis/analysis.go (a dry-run metric cannot change the run),
 // utils/record/record.go (event reason to trigger); Helm cmd/helm/template.go and
 // pkg/releaseutil/manifest_sorter.go (v3), pkg/release/v1/util/manifest_sorter.go (v4).
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -232,6 +232,27 @@ describe("every command that posts a message, run here", () => {
     expect(texts[1]).toMatch(/^:no_entry: \*shop\* in \*prod\*: `ghcr\.io\/acme\/shop:1\.4\.2` failed its smoke test through the preview Service, so Argo Rollouts aborts the release/);
     // Where another mechanism reports the outcome, the smoke test has no webhook at all.
     expect(smokeTest("sandbox").container.env.map((e: any) => e.name)).toEqual(["SMOKE_TEST_URL"]);
+  });
+});
+
+describe("doctor", () => {
+  it("renders an environment as its Application does, and reports the PostSync opt-in where promotion is manual", async () => {
+    const chart = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", "git@github.com:acme/platform.git", "--repo-path", "shop"]);
+    const clean = await runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
+    expect(clean.code, clean.stdout).toBe(0);
+    const prod = join(chart, "values-prod.yaml");
+    writeFileSync(prod, `${readFileSync(prod, "utf8")}notifications:\n  slack:\n    postSyncWithManualPromotion: true\n`);
+    const held = await runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
+    expect(held.code).toBe(1);
+    expect(JSON.parse(held.stdout).findings.map((f: any) => `${f.rule} ${f.resource} ${f.valuesFile}`)).toEqual(["sync-held-by-promotion Job/shop-release-live values-prod.yaml"]);
+  });
+
+  it("keeps the SyncFail Job under helm.skipTests: the chart has no Helm test hook to drop", async () => {
+    const chart = charts["hooks only"];
+    const helm = helmBinaries()[0]!;
+    const withTests = await renderLikeArgoCd(helm, chart, "prod");
+    expect(await renderLikeArgoCd(helm, chart, "prod", [], ["--skip-tests"])).toEqual(withTests);
+    expect(byKind(withTests, "Job").map((job) => job.metadata.name)).toEqual(["shop-sync-failed"]);
   });
 });
 

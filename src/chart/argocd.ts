@@ -140,6 +140,37 @@ export async function readArgoSettings(chartDir: string): Promise<ArgoSettings |
   return undefined;
 }
 
+/**
+ * The `helm template` arguments an Application in argocd/ adds for a values file (its last
+ * valueFile): its helm.parameters as Argo CD passes them (util/helm/cmd.go: --set, or
+ * --set-string with forceString, commas escaped). Without any, Argo CD renders what plain Helm does.
+ */
+export async function applicationHelmArgs(chartDir: string): Promise<Map<string, string[]>> {
+  const byValuesFile = new Map<string, string[]>();
+  const dir = path.join(chartDir, ARGOCD_DIR);
+  if (!existsSync(dir)) return byValuesFile;
+  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
+    let app: any;
+    try {
+      app = parse(await readFile(path.join(dir, file), "utf8"));
+    } catch {
+      continue;
+    }
+    const helm = app?.kind === "Application" ? app.spec?.source?.helm : undefined;
+    const valuesFile = helm?.valueFiles?.at(-1);
+    const parameters = Array.isArray(helm?.parameters) ? helm.parameters : [];
+    if (typeof valuesFile !== "string" || parameters.length === 0 || byValuesFile.has(valuesFile)) continue;
+    const escape = (value: string) => (/^\{.*\}$/.test(value) ? value : value.replace(/(?<!\\),/g, "\\,"));
+    byValuesFile.set(
+      valuesFile,
+      parameters
+        .filter((p: any) => typeof p?.name === "string" && p.name !== "")
+        .flatMap((p: any) => [p.forceString ? "--set-string" : "--set", `${p.name}=${escape(String(p.value ?? ""))}`]),
+    );
+  }
+  return byValuesFile;
+}
+
 /** The chart's path inside the git repository that will hold it, or undefined outside one. */
 export function pathInRepository(target: string): string | undefined {
   for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {

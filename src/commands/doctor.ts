@@ -6,6 +6,7 @@ import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { readdir } from "node:fs/promises";
+import { applicationHelmArgs } from "../chart/argocd.js";
 import { findChart, sortEnvs } from "../chart/find.js";
 import { usageError } from "../errors.js";
 import { out } from "../output.js";
@@ -38,9 +39,11 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
     { label: "values.yaml", files: ["values.yaml"], namespace: chart.name },
     ...ordered.map((file) => ({ label: file, files: ["values.yaml", file], namespace: `${chart.name}-${file.replace(/^values-|\.ya?ml$/g, "").replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63).replace(/-+$/, "") })),
   ];
+  // Where an Application in argocd/ passes parameters, render that environment as Argo CD does.
+  const argocd = await applicationHelmArgs(chart.dir);
   const reports: Report[] = [];
   for (const { label, files, namespace } of combinations) {
-    for (const finding of render(helm.bin, chart.dir, chart.name, files, namespace)) reports.push({ ...finding, valuesFile: label });
+    for (const finding of render(helm.bin, chart.dir, chart.name, files, namespace, argocd.get(label))) reports.push({ ...finding, valuesFile: label });
   }
   for (const finding of checkChartFiles(chart.dir, chart.values.doc.toJS())) reports.push({ ...finding, valuesFile: null });
 
@@ -56,8 +59,8 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 }
 
 /** Renders one values combination and checks it; a render that fails is a finding too. */
-function render(helm: string, dir: string, release: string, files: string[], namespace: string): Finding[] {
-  const args = ["template", release, dir, "--namespace", namespace, ...files.flatMap((file) => ["-f", path.join(dir, file)])];
+function render(helm: string, dir: string, release: string, files: string[], namespace: string, argocdArgs?: string[]): Finding[] {
+  const args = ["template", release, dir, "--namespace", namespace, ...files.flatMap((file) => ["-f", path.join(dir, file)]), ...(argocdArgs ?? [])];
   const result = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
   if (result.status !== 0) {
     const reason = (result.stderr || result.error?.message || "helm failed").trim().split("\n").slice(0, 3).join(" ");
@@ -71,7 +74,7 @@ function render(helm: string, dir: string, release: string, files: string[], nam
     const value = doc.toJS();
     if (value && typeof value === "object") manifests.push(value as Manifest);
   }
-  return checkRelease(manifests);
+  return checkRelease(manifests, { renderer: argocdArgs ? "argocd" : "helm" });
 }
 
 interface Helm {

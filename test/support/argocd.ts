@@ -12,8 +12,8 @@ export function applicationOf(chartDir: string, env: string): any {
   return YAML.parse(readFileSync(join(chartDir, "argocd", `${env}.yaml`), "utf8"));
 }
 
-/** `helm template` as Argo CD runs it for argocd/<env>.yaml, plus extra `--set`s of a test's own. */
-export function renderLikeArgoCd(helm: HelmBinary, chartDir: string, env: string, extraSets: string[] = []): Promise<Rendered> {
+/** `helm template` as Argo CD runs it for argocd/<env>.yaml, plus `--set`s and arguments of a test's own. */
+export function renderLikeArgoCd(helm: HelmBinary, chartDir: string, env: string, extraSets: string[] = [], extraArgs: string[] = []): Promise<Rendered> {
   const app = applicationOf(chartDir, env);
   const helmSource = app.spec.source.helm ?? {};
   const sets = (helmSource.parameters ?? []).flatMap((p: { name: string; value: string }) => ["--set", `${p.name}=${p.value}`]);
@@ -21,7 +21,7 @@ export function renderLikeArgoCd(helm: HelmBinary, chartDir: string, env: string
     helm.bin,
     chartDir,
     (helmSource.valueFiles ?? []).map((file: string) => join(chartDir, file)),
-    [...sets, ...extraSets.flatMap((set) => ["--set", set]), "--include-crds"],
+    [...sets, ...extraSets.flatMap((set) => ["--set", set]), "--include-crds", ...extraArgs],
     { release: helmSource.releaseName ?? app.metadata.name, namespace: app.spec.destination.namespace },
   );
 }

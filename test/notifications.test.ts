@@ -111,6 +111,22 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
     expect(held[0]!.message).toMatch(/Suspended, the sync stays Running until someone promotes or aborts/);
   });
 
+  it("gives every message Job a deadline its retries fit in, so that a slow Slack is never cut off into a failed hook", async () => {
+    const sets = ["notifications.slack.retries=10", "notifications.slack.timeoutSeconds=30"];
+    const manifests = [...(await renderLikeArgoCd(helm, charts["hooks only"], "sandbox", sets)), ...(await renderLikeArgoCd(helm, charts["hooks only"], "prod", sets))];
+    const deadlines = [
+      ...byKind(manifests, "Job").map((job) => job.spec.activeDeadlineSeconds),
+      ...byKind(manifests, "AnalysisTemplate")
+        .flatMap((t) => t.spec.metrics.map((m: any) => m.provider.job.spec))
+        .filter((job: any) => postsToWebhook(job.template.spec.containers[0]))
+        .map((job: any) => job.activeDeadlineSeconds),
+    ];
+    // PostSync and SyncFail in sandbox; SyncFail, "live" and the smoke test in prod.
+    expect(deadlines.length).toBe(5);
+    // 11 attempts of at most 30 s, 2 s apart.
+    for (const deadline of deadlines) expect(deadline).toBeGreaterThan(11 * 30 + 10 * 2);
+  });
+
   it("runs no hook under plain helm install, upgrade or test: Helm finds none to run", async () => {
     for (const setup of Object.keys(SETUPS) as Setup[]) {
       const chart = charts[setup];

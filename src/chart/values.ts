@@ -231,7 +231,7 @@ export function baseValues(settings: ChartSettings): Section {
         knob(
           "activeDeadlineSeconds",
           120,
-          "-- A message Job still running by then is stopped. The message is lost; the release is not affected.",
+          "-- Deadline of a message Job, never shorter than its retries need. Only a Job that cannot start\n(image not pulled, no room) reaches it: it posts nothing, and as an Argo CD hook fails its sync.",
         ),
         knob(
           "ttlSecondsAfterFinished",
@@ -241,7 +241,7 @@ export function baseValues(settings: ChartSettings): Section {
         knob(
           "postSyncWithManualPromotion",
           false,
-          "-- Also render the PostSync Job where promotion is manual. It costs this: the sync stays Running\nuntil someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile, since\nit never auto-syncs during an operation; `bluegreen doctor` reports it as an error. Off, the\npost-promotion message Job (or Argo Rollouts, with notifications.rollouts) says when a release\ngoes live, and the sync ends as soon as everything is applied.",
+          "-- Also render the PostSync Job where promotion is manual. It costs this: the sync stays Running\nuntil someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile, since\nit never auto-syncs during an operation; `bluegreen doctor` reports it as an error (for an\nenvironment with its Application in argocd/). Off, the post-promotion message Job (or Argo\nRollouts, with notifications.rollouts) says when a release goes live, and the sync ends as soon\nas everything is applied.",
         ),
       ),
       group(

@@ -49,6 +49,15 @@ describe("what people read", () => {
     expect(text).not.toContain("skipTests: true`: it drops");
   });
 
+  it("no longer says that a missing Secret fails the sync, or that a manual promotion holds it", () => {
+    const text = readme().replace(/\s+/g, " ");
+    expect(text).not.toContain("without it they fail, and with them the sync");
+    expect(text).toContain("without it they post nothing (they log why and exit 0, so no sync fails)");
+    const prod = readFileSync(join(charts["hooks only"], "values-prod.yaml"), "utf8");
+    expect(prod).not.toContain("the sync (with its PostSync hook) waits");
+    expect(prod).toContain("The sync itself has ended: a newer commit deploys.");
+  });
+
   it("says in values.yaml what the PostSync opt-in costs and what an unpullable image does", () => {
     const values = readFileSync(join(charts["hooks only"], "values.yaml"), "utf8").replace(/\n\s*#\s*/g, " ");
     expect(values).toContain("the sync stays Running until someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile");

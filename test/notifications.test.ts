@@ -111,6 +111,13 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
     expect(held[0]!.message).toMatch(/Suspended, the sync stays Running until someone promotes or aborts/);
   });
 
+  it("lets a migration Job run before the sync without holding it where promotion is manual", async () => {
+    const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", ["migrations.enabled=true", "migrations.command={./migrate}"]);
+    expect(byKind(manifests, "Job").map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(["PreSync", "SyncFail"]);
+    expect(syncWaiters(one(manifests, "Rollout"), manifests)).toEqual([]);
+    expect(checkRelease(manifests, { renderer: "argocd" })).toEqual([]);
+  });
+
   it("gives every message Job a deadline its retries fit in, so that a slow Slack is never cut off into a failed hook", async () => {
     const sets = ["notifications.slack.retries=10", "notifications.slack.timeoutSeconds=30"];
     const manifests = [...(await renderLikeArgoCd(helm, charts["hooks only"], "sandbox", sets)), ...(await renderLikeArgoCd(helm, charts["hooks only"], "prod", sets))];

@@ -81,9 +81,12 @@ function messageRules(manifests: Manifest[]): Finding[] {
     const add = (rule: string, severity: Finding["severity"], message: string, fix: string) => findings.push({ rule, severity, resource: job.resource, message, fix });
     const { container } = job;
     const isHookJob = !job.runsAt.endsWith("promotion");
+    // The images the cluster pulls only to report or check a release (curl, usually): pinned by
+    // digest. A hook that runs the app's own image (a migration) follows the app's tag.
+    const reportsOrChecks = postsToWebhook(container) || !isHookJob;
     if (!isPinned(container.image)) {
       add("image-unpinned", "error", `${describe(job)} container ${container.name} uses ${container.image ?? "no image"}, which is not pinned`, "use an explicit version tag and digest, never latest");
-    } else if (!/@sha256:[a-f0-9]{64}$/.test(container.image)) {
+    } else if (reportsOrChecks && !/@sha256:[a-f0-9]{64}$/.test(container.image)) {
       add("image-digest", "warning", `${describe(job)} container ${container.name} pulls ${container.image} by tag alone, which its registry can move`, "pin the digest too (image@sha256:...); a pull-through mirror keeps it");
     }
     const posting = webhookCurls(container);

@@ -1,17 +1,13 @@
 // `bluegreen doctor`: render the chart with real Helm for values.yaml and every environment,
 // and report what would go wrong with Argo Rollouts and Argo CD: the release rules our own
 // tests hold generated charts to (src/rules), and the rules about the chart's files.
-import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import path from "node:path";
-import { parseAllDocuments } from "yaml";
 import { readdir } from "node:fs/promises";
 import { applicationHelmArgs } from "../chart/argocd.js";
 import { findChart, sortEnvs } from "../chart/find.js";
-import { usageError } from "../errors.js";
+import { locateHelm, renderChart } from "../helm.js";
 import { out } from "../output.js";
 import { checkChartFiles } from "../rules/files.js";
-import { checkRelease, type Finding, type Manifest } from "../rules/index.js";
+import { checkRelease, type Finding } from "../rules/index.js";
 import { redact } from "../rules/secrets.js";
 import { doctorInput, parseInput } from "../schema.js";
 
@@ -29,7 +25,7 @@ export interface Report extends Finding {
 export async function runDoctor(options: DoctorOptions): Promise<number> {
   const input = parseInput(doctorInput, { chart: options.chart, helm: options.helm }, { chart: "--chart", helm: "--helm" });
   const chart = await findChart(input.chart);
-  const helm = input.helm !== undefined ? findHelm(input.helm, "--helm") : process.env.HELM_BIN ? findHelm(process.env.HELM_BIN, "HELM_BIN") : findHelm();
+  const helm = locateHelm(input.helm);
   // Every values-*.yaml, whatever its name: an overlay the other commands would not create is
   // still one Argo CD may deploy.
   const envOf = (file: string) => file.replace(/^values-|\.ya?ml$/g, "");
@@ -60,45 +56,8 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 
 /** Renders one values combination and checks it; a render that fails is a finding too. */
 function render(helm: string, dir: string, release: string, files: string[], namespace: string, argocdArgs?: string[]): Finding[] {
-  const args = ["template", release, dir, "--namespace", namespace, ...files.flatMap((file) => ["-f", path.join(dir, file)]), ...(argocdArgs ?? [])];
-  const result = spawnSync(helm, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 120_000 });
-  if (result.status !== 0) {
-    const reason = (result.stderr || result.error?.message || "helm failed").trim().split("\n").slice(0, 3).join(" ");
-    return [{ rule: "helm-render", severity: "error", resource: "chart", message: `helm template fails: ${reason}`, fix: "fix the template or the values Helm names" }];
-  }
-  const manifests: Manifest[] = [];
-  for (const doc of parseAllDocuments(result.stdout)) {
-    if (doc.errors.length > 0) {
-      return [{ rule: "helm-output", severity: "error", resource: "chart", message: `Helm renders invalid YAML: ${doc.errors[0]!.message.split("\n", 1)[0]}`, fix: "fix the indentation of the template that renders it" }];
-    }
-    const value = doc.toJS();
-    if (value && typeof value === "object") manifests.push(value as Manifest);
-  }
-  return checkRelease(manifests, { renderer: argocdArgs ? "argocd" : "helm" });
-}
-
-interface Helm {
-  bin: string;
-  version: string;
-}
-
-/** Helm from --helm, HELM_BIN or PATH (`source` says which, for the message), proven by running it. */
-function findHelm(given?: string, source?: string): Helm {
-  const candidates = given ? [given] : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "helm"));
-  for (const bin of candidates) {
-    try {
-      accessSync(bin, constants.X_OK);
-    } catch {
-      continue;
-    }
-    const version = spawnSync(bin, ["version", "--short"], { encoding: "utf8", timeout: 30_000 });
-    if (version.status === 0) return { bin, version: version.stdout.trim() };
-  }
-  throw usageError(
-    given
-      ? `${source}: ${given} is not a Helm that runs (point ${source} at the helm binary)`
-      : "no helm found on PATH: install Helm 3 or 4, or point --helm or HELM_BIN at one",
-  );
+  const result = renderChart(helm, dir, release, files, namespace, argocdArgs);
+  return "failed" in result ? [result.failed] : checkRelease(result.manifests, { renderer: argocdArgs ? "argocd" : "helm" });
 }
 
 function textReport(name: string, helm: string, valuesFiles: string[], reports: Report[]): string {

@@ -2,7 +2,8 @@
 // the new value is spliced into the original text at exactly that place, so every other byte
 // (comments, blank lines, key order, quoting, keys we do not know) stays as it was. Every edit is
 // read back to prove it says what was meant.
-import { isMap, isScalar, parseDocument, Scalar, stringify, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isDeepStrictEqual } from "node:util";
+import { isMap, isScalar, isSeq, parseDocument, Scalar, stringify, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { failure } from "./errors.js";
 import { isAmbiguous } from "./yaml-doc.js";
 
@@ -176,3 +177,81 @@ function verify(edited: ParsedYaml, edits: StringEdit[]): void {
 
 const cannotEdit = (file: string, path: string[], why: string) =>
   failure(`${file}: cannot set ${path.join(".")} without rewriting the file (${why}); edit it by hand`);
+
+/** Items to add at the end of the block sequence at a key path (created when missing). */
+export interface SequenceEdit {
+  path: string[];
+  items: unknown[];
+}
+
+/**
+ * Appends items to block sequences, indented like the items already there; a missing key is
+ * added at the end of its mapping (creating the mappings on the way). Every other byte stays,
+ * and the result must read back as the original with exactly these items added.
+ */
+export function appendItems(parsed: ParsedYaml, edits: SequenceEdit[]): string {
+  let current = parsed;
+  const expected = structuredClone(parsed.doc.toJS() ?? {});
+  for (const edit of edits) {
+    if (edit.items.length === 0) continue;
+    const { start, end, text } = sequenceSplice(current, edit);
+    const added = current.source.includes("\r\n") ? text.replace(/\r?\n/g, "\r\n") : text;
+    const source = current.source.slice(0, start) + added + current.source.slice(end);
+    const doc = parseDocument(source);
+    if (doc.errors.length > 0) throw cannotEdit(parsed.file, edit.path, "the result would not parse");
+    current = { file: parsed.file, source, doc };
+    appendAt(expected, edit.path, edit.items);
+  }
+  if (!isDeepStrictEqual(current.doc.toJS(), expected)) throw cannotEdit(parsed.file, edits[0]!.path, "the result would not read back as intended");
+  return current.source;
+}
+
+function sequenceSplice(parsed: ParsedYaml, { path, items }: SequenceEdit): Splice {
+  const node = parsed.doc.getIn(path, true) as Node | undefined;
+  if (isSeq(node) && !node.flow && node.items.length > 0 && node.range) {
+    const indent = columnOf(parsed.source, node.range[0]);
+    const position = endOfLine(parsed.source, node.range[1]);
+    const text = itemsText(items, indent);
+    return position >= parsed.source.length && !parsed.source.endsWith("\n")
+      ? { start: position, end: position, text: `\n${text.trimEnd()}` }
+      : { start: position, end: position, text };
+  }
+  if (node !== undefined && node !== null && !(isScalar(node) && node.value === null)) {
+    throw cannotEdit(parsed.file, path, isSeq(node) ? "it is written as a [flow] or empty list" : "it is not a list");
+  }
+  // The deepest mapping along the path that exists already.
+  let depth = path.length - 1;
+  let map: unknown;
+  for (; depth > 0; depth--) {
+    map = parsed.doc.getIn(path.slice(0, depth), true);
+    if (map !== undefined) break;
+  }
+  if (depth === 0) map = parsed.doc.contents;
+  if (!isMap(map) || map.flow || map.items.length === 0) throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".") || "the file"} is not a block mapping`);
+  if (isScalar(node)) throw cannotEdit(parsed.file, path, "it has no value"); // `key:` alone: rare, and ambiguous to extend
+  const unit = indentUnit(parsed);
+  const indent = columnOf(parsed.source, (map.items[0]!.key as Node).range![0]);
+  const keys = path.slice(depth);
+  const lines = keys.map((key, i) => `${" ".repeat(indent + i * unit)}${key}:\n`).join("");
+  const text = lines + itemsText(items, indent + keys.length * unit);
+  const position = endOfLine(parsed.source, endOfPair(map.items.at(-1)!));
+  return position >= parsed.source.length && !parsed.source.endsWith("\n")
+    ? { start: position, end: position, text: `\n${text.trimEnd()}` }
+    : { start: position, end: position, text };
+}
+
+/** Block sequence items as the yaml library writes them, shifted to a column. */
+function itemsText(items: unknown[], indent: number): string {
+  return stringify(items)
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => `${" ".repeat(indent)}${line}\n`)
+    .join("");
+}
+
+function appendAt(root: any, path: string[], items: unknown[]): void {
+  let node = root;
+  for (const key of path.slice(0, -1)) node = node[key] ??= {};
+  const last = path.at(-1)!;
+  node[last] = [...(Array.isArray(node[last]) ? node[last] : []), ...structuredClone(items)];
+}

@@ -104,6 +104,7 @@ function buildProgram(): Command {
     .description("turn a chart with a Deployment (such as helm create's) into a Blue/Green chart")
     .option("--chart <dir>", CHART_HELP)
     .option("--dry-run", DIFF_HELP)
+    .option("--helm <path>", "the helm binary that proves the result (default: HELM_BIN, else helm on PATH)")
     .action(async (options) => {
       await loadBundle("migrate").runMigrate(options);
     });

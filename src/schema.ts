@@ -279,14 +279,17 @@ export const bumpImageInput = z
   );
 export type BumpImageInput = z.output<typeof bumpImageInput>;
 
+const helmBinary = rule("must be the path of a helm binary", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
+
 export const migrateInput = z.object({
   chart: z.optional(directory),
   dryRun: z.optional(z.boolean()),
+  helm: z.optional(helmBinary),
 });
 
 export const doctorInput = z.object({
   chart: z.optional(directory),
-  helm: z.optional(rule("must be the path of a helm binary", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v))),
+  helm: z.optional(helmBinary),
 });
 
 /** One parse of everything a person gave a command; a refusal names each field as they gave it. */

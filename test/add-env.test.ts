@@ -195,7 +195,7 @@ describe("add-env on a chart made by init", () => {
       expect(rollout.spec.template.spec.containers[0].image, where).toBe(IMAGE);
       if (overlay.autoscaling.enabled) {
         expect(one(hpas, "HorizontalPodAutoscaler").spec.minReplicas, where).toBe(overlay.autoscaling.minReplicas);
-        expect(rollout.spec, where).not.toHaveProperty("replicas");
+        expect(rollout.spec.replicas, where).toBeGreaterThanOrEqual(overlay.autoscaling.minReplicas);
       } else {
         expect(hpas, where).toEqual([]);
         expect(rollout.spec.replicas, where).toBe(overlay.replicaCount);

@@ -48,15 +48,20 @@ describe("init --repo-url", () => {
         },
       });
       expect(app.spec.destination).toEqual({ server: "https://kubernetes.default.svc", namespace: `payments-${env}` });
+      // Where an HPA owns the Rollout's count, Argo CD ignores its drift and keeps the live count
+      // at every sync (RespectIgnoreDifferences); elsewhere a replicaCount change must apply.
+      const autoscaled = env === "production";
       expect(app.spec.syncPolicy).toEqual({
         automated: { prune: true, selfHeal: true },
         // Client-side apply: ServerSideApply=true would put back the Service selectors Argo
         // Rollouts switches (argo-rollouts#3437; no per-resource opt-out, argo-cd#20306).
-        syncOptions: ["CreateNamespace=true"],
+        syncOptions: ["CreateNamespace=true", ...(autoscaled ? ["RespectIgnoreDifferences=true"] : [])],
         // Explicit: unset, automated syncs retry 5 times (controller/appcontroller.go autoSync),
         // and every failed attempt runs the SyncFail hook again.
         retry: { limit: 2, backoff: { duration: "30s", factor: 2, maxDuration: "3m" } },
       });
+      if (autoscaled) expect(app.spec.ignoreDifferences).toEqual([{ group: "argoproj.io", kind: "Rollout", name: "shop", jsonPointers: ["/spec/replicas"] }]);
+      else expect(app.spec).not.toHaveProperty("ignoreDifferences");
     }
     // What the comments above the fields tell a person who reads the file.
     const text = readFileSync(join(chart, "argocd", "production.yaml"), "utf8");
@@ -153,17 +158,18 @@ describe("add-env with Applications in the chart", () => {
     expect(result.stdout).toContain("argocd/staging.yaml");
     const app = readYaml(join(chart, "argocd", "staging.yaml"));
     expect(validateManifest(app)).toEqual([]);
-    const prod = readYaml(join(chart, "argocd", "prod.yaml"));
+    // Like sandbox's, the other environment without autoscaling.
+    const sandbox = readYaml(join(chart, "argocd", "sandbox.yaml"));
     expect(app).toEqual({
-      ...prod,
-      metadata: { ...prod.metadata, name: "shop-staging", labels: { ...prod.metadata.labels, environment: "staging" } },
+      ...sandbox,
+      metadata: { ...sandbox.metadata, name: "shop-staging", labels: { ...sandbox.metadata.labels, environment: "staging" } },
       spec: {
-        ...prod.spec,
+        ...sandbox.spec,
         source: {
-          ...prod.spec.source,
+          ...sandbox.spec.source,
           helm: { releaseName: "shop", valueFiles: ["values.yaml", "values-staging.yaml"], parameters: [{ name: "notifications.argocdApplication", value: "shop-staging" }] },
         },
-        destination: { ...prod.spec.destination, namespace: "payments-staging" },
+        destination: { ...sandbox.spec.destination, namespace: "payments-staging" },
       },
     });
     // The README's lists name the namespace the Applications deploy to.

@@ -103,7 +103,8 @@ describe.each(variants)("the chart init writes: $title", (variant) => {
       if (isProd(label)) {
         const hpa = one(hpas, "HorizontalPodAutoscaler");
         expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
-        expect(rollout.spec).not.toHaveProperty("replicas");
+        // Kept, at least the HPA's minimum: a Rollout without replicas runs one pod.
+        expect(rollout.spec.replicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
         expect(rollout.spec.template.spec.containers[0].resources.requests.cpu).toBeDefined();
         expect(rollout.spec.strategy.blueGreen.autoPromotionEnabled).toBe(false);
       } else {
@@ -226,7 +227,7 @@ describe("the release rules", () => {
   // Each rule must catch its mistake, or "no findings" above would prove nothing.
   const broken: [string, (m: any[]) => void][] = [
     ["hpa-target", (m) => (one(m, "HorizontalPodAutoscaler").spec.scaleTargetRef = { apiVersion: "apps/v1", kind: "Deployment", name: "shop" })],
-    ["replicas-under-hpa", (m) => (one(m, "Rollout").spec.replicas = 3)],
+    ["replicas-missing", (m) => (delete one(m, "Rollout").spec.replicas, m.splice(m.indexOf(one(m, "HorizontalPodAutoscaler")), 1))],
     ["hpa-cpu-request", (m) => delete one(m, "Rollout").spec.template.spec.containers[0].resources.requests.cpu],
     ["service-missing", (m) => m.splice(m.findIndex((x) => x.metadata.name === "shop-preview"), 1)],
     ["active-equals-preview", (m) => (one(m, "Rollout").spec.strategy.blueGreen.previewService = "shop")],

@@ -5,6 +5,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readApplications } from "../src/chart/argocd.js";
+import { applicationsDeploying } from "../src/chart/replica-drift.js";
 import { checkRelease } from "../src/rules/index.js";
 import { initChart, valuesCombinations } from "./support/chart.js";
 import { makeTempDir, runCli, type CliResult } from "./support/cli.js";
@@ -70,16 +72,22 @@ describe.each(INIT_SHAPES.map((shape) => [shape.title, shape] as const))("doctor
     chart = await initChart(["--image", IMAGE, ...args], name);
   });
 
-  it.each(helmBinaries())("finds nothing, not even a warning, with Helm $version", async ({ bin, versionString }) => {
+  // Without Applications in argocd/, doctor cannot see whether Argo CD leaves the HPA's count
+  // alone in production, and says so; with them, it finds nothing at all.
+  const unchecked = args.includes("--repo-url") ? [] : [{ rule: "replicas-drift-unchecked", severity: "warning", resource: `Rollout/${name}`, valuesFile: "values-prod.yaml" }];
+
+  it.each(helmBinaries())("finds nothing but what it cannot check without the Applications, with Helm $version", async ({ bin, versionString }) => {
     const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
     expect(text.stderr).toBe("");
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`bluegreen doctor: ${name}, rendered by helm ${versionString} with ${valuesFiles.join(", ")}\n`);
-    expect(text.stdout).toContain("No errors: the chart holds every Blue/Green rule bluegreen checks.");
-    expect(text.stdout).not.toMatch(/^(error|warning)\b/m);
+    expect(text.stdout).toContain(`No errors${unchecked.length > 0 ? ", 1 warning" : ""}: the chart holds every Blue/Green rule bluegreen checks.`);
+    expect(text.stdout).not.toMatch(/^error\b/m);
+    expect(text.stdout.match(/^warning\b.*$/gm) ?? []).toEqual(unchecked.map((f) => `warning ${f.rule}  ${f.resource}  (${f.valuesFile})`));
 
     expect(json.code).toBe(0);
-    expect(parseReport(json)).toEqual({ chart, helm: versionString, valuesFiles, errors: 0, warnings: 0, findings: [] });
+    const report = parseReport(json);
+    expect(report).toEqual({ chart, helm: versionString, valuesFiles, errors: 0, warnings: unchecked.length, findings: unchecked.map((f) => expect.objectContaining(f)) });
   });
 });
 
@@ -197,9 +205,14 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
     findings: [error("hpa-cpu-request", "HorizontalPodAutoscaler/shop", PROD)],
   },
   {
-    mistake: "replicas forced on the Rollout under the HPA",
-    edit: (c) => edit(c, "templates/rollout.yaml", "{{- if not .Values.autoscaling.enabled }}", "{{- if true }}"),
-    findings: [error("replicas-under-hpa", "Rollout/shop", PROD)],
+    mistake: "replicas taken out of the Rollout template (one pod wherever no HPA scales it)",
+    edit: (c) => edit(c, "templates/rollout.yaml", '  replicas: {{ include "shop.replicas" . }}\n', ""),
+    findings: [error("replicas-missing", "Rollout/shop", ["values.yaml", "values-sandbox.yaml"], /no HPA scales it: Argo Rollouts runs it at one pod/)],
+  },
+  {
+    mistake: "argocd/prod.yaml no longer ignoring the replicas the HPA owns",
+    edit: (c) => edit(c, "argocd/prod.yaml", /^ {2}# The HPA owns[^]*$/m, ""),
+    findings: [error("replicas-under-hpa", "Rollout/shop", PROD, /argocd\/prod\.yaml does not tell Argo CD to ignore its drift/)],
   },
   {
     mistake: "scaleDownDelayRevisionLimit above revisionHistoryLimit",
@@ -277,7 +290,8 @@ describe("doctor on a chart with one mistake made by hand", () => {
   let pristine: string;
 
   beforeAll(async () => {
-    pristine = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK], "shop");
+    // With its Applications, so that doctor can check what Argo CD is told to leave alone.
+    pristine = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", REPO, "--repo-path", "shop"], "shop");
   });
 
   /** A copy of the init chart with one mistake in it. */
@@ -348,14 +362,15 @@ describe("doctor on a chart with one mistake made by hand", () => {
       );
 
       // One implementation: what doctor reports for each values file is what the release rules
-      // our own tests use find in Helm's render of it.
+      // our own tests use find in Helm's render of it, with the Applications that deploy it.
+      const applications = await readApplications(chart);
       for (const { label, manifests } of rendered) {
         const reported = report.findings.filter((f) => f.valuesFile === label).map(({ valuesFile: _, ...finding }) => finding);
         if (manifests === undefined) {
           expect(reported.map((f) => f.rule), `${label}: Helm fails, so doctor reports that alone`).toEqual(["helm-render"]);
           continue;
         }
-        expect(reported, `${label} (helm ${versionString})`).toEqual(checkRelease(manifests));
+        expect(reported, `${label} (helm ${versionString})`).toEqual(checkRelease(manifests, { applications: applicationsDeploying(applications, label) }));
       }
     }
   });
@@ -471,7 +486,8 @@ describe("doctor reads the chart the way Helm and git do", () => {
   let pristine: string;
 
   beforeAll(async () => {
-    pristine = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK], "shop");
+    // With its Applications, so that doctor can check what Argo CD is told to leave alone.
+    pristine = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", REPO, "--repo-path", "shop"], "shop");
   });
 
   const copy = () => {

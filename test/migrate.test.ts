@@ -2,16 +2,48 @@
 // starters differ), after a person has made them their own: the chart becomes Blue/Green
 // through workloadRef, keeps every value, comment and template of theirs, lints, renders and
 // passes doctor; what cannot be migrated is refused, and nothing changes.
+//
+// A live app keeps its capacity through the sync that introduces the Rollout: while revision 1
+// runs, Argo Rollouts scales the Deployment to the Rollout's replicas minus its ready pods, and
+// to 0 once the Rollout is healthy (argo-rollouts rollout/replicaset.go reconcileNewReplicaSet);
+// a Rollout without replicas runs one pod (rollout/controller.go). So in every render the
+// Deployment keeps a count, the Rollout starts at that count, and neither is below what the
+// Deployment can be running now; its pod template stays byte for byte.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
-import { lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
+import { lintAndRenderAll, valuesCombinations, type RenderedRelease } from "./support/chart.js";
 import { listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
 import { byKind, one, validateManifest } from "./support/manifests.js";
+import type { Manifest } from "./support/helm.js";
 
 const PERSONS_VALUES = "\n# Owned by the payments team: ask in #payments before changing anything below.\nteam: payments\n";
+
+/** The Application a person deploys the chart with, beside it in argocd/ (values.yaml only). */
+const PERSONS_APPLICATION = `# The web app, as the platform team deploys it.
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://github.com/acme/platform.git
+    targetRevision: main
+    path: charts/web
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+  syncPolicy:
+    automated:
+      selfHeal: true # drift is put back
+    syncOptions:
+      - CreateNamespace=true
+`;
 
 const PERSONS_TEMPLATE = `# The team's own settings, rendered beside the app.
 apiVersion: v1
@@ -38,10 +70,41 @@ const addedBy = (helmVersion: number) =>
     "templates/rollout.yaml",
     "values-prod.yaml",
     "values-sandbox.yaml",
-  ];
-const REWRITTEN = ["templates/deployment.yaml", "templates/hpa.yaml", "values.yaml"];
+    "README.md",
+  ].sort();
+const REWRITTEN = ["argocd/web.yaml", "templates/deployment.yaml", "templates/hpa.yaml", "values.yaml"];
 
-const migrate = (chart: string, ...args: string[]) => runCli(["migrate", "--chart", chart, ...args]);
+const migrate = (chart: string, helm: string, ...args: string[]) => runCli(["migrate", "--chart", chart, "--helm", helm, ...args], { env: { HELM_BIN: undefined } });
+
+/** The pod template of a Deployment template, as written: from `  template:` to the end. */
+const podTemplateText = (deployment: string) => deployment.slice(deployment.indexOf("\n  template:\n"));
+
+/** What a rendered Deployment can be running: its replicas, or under an HPA anything up to its maximum. */
+function running(manifests: Manifest[]): number {
+  const deployment = one(manifests, "Deployment");
+  if (typeof deployment.spec.replicas === "number") return deployment.spec.replicas;
+  const hpa = byKind(manifests, "HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.kind === "Deployment");
+  return hpa ? hpa.spec.maxReplicas : 1;
+}
+
+/**
+ * The handover in one render: the Rollout runs the rendered Deployment through workloadRef and
+ * starts at its count, which both keep, never below what ran (`ran`, where it ran before); an
+ * HPA scales the Rollout; no rule is broken.
+ */
+function expectHandover(manifests: Manifest[], where: string, ran?: number): void {
+  const deployment = one(manifests, "Deployment");
+  const rollout = one(manifests, "Rollout");
+  expect(rollout.spec.workloadRef, where).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name, scaleDown: "progressively" });
+  expect(rollout.spec, where).not.toHaveProperty("template");
+  expect(typeof deployment.spec.replicas, where).toBe("number");
+  expect(rollout.spec.replicas, where).toBe(deployment.spec.replicas);
+  if (ran !== undefined) expect(rollout.spec.replicas, where).toBeGreaterThanOrEqual(ran);
+  for (const hpa of byKind(manifests, "HorizontalPodAutoscaler")) {
+    expect(hpa.spec.scaleTargetRef, where).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
+  }
+  expect(checkRelease(manifests).filter((f) => f.severity === "error"), where).toEqual([]);
+}
 
 /** A copy of `source` in a fresh temporary directory, under the chart's own name. */
 function copyChart(source: string): string {
@@ -60,6 +123,8 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
   let chart: string;
   let migrated: CliResult;
   let releases: RenderedRelease[];
+  /** What the Deployment runs with values.yaml before migrate. */
+  let ran: number;
 
   beforeAll(async () => {
     const cwd = makeTempDir();
@@ -72,10 +137,13 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     expect(values.match(/^ {2}port: 80$/gm)).toHaveLength(1);
     writeFileSync(join(edited, "values.yaml"), values.replace(/^ {2}port: 80$/m, "  port: 8080") + PERSONS_VALUES);
     writeFileSync(join(edited, "templates", "configmap.yaml"), PERSONS_TEMPLATE);
+    mkdirSync(join(edited, "argocd"));
+    writeFileSync(join(edited, "argocd", "web.yaml"), PERSONS_APPLICATION);
     before = snapshotTree(edited);
+    ran = running(await helmTemplate(helm.bin, edited, [join(edited, "values.yaml")], [], { release: "web" }));
 
     chart = copyChart(edited);
-    migrated = await migrate(chart);
+    migrated = await migrate(chart, helm.bin);
     releases = migrated.code === 0 ? await lintAndRenderAll(chart, "web") : [];
   });
 
@@ -103,20 +171,21 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     expect(releases.map((r) => `${r.helm.version}:${r.label}`)).toEqual(
       helmBinaries().flatMap((h) => ["values.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((label) => `${h.version}:${label}`)),
     );
-    for (const release of releases) expect(checkRelease(release.manifests), `helm ${release.helm.version}, ${release.label}`).toEqual([]);
+    // The pod template is left as it was, helm create's helm.sh/chart label included: a warning.
+    for (const release of releases) {
+      expect(checkRelease(release.manifests).map((f) => `${f.severity} ${f.rule}`), `helm ${release.helm.version}, ${release.label}`).toEqual(["warning chart-label-on-pods"]);
+    }
   });
 
-  it("runs the Deployment's pods through one Rollout's workloadRef, which scales the Deployment down progressively", () => {
+  it("hands the Deployment's pods over to one Rollout without a moment with fewer pods, leaving its pod template byte for byte", () => {
+    expect(podTemplateText(readFileSync(join(chart, "templates", "deployment.yaml"), "utf8"))).toBe(podTemplateText(before.get("templates/deployment.yaml")!.toString("utf8")));
     for (const { label, helm: h, manifests } of releases) {
       const context = `helm ${h.version}, ${label}`;
+      expectHandover(manifests, context, label === "values.yaml" ? ran : undefined);
       const deployment = one(manifests, "Deployment");
       const rollout = one(manifests, "Rollout");
       expect(rollout.apiVersion, context).toBe("argoproj.io/v1alpha1");
-      expect(rollout.spec.workloadRef, context).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name, scaleDown: "progressively" });
-      expect(rollout.spec, context).not.toHaveProperty("template");
-      expect(deployment.spec, context).not.toHaveProperty("replicas");
       const podLabels = deployment.spec.template.metadata.labels;
-      expect(podLabels, context).not.toHaveProperty("helm.sh/chart");
       for (const [key, value] of Object.entries(rollout.spec.selector.matchLabels)) expect(podLabels[key], context).toBe(value);
       expect(rollout.spec.strategy.blueGreen.scaleDownDelaySeconds, context).toBeGreaterThanOrEqual(30);
       expect(typeof rollout.spec.strategy.blueGreen.autoPromotionEnabled, context).toBe("boolean");
@@ -148,7 +217,7 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     const set = ["ingress.enabled=true", "previewIngress.enabled=true", "previewIngress.host=preview.web.example.com"];
     if (helm.version >= 4) set.push("httpRoute.enabled=true", "previewHTTPRoute.enabled=true", "previewHTTPRoute.hostname=preview.web.example.com");
     const manifests = await helmTemplate(helm.bin, chart, [join(chart, "values.yaml")], set.flatMap((s) => ["--set", s]), { release: "web" });
-    expect(checkRelease(manifests)).toEqual([]);
+    expect(checkRelease(manifests).map((f) => f.rule)).toEqual(["chart-label-on-pods"]);
     for (const manifest of manifests) expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
     const { activeService, previewService } = one(manifests, "Rollout").spec.strategy.blueGreen;
     const ingresses = byKind(manifests, "Ingress");
@@ -168,24 +237,46 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     }
   });
 
-  it("aims the HPA at the Rollout in prod and leaves it the replica count there", () => {
+  it("aims the HPA at the Rollout in prod, starting both at its maxReplicas, the most an HPA may be running", () => {
     for (const { label, helm: h, manifests } of releases) {
       const context = `helm ${h.version}, ${label}`;
       const rollout = one(manifests, "Rollout");
       const hpas = byKind(manifests, "HorizontalPodAutoscaler");
       if (label === "values-prod.yaml") {
-        expect(one(hpas, "HorizontalPodAutoscaler").spec.scaleTargetRef, context).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
-        expect(rollout.spec, context).not.toHaveProperty("replicas");
+        const hpa = one(hpas, "HorizontalPodAutoscaler");
+        expect(hpa.spec.scaleTargetRef, context).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
+        expect(rollout.spec.replicas, context).toBe(hpa.spec.maxReplicas);
         expect(one(manifests, "Deployment").spec.template.spec.containers[0].resources.requests.cpu, context).toBeDefined();
       } else {
         expect(hpas, context).toEqual([]);
-        expect(rollout.spec.replicas, context).toBeGreaterThan(0);
+        expect(rollout.spec.replicas, context).toBe(label === "values.yaml" ? ran : 1);
       }
     }
+    expect(migrated.stdout).toContain("values-prod.yaml: autoscaling is on, so the Rollout starts at autoscaling.maxReplicas (10 pods)");
+  });
+
+  it("tells the person's Application to leave the Deployment's count to Argo Rollouts, editing only that", () => {
+    const application = readFileSync(join(chart, "argocd", "web.yaml"), "utf8");
+    expect(application).toBe(
+      PERSONS_APPLICATION.replace("      - CreateNamespace=true\n", "      - CreateNamespace=true\n      - RespectIgnoreDifferences=true\n") +
+        "  ignoreDifferences:\n    - group: apps\n      kind: Deployment\n      name: web\n      jsonPointers:\n        - /spec/replicas\n",
+    );
+    expect(validateManifest(YAML.parse(application))).toEqual([]);
+    expect(migrated.stdout).toContain("  changed argocd/web.yaml\n");
+  });
+
+  it("adds a README that says what the first sync does, in order, and what to do after it", () => {
+    const readme = readFileSync(join(chart, "README.md"), "utf8");
+    expect(readme.startsWith("# web\n\n## Migrating a live app\n")).toBe(true);
+    for (const heading of ["### Before the first sync", "### What the first sync does, in order", "### After the first release", "### If the first release fails"]) {
+      expect(readme).toContain(`\n${heading}\n`);
+    }
+    expect(readme).toContain("migrate added them to argocd/web.yaml.");
+    expect(readme).toContain("kubectl scale deployment web -n <namespace> --replicas 0");
   });
 
   it("passes doctor with no error", async () => {
-    const result = await runCli(["doctor", "--chart", chart, "--helm", helm.bin, "--json"]);
+    const result = await runCli(["doctor", "--chart", chart, "--helm", helm.bin, "--json"], { env: { HELM_BIN: undefined } });
     expect(result.stderr).toBe("");
     const report = JSON.parse(result.stdout);
     expect(report.findings.filter((f: { severity: string }) => f.severity === "error")).toEqual([]);
@@ -196,7 +287,7 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
   it("refuses a second migrate, saying the chart is Blue/Green already, and changes no byte", async () => {
     const again = copyChart(chart);
     const snapshot = snapshotTree(again);
-    const result = await migrate(again);
+    const result = await migrate(again, helm.bin);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: [^\n]*Blue\/Green already[^\n]*\n$/);
     expect(result.stdout).toBe("");
@@ -205,7 +296,7 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
 
   it("--dry-run prints the unified diff of every change, and changes no byte", async () => {
     const dry = copyChart(edited);
-    const result = await migrate(dry, "--dry-run");
+    const result = await migrate(dry, helm.bin, "--dry-run");
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const lines = result.stdout.split("\n");
@@ -235,7 +326,7 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     const noDeployment = copyChart(created);
     rmSync(join(noDeployment, "templates", "deployment.yaml"));
     const snapshot = snapshotTree(noDeployment);
-    const result = await migrate(noDeployment);
+    const result = await migrate(noDeployment, helm.bin);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: no template renders a Deployment[^\n]*\n$/);
     expect(snapshotTree(noDeployment)).toEqual(snapshot);
@@ -256,7 +347,7 @@ describe("migrate refuses charts it cannot build on", () => {
   it("refuses a chart with only a ConfigMap, and changes no byte", async () => {
     const chart = handWritten({ "configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  greeting: hello\n" });
     const snapshot = snapshotTree(chart);
-    const result = await migrate(chart);
+    const result = await migrate(chart, helmBinaries()[0]!.bin);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: no template renders a Deployment[^\n]*\n$/);
     expect(snapshotTree(chart)).toEqual(snapshot);
@@ -284,15 +375,256 @@ spec:
 `,
     });
     const snapshot = snapshotTree(chart);
-    const result = await migrate(chart);
+    const result = await migrate(chart, helmBinaries()[0]!.bin);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: [^\n]*helper[^\n]*\n$/);
     expect(snapshotTree(chart)).toEqual(snapshot);
   });
 
   it("refuses a directory with no chart in it", async () => {
-    const result = await migrate(join(makeTempDir(), "nowhere"));
+    const result = await migrate(join(makeTempDir(), "nowhere"), helmBinaries()[0]!.bin);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: no chart found/);
+  });
+});
+
+/** `helm create web` of the given Helm, in a fresh directory. */
+async function helmCreate(bin: string): Promise<string> {
+  const cwd = makeTempDir();
+  const create = await runHelm(bin, ["create", "web"], { cwd });
+  expect(create.code, create.stderr).toBe(0);
+  return join(cwd, "web");
+}
+
+/** Every values combination of a chart on both Helms, rendered as release web. */
+async function renderEverywhere(chart: string): Promise<{ where: string; label: string; manifests: Manifest[] }[]> {
+  const renders = [];
+  for (const helm of helmBinaries()) {
+    for (const { label, files } of valuesCombinations(chart)) {
+      renders.push({ where: `helm ${helm.version}, ${label}`, label, manifests: await helmTemplate(helm.bin, chart, files, [], { release: "web" }) });
+    }
+  }
+  return renders;
+}
+
+const edit = (chart: string, file: string, change: (text: string) => string) => {
+  const path = join(chart, file);
+  const before = readFileSync(path, "utf8");
+  const after = change(before);
+  expect(after, `${file} should change`).not.toBe(before);
+  writeFileSync(path, after);
+};
+
+const PERSONS_README = "# web\n\nThe payments team's web app. Ask in #payments.\n";
+
+/** A Service of the person's own that reads no values, beside `{}` values. */
+const DEFAULTS_SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "web.fullname" . }}
+  labels:
+    {{- include "web.labels" . | nindent 4 }}
+spec:
+  ports:
+    - port: 80
+      targetPort: http
+      protocol: TCP
+      name: http
+  selector:
+    {{- include "web.selectorLabels" . | nindent 4 }}
+`;
+
+/** A Deployment of the person's own that reads no values but its count, beside `{}` values. */
+const DEFAULTS_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "web.fullname" . }}
+  labels:
+    {{- include "web.labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicaCount | default 2 }}
+  selector:
+    matchLabels:
+      {{- include "web.selectorLabels" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "web.selectorLabels" . | nindent 8 }}
+    spec:
+      containers:
+        - name: web
+          image: "nginx:1.27.3"
+          ports:
+            - name: http
+              containerPort: 80
+          readinessProbe:
+            httpGet: {path: /, port: http}
+          livenessProbe:
+            httpGet: {path: /, port: http}
+          resources:
+            requests: {cpu: 100m}
+`;
+
+interface Variant {
+  title: string;
+  /** Which of the two Helms migrate proves it with (the renders below use both). */
+  helm: number;
+  change: (chart: string) => void;
+  /** What the Deployment runs with values.yaml before and after, in both. */
+  replicas: number;
+  /** The chart renders an HPA in prod. */
+  prodHpa: boolean;
+  check?: (chart: string, renders: { label: string; manifests: Manifest[] }[]) => void;
+}
+
+const VARIANTS: Variant[] = [
+  {
+    title: "its HPA deleted: prod gets a replica count, not autoscaling",
+    helm: 0,
+    change: (c) => rmSync(join(c, "templates", "hpa.yaml")),
+    replicas: 1,
+    prodHpa: false,
+    check: (c, renders) => {
+      expect(YAML.parse(readFileSync(join(c, "values-prod.yaml"), "utf8"))).not.toHaveProperty("autoscaling");
+      for (const { label, manifests } of renders) if (label === "values-prod.yaml") expect(one(manifests, "Rollout").spec.replicas).toBe(2);
+    },
+  },
+  {
+    title: "its Deployment named {{ include \"web.fullname\" . }}-server",
+    helm: 1,
+    change: (c) => edit(c, "templates/deployment.yaml", (t) => t.replace('  name: {{ include "web.fullname" . }}\n', '  name: {{ include "web.fullname" . }}-server\n')),
+    replicas: 1,
+    prodHpa: true,
+    check: (c, renders) => {
+      expect(readFileSync(join(c, "templates", "rollout.yaml"), "utf8")).toContain('    name: {{ include "web.fullname" . }}-server\n');
+      for (const { manifests } of renders) expect(one(manifests, "Rollout").spec.workloadRef.name).toBe("web-server");
+    },
+  },
+  {
+    title: "values.yaml ending in a document end marker",
+    helm: 0,
+    change: (c) => edit(c, "values.yaml", (t) => `${t}...\n`),
+    replicas: 1,
+    prodHpa: true,
+    check: (c) => {
+      const values = readFileSync(join(c, "values.yaml"), "utf8");
+      expect(values.endsWith("\n...\n")).toBe(true);
+      expect(values.indexOf("blueGreen:")).toBeLessThan(values.indexOf("\n...\n"));
+    },
+  },
+  {
+    title: "replicaCount 3, and a README of the person's",
+    helm: 1,
+    change: (c) => {
+      edit(c, "values.yaml", (t) => t.replace(/^replicaCount: 1$/m, "replicaCount: 3"));
+      writeFileSync(join(c, "README.md"), PERSONS_README);
+    },
+    replicas: 3,
+    prodHpa: true,
+    check: (c) => {
+      const readme = readFileSync(join(c, "README.md"), "utf8");
+      expect(readme.startsWith(`${PERSONS_README}\n## Migrating a live app\n`)).toBe(true);
+      expect(readme).toContain("Apply the changed Applications (`kubectl apply -f`) before you push the chart.");
+    },
+  },
+  {
+    title: "replicaCount 3 and autoscaling on in values.yaml: the Rollout starts at maxReplicas",
+    helm: 0,
+    change: (c) =>
+      edit(c, "values.yaml", (t) =>
+        t
+          .replace(/^replicaCount: 1$/m, "replicaCount: 3")
+          .replace(/^( {2}enabled: )false(\n {2}minReplicas:)/m, "$1true$2")
+          .replace(/^resources: \{\}$/m, "resources:\n  requests:\n    cpu: 100m"),
+      ),
+    replicas: 100, // helm create's autoscaling.maxReplicas
+    prodHpa: true,
+    check: (_, renders) => {
+      for (const { label, manifests } of renders) {
+        if (label === "values.yaml") expect(one(manifests, "HorizontalPodAutoscaler").spec.maxReplicas).toBe(100);
+      }
+    },
+  },
+  {
+    title: "values.yaml {} and a Deployment with defaults of its own",
+    helm: 1,
+    change: (c) => {
+      for (const file of ["hpa.yaml", "ingress.yaml", "httproute.yaml", "serviceaccount.yaml", "NOTES.txt", "tests"]) rmSync(join(c, "templates", file), { recursive: true, force: true });
+      writeFileSync(join(c, "templates", "deployment.yaml"), DEFAULTS_DEPLOYMENT);
+      writeFileSync(join(c, "templates", "service.yaml"), DEFAULTS_SERVICE);
+      writeFileSync(join(c, "values.yaml"), "# Defaults live in the templates.\n{}\n");
+    },
+    replicas: 2,
+    prodHpa: false,
+    check: (c) => expect(readFileSync(join(c, "values.yaml"), "utf8")).toMatch(/^# Defaults live in the templates\.\n# Blue\/Green release settings/),
+  },
+];
+
+describe.each(VARIANTS.map((v) => [v.title, v] as const))("migrate on a helm create chart with %s", (_, variant) => {
+  let original: string;
+  let chart: string;
+  let result: CliResult;
+  let ran: number;
+  let renders: { where: string; label: string; manifests: Manifest[] }[];
+
+  beforeAll(async () => {
+    const helm = helmBinaries()[variant.helm]!;
+    original = copyChart(await helmCreate(helm.bin));
+    variant.change(original);
+    ran = running(await helmTemplate(helm.bin, original, [join(original, "values.yaml")], [], { release: "web" }));
+    chart = copyChart(original);
+    result = await migrate(chart, helm.bin);
+    renders = result.code === 0 ? await renderEverywhere(chart) : [];
+  });
+
+  it("migrates, and every environment renders on Helm 3 and 4 with the Rollout taking over at the Deployment's count", () => {
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(ran).toBe(variant.replicas);
+    expect(renders.map((r) => r.where)).toEqual(helmBinaries().flatMap((h) => ["values.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((l) => `helm ${h.version}, ${l}`)));
+    for (const { where, label, manifests } of renders) {
+      expectHandover(manifests, where, label === "values.yaml" ? ran : undefined);
+      if (label === "values.yaml") expect(one(manifests, "Rollout").spec.replicas, where).toBe(variant.replicas);
+      if (label === "values-prod.yaml") expect(byKind(manifests, "HorizontalPodAutoscaler").length, where).toBe(variant.prodHpa ? 1 : 0);
+    }
+    expect(podTemplateText(readFileSync(join(chart, "templates", "deployment.yaml"), "utf8"))).toBe(podTemplateText(readFileSync(join(original, "templates", "deployment.yaml"), "utf8")));
+    variant.check?.(chart, renders);
+  });
+});
+
+describe("migrate refuses what it cannot prove, and changes no byte", () => {
+  let created: string;
+  beforeAll(async () => {
+    created = await helmCreate(helmBinaries()[1]!.bin);
+  });
+
+  async function refused(change: (chart: string) => void, env: Record<string, string | undefined> = {}, helm = helmBinaries()[0]!.bin): Promise<CliResult> {
+    const chart = copyChart(created);
+    change(chart);
+    const snapshot = snapshotTree(chart);
+    const result = await runCli(["migrate", "--chart", chart, ...(helm ? ["--helm", helm] : [])], { env: { HELM_BIN: undefined, ...env } });
+    expect(result.stdout).toBe("");
+    expect(snapshotTree(chart)).toEqual(snapshot);
+    return result;
+  }
+
+  it("a values.yaml written as JSON, which Helm reads but which cannot hold commented block YAML", async () => {
+    const result = await refused((c) => edit(c, "values.yaml", (t) => `${JSON.stringify(YAML.parse(t), null, 2)}\n`));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: values\.yaml is one \{flow\} mapping \(JSON\)[^\n]*\n$/);
+  });
+
+  it("a result that breaks a release rule: no readiness probe, so green would count as ready before it serves", async () => {
+    const result = await refused((c) => edit(c, "values.yaml", (t) => t.replace(/^readinessProbe:\n(?: {2}.*\n)+/m, "readinessProbe: {}\n")));
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines).toContain("error: values.yaml: readiness-probe Rollout/web: container web has no readinessProbe: green counts as ready before it can serve");
+    expect(lines.at(-1)).toBe("error: migrate changed nothing: the migrated chart would break the rules above");
+  });
+
+  it("without a Helm to prove it with: a usage error", async () => {
+    const result = await refused(() => {}, { PATH: dirname(process.execPath) }, "");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: no helm found on PATH: install Helm 3 or 4, or point --helm or HELM_BIN at one\n");
   });
 });

@@ -4,8 +4,9 @@
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { section, type Entry, type Section } from "../yaml-doc.js";
+import { ignoreEntry, RESPECT_IGNORE_DIFFERENCES, rolloutWorkload } from "./replica-drift.js";
 import { namespaceFor } from "./values.js";
 
 export const ARGOCD_DIR = "argocd";
@@ -39,7 +40,12 @@ export const SYNC_RETRY = { limit: 2, backoff: { duration: "30s", factor: 2, max
 
 const entry = (key: string, value: unknown, doc?: string): Entry => ({ key, value, doc });
 
-export function application(name: string, env: string, argo: ArgoSettings): Section {
+export interface ApplicationOptions {
+  /** The environment runs an HPA: Argo CD leaves the Rollout's replicas to it (replica-drift.ts). */
+  autoscaling?: boolean;
+}
+
+export function application(name: string, env: string, argo: ArgoSettings, options: ApplicationOptions = {}): Section {
   return section(
     entry("apiVersion", "argoproj.io/v1alpha1"),
     entry("kind", "Application"),
@@ -87,7 +93,7 @@ export function application(name: string, env: string, argo: ArgoSettings): Sect
             ),
             entry(
               "syncOptions",
-              ["CreateNamespace=true"],
+              ["CreateNamespace=true", ...(options.autoscaling ? [RESPECT_IGNORE_DIFFERENCES] : [])],
               "Client-side apply, never ServerSideApply=true: with it Argo CD puts back the Service selectors\nArgo Rollouts switches (argo-rollouts#3437), and no resource can opt out (argo-cd#20306).\nOnly the Argo Rollouts CRDs are installed server-side.",
             ),
             entry(
@@ -97,6 +103,15 @@ export function application(name: string, env: string, argo: ArgoSettings): Sect
             ),
           ),
         ),
+        ...(options.autoscaling
+          ? [
+              entry(
+                "ignoreDifferences",
+                [ignoreEntry(rolloutWorkload(name))],
+                "The HPA owns the Rollout's count: syncs keep the live one (RespectIgnoreDifferences) and\nself-heal leaves it. Remove this (and that option) only after turning autoscaling off.",
+              ),
+            ]
+          : []),
       ),
     ),
   );
@@ -177,4 +192,28 @@ export function pathInRepository(target: string): string | undefined {
     if (existsSync(path.join(dir, ".git"))) return path.relative(dir, target).split(path.sep).join("/") || ".";
     if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/** An Argo CD Application of the chart's argocd/ folder: the file, its text and what it says. */
+export interface ApplicationFile {
+  /** argocd/prod.yaml */
+  file: string;
+  source: string;
+  app: any;
+}
+
+/** Every Application in argocd/*.yaml, by file name; files that are not one are left out. */
+export async function readApplications(chartDir: string): Promise<ApplicationFile[]> {
+  const dir = path.join(chartDir, ARGOCD_DIR);
+  if (!existsSync(dir)) return [];
+  const applications: ApplicationFile[] = [];
+  for (const name of (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const source = await readFile(path.join(dir, name), "utf8").catch(() => "");
+    const doc = parseDocument(source);
+    const app = doc.errors.length === 0 ? doc.toJS() : undefined;
+    if (app?.kind === "Application" && String(app.apiVersion ?? "").startsWith("argoproj.io/")) {
+      applications.push({ file: `${ARGOCD_DIR}/${name}`, source, app });
+    }
+  }
+  return applications;
 }

@@ -53,8 +53,9 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
     }
   }
   if (argo) {
-    for (const env of settings.envs) {
-      files.push({ path: applicationFile(env), content: yamlText(application(settings.name, env, argo), applicationHeader(settings.name, env)) });
+    for (const { name: env, values } of environments) {
+      const app = application(settings.name, env, argo, { autoscaling: values.autoscaling?.enabled === true });
+      files.push({ path: applicationFile(env), content: yamlText(app, applicationHeader(settings.name, env)) });
     }
   }
   if (slackWebhook !== undefined) {

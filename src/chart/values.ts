@@ -57,7 +57,7 @@ export function baseValues(settings: ChartSettings): Section {
     knob(
       "replicaCount",
       replicas,
-      "-- Pods of the app when autoscaling is off. With autoscaling on, the HPA owns the count\nand the Rollout leaves `replicas` out, so Argo CD and the HPA never fight over it.",
+      "-- Pods of the app when autoscaling is off. With it on, the Rollout still starts with at least\nthis many (see autoscaling.enabled): Argo Rollouts runs a Rollout without `replicas` at one pod.",
       true,
     ),
     group(
@@ -141,7 +141,23 @@ export function baseValues(settings: ChartSettings): Section {
     group(
       "autoscaling",
       "HorizontalPodAutoscaler aimed at the Rollout (never a Deployment).",
-      knob("enabled", false, "-- Turn the HPA on. The Rollout then leaves `replicas` to it."),
+      knob(
+        "enabled",
+        false,
+        [
+          "-- Turn the HPA on. The Rollout keeps `replicas`: max(replicaCount, minReplicas), the count it is",
+          "created with, never fewer than ran before. From then on the HPA owns it, so the environment's",
+          "Argo CD Application ignores that field's drift, with RespectIgnoreDifferences=true so that syncs",
+          "keep the live count:",
+          "  ignoreDifferences: [{group: argoproj.io, kind: Rollout, name: <rollout>, jsonPointers: [/spec/replicas]}]",
+          "  syncPolicy.syncOptions: [..., RespectIgnoreDifferences=true]",
+          "init and add-env write both into argocd/<env>.yaml where autoscaling is on. To turn it on in a",
+          "running environment: add both to its Application and kubectl apply it, then set enabled: true;",
+          "the sync keeps the pods that run and the HPA takes over from there. To turn it off: set",
+          "enabled: false first (the Rollout keeps the HPA's last count), then remove both; the next sync",
+          "applies replicaCount. bluegreen doctor reports an Application that does not match its environment.",
+        ].join("\n"),
+      ),
       knob("minReplicas", Math.max(replicas, 2), "-- Fewest pods the HPA keeps."),
       knob("maxReplicas", maxReplicasFor(replicas), "-- Most pods the HPA scales to. During a release green adds as many again."),
       knob("targetCPUUtilizationPercentage", 80, "-- Average CPU use, as a percentage of resources.requests.cpu, the HPA aims for."),
@@ -261,6 +277,8 @@ export interface OverlayOptions {
   autoPromote?: boolean;
   /** The chart has podDisruptionBudget values (charts made by an older bluegreen may not). Default true. */
   disruptionBudget?: boolean;
+  /** The chart can render an HPA (a migrated chart may have none): production autoscales. Default true. */
+  autoscaling?: boolean;
 }
 
 export const isProduction = (env: string) => env === "prod" || env === "production";
@@ -269,15 +287,19 @@ export const isProduction = (env: string) => env === "prod" || env === "producti
 export function overlayValues(env: string, options: OverlayOptions = {}): Section {
   if (isProduction(env)) {
     const minReplicas = options.replicas ?? 2;
+    const scaling =
+      options.autoscaling === false
+        ? knob("replicaCount", minReplicas, "Production runs more than one pod: a node drain or a crash never takes it down.", true)
+        : group(
+            "autoscaling",
+            "Production scales with load. The HPA owns the Rollout's count, so this environment's Argo CD\nApplication ignores its drift (ignoreDifferences /spec/replicas, RespectIgnoreDifferences=true).",
+            knob("enabled", true),
+            knob("minReplicas", minReplicas),
+            knob("maxReplicas", maxReplicasFor(minReplicas)),
+          );
     return section(
       knob("environment", env),
-      group(
-        "autoscaling",
-        "Production scales with load. The Rollout leaves `replicas` to the HPA.",
-        knob("enabled", true),
-        knob("minReplicas", minReplicas),
-        knob("maxReplicas", maxReplicasFor(minReplicas)),
-      ),
+      scaling,
       ...(options.disruptionBudget === false
         ? []
         : [group("podDisruptionBudget", "Node drains and cluster upgrades take one pod at a time.", knob("enabled", true))]),
@@ -297,7 +319,15 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
   return section(
     knob("environment", env),
     knob("replicaCount", options.replicas ?? 1, "Small and cheap: enough to try each release.", true),
-    group("autoscaling", undefined, knob("enabled", false)),
+    group(
+      "autoscaling",
+      undefined,
+      knob(
+        "enabled",
+        false,
+        "To turn it on while this environment runs, first have its Argo CD Application ignore the\nRollout's /spec/replicas drift, with RespectIgnoreDifferences=true; then no sync drops a pod.",
+      ),
+    ),
     group(
       "blueGreen",
       undefined,

@@ -46,7 +46,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   }
   if (argo) {
     const appFile = applicationFile(input.env);
-    writes.push({ path: path.join(chart.dir, appFile), content: yamlText(application(chart.name, input.env, argo), applicationHeader(chart.name, input.env)) });
+    writes.push({ path: path.join(chart.dir, appFile), content: yamlText(application(chart.name, input.env, argo, { autoscaling: values.autoscaling?.enabled === true }), applicationHeader(chart.name, input.env)) });
   }
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);

@@ -2,8 +2,9 @@
 // and report what would go wrong with Argo Rollouts and Argo CD: the release rules our own
 // tests hold generated charts to (src/rules), and the rules about the chart's files.
 import { readdir } from "node:fs/promises";
-import { applicationHelmArgs } from "../chart/argocd.js";
+import { applicationHelmArgs, readApplications, type ApplicationFile } from "../chart/argocd.js";
 import { findChart, sortEnvs } from "../chart/find.js";
+import { applicationsDeploying, releaseNameOf } from "../chart/replica-drift.js";
 import { locateHelm, renderChart } from "../helm.js";
 import { out } from "../output.js";
 import { checkChartFiles } from "../rules/files.js";
@@ -37,9 +38,15 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   ];
   // Where an Application in argocd/ passes parameters, render that environment as Argo CD does.
   const argocd = await applicationHelmArgs(chart.dir);
+  // The Applications in argocd/ that deploy each combination, for the rules about what Argo CD
+  // must leave alone; with none in the chart, those rules say they cannot check.
+  const applications = await readApplications(chart.dir);
   const reports: Report[] = [];
   for (const { label, files, namespace } of combinations) {
-    for (const finding of render(helm.bin, chart.dir, chart.name, files, namespace, argocd.get(label))) reports.push({ ...finding, valuesFile: label });
+    const apps = applicationsDeploying(applications, label);
+    // Rendered under the release name Argo CD uses, so names match what it deploys.
+    const release = (apps?.length ? releaseNameOf(apps[0]!.app) : undefined) ?? chart.name;
+    for (const finding of render(helm.bin, chart.dir, release, files, namespace, argocd.get(label), apps)) reports.push({ ...finding, valuesFile: label });
   }
   for (const finding of checkChartFiles(chart.dir, chart.values.doc.toJS())) reports.push({ ...finding, valuesFile: null });
 
@@ -55,9 +62,9 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 }
 
 /** Renders one values combination and checks it; a render that fails is a finding too. */
-function render(helm: string, dir: string, release: string, files: string[], namespace: string, argocdArgs?: string[]): Finding[] {
+function render(helm: string, dir: string, release: string, files: string[], namespace: string, argocdArgs?: string[], applications?: ApplicationFile[]): Finding[] {
   const result = renderChart(helm, dir, release, files, namespace, argocdArgs);
-  return "failed" in result ? [result.failed] : checkRelease(result.manifests, { renderer: argocdArgs ? "argocd" : "helm" });
+  return "failed" in result ? [result.failed] : checkRelease(result.manifests, { renderer: argocdArgs ? "argocd" : "helm", applications });
 }
 
 function textReport(name: string, helm: string, valuesFiles: string[], reports: Report[]): string {

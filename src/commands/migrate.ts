@@ -1,26 +1,38 @@
 // `bluegreen migrate`: turn a chart whose app runs as a Deployment (such as one made by
-// `helm create`) into a Blue/Green chart, keeping the person's values, comments and templates.
+// `helm create`) into a Blue/Green chart, keeping the person's values, comments and templates,
+// without a moment of the first sync where fewer pods serve than before.
 //
-// The Deployment stays, and a Rollout runs its pod template through workloadRef with
-// scaleDown: progressively. Replacing the Deployment outright would, under Argo CD, let the
-// prune delete the old pods before the Rollout's first pods are ready; with workloadRef, Argo
-// Rollouts scales the Deployment down only as its own pods become available. The Deployment
-// stops setting replicas, so Argo CD's self-heal never scales it back up against that.
+// The Deployment stays, with its pod template untouched and its replicas kept, and a Rollout
+// runs that pod template through workloadRef with scaleDown: progressively, starting at the
+// Deployment's count: while the first revision runs, Argo Rollouts scales the Deployment to the
+// Rollout's replicas minus its ready pods, and to 0 once the Rollout is healthy (argo-rollouts
+// rollout/replicaset.go reconcileNewReplicaSet). Replacing the Deployment outright would let
+// Argo CD's prune remove its pods before the Rollout's are ready; dropping its replicas would
+// reset it to one pod at sync time. Argo CD is told to ignore the counts it does not own
+// (chart/replica-drift.ts). The result is rendered by real Helm before anything is written.
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import templates from "virtual:templates";
+import { parseDocument } from "yaml";
+import { readApplications, type ApplicationFile } from "../chart/argocd.js";
 import { applyChanges, type FileChange } from "../changes.js";
 import { findChart, overlayFile } from "../chart/find.js";
+import { applicationsDeploying, deploymentWorkload, releaseNameOf, rolloutWorkload, valuesFileOf, withReplicaIgnores } from "../chart/replica-drift.js";
 import { baseValues, isProduction, overlayHeader, overlayValues, type ChartSettings } from "../chart/values.js";
 import { migratedExposureValues } from "../chart/values-production.js";
 import { failure } from "../errors.js";
+import { locateHelm } from "../helm.js";
+import { proveMigration, type Combination, type Render } from "../migrate/prove.js";
+import { withValuesBlock } from "../migrate/values-text.js";
+import { readWorkload, type Source } from "../migrate/workload.js";
 import { out } from "../output.js";
 import { migrateInput, parseInput } from "../schema.js";
-import { section, Section, yamlText } from "../yaml-doc.js";
+import { sectionData, Section, yamlText } from "../yaml-doc.js";
 
 export interface MigrateOptions {
   chart?: string;
   dryRun?: boolean;
+  helm?: string;
 }
 
 /** What migrate adds to templates/, from templates/migrate/ (and the hooks init writes too). */
@@ -51,7 +63,8 @@ const NEEDED_VALUES = [
 ];
 
 export async function runMigrate(options: MigrateOptions): Promise<void> {
-  const input = parseInput(migrateInput, { chart: options.chart, dryRun: options.dryRun }, { chart: "--chart" });
+  const input = parseInput(migrateInput, { chart: options.chart, dryRun: options.dryRun, helm: options.helm }, { chart: "--chart", helm: "--helm" });
+  const helm = locateHelm(input.helm);
   const chart = await findChart(input.chart);
   const sources = await readTemplates(chart.dir);
 
@@ -67,41 +80,83 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
     if (sources.some((t) => t.file === file)) throw failure(`${file} exists already: migrate would overwrite it`);
   }
   const prefix = helperPrefix(sources);
+  const deployment = deployments[0]!;
+  const hpas = sources.filter((t) => /scaleTargetRef:/.test(t.text) && /kind:\s*Deployment/.test(t.text));
+  const workload = readWorkload(deployment, hpas, prefix);
 
   const changes: FileChange[] = [];
   const change = (file: string, content: string) => changes.push({ path: path.join(chart.dir, file), content });
-
-  const deployment = deployments[0]!;
-  change(deployment.file, deploymentWithoutReplicas(deployment.text, prefix));
-  for (const hpa of sources.filter((t) => /scaleTargetRef:/.test(t.text) && /kind:\s*Deployment/.test(t.text))) {
-    change(hpa.file, hpa.text.replace(/(scaleTargetRef:\s*\n\s*apiVersion:\s*)apps\/v1(\s*\n\s*kind:\s*)Deployment/g, "$1argoproj.io/v1alpha1$2Rollout"));
-  }
-  const context = { name: prefix, bg: `${prefix}.bluegreen` };
+  if (workload.deploymentText !== deployment.text) change(deployment.file, workload.deploymentText);
+  for (const hpa of workload.hpaTexts) change(hpa.file, hpa.text);
+  const context = { name: prefix, bg: `${prefix}.bluegreen`, workloadName: workload.nameExpression, replicas: workload.replicasHelper };
   for (const [file, template] of Object.entries(newTemplates)) change(file, templates[template]!(context));
 
   const values = (chart.values.doc.toJS() ?? {}) as Record<string, any>;
-  const settings = settingsFor(chart.name, values);
-  const added = [
-    ...baseValues(settings).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
+  const added = new Section([
+    ...baseValues(settingsFor(chart.name, values)).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
     ...migratedExposureValues(exposure).filter((entry) => !(entry.key in values)),
-  ];
-  if (added.length > 0) {
-    const block = yamlText(section(...added), "Blue/Green release settings, added by bluegreen migrate (see templates/rollout.yaml).");
-    change("values.yaml", `${chart.values.source.replace(/\n*$/, "\n")}\n${block}`);
+  ]);
+  if (added.entries.length > 0) {
+    const block = yamlText(added, "Blue/Green release settings, added by bluegreen migrate (see templates/rollout.yaml).");
+    change("values.yaml", withValuesBlock(chart.values, block, sectionData(added)));
   }
-  for (const env of ["sandbox", "prod"].filter((e) => !chart.envs.includes(e))) {
-    change(overlayFile(env), yamlText(migratedOverlay(env, values), overlayHeader(env)));
+  const newOverlays = ["sandbox", "prod"].filter((e) => !chart.envs.includes(e));
+  for (const env of newOverlays) change(overlayFile(env), yamlText(migratedOverlay(env, values, workload.autoscaled), overlayHeader(env)));
+
+  // Every environment, rendered before (what runs now) and after, by real Helm, under the
+  // release name its Argo CD Application gives it.
+  const applications = await readApplications(chart.dir);
+  const releaseFor = (label: string) => releaseNameOf(applications.find((a) => valuesFileOf(a.app) === label)?.app) ?? chart.name;
+  const combination = (label: string): Combination => ({ label, files: label === "values.yaml" ? ["values.yaml"] : ["values.yaml", label], release: releaseFor(label) });
+  const before = ["values.yaml", ...chart.envs.map(overlayFile)].map(combination);
+  const after = [...before, ...newOverlays.map((env) => combination(overlayFile(env)))];
+  const proof = proveMigration({
+    helm: helm.bin,
+    chartDir: chart.dir,
+    changes,
+    before,
+    after,
+    // The Applications as migrate leaves them: each told to ignore the counts of what it deploys.
+    applicationsFor: (render) => applicationsDeploying(applications, render.label)?.map((a) => edited(a, render)),
+  });
+  for (const application of applications) {
+    const render = proof.renders.find((r) => r.label === valuesFileOf(application.app));
+    if (!render) continue;
+    const { source } = edited(application, render);
+    if (source !== application.source) change(application.file, source);
   }
+  const readme = await readmeWithSection(chart.dir, {
+    name: chart.name,
+    prefix,
+    deploymentFile: deployment.file,
+    deployment: proof.renders[0]!.deployment,
+    rollout: proof.renders[0]!.rollout,
+    applications: changes
+      .map((c) => path.relative(chart.dir, c.path).split(path.sep).join("/"))
+      .filter((file) => applications.some((a) => a.file === file))
+      .join(", "),
+  });
+  change("README.md", readme.content);
 
   applyChanges(chart.dir, changes, { dryRun: input.dryRun });
   if (input.dryRun) return;
-  const shown = (file: string) => path.relative(chart.dir, file);
+  const shown = (file: string) => path.relative(chart.dir, file).split(path.sep).join("/");
+  const existed = (file: string) => sources.some((t) => t.file === file) || file === "values.yaml" || applications.some((a) => a.file === file) || (file === "README.md" && readme.existed);
+  const autoscaled = proof.renders.filter((r) => r.hpa);
   process.stdout.write(
     [
       out.green(`Migrated ${chart.name} to Blue/Green releases:`),
-      ...changes.map((c) => `  ${sources.some((t) => path.join(chart.dir, t.file) === c.path) || shown(c.path) === "values.yaml" ? "changed" : "added  "} ${shown(c.path)}`),
+      ...changes.map((c) => `  ${existed(shown(c.path)) ? "changed" : "added  "} ${shown(c.path)}`),
       "",
+      ...autoscaled.map(
+        (r) =>
+          `${r.label}: autoscaling is on, so the Rollout starts at autoscaling.maxReplicas (${r.replicas} pods): an HPA may be running the Deployment at any count up to that. The HPA, aimed at the Rollout now, then brings it to what the load needs.`,
+      ),
+      ...(autoscaled.length > 0 ? [""] : []),
       out.bold("Next:"),
+      applications.length > 0
+        ? "  kubectl apply -f argocd/   # first: Argo CD ignores the replica counts Argo Rollouts and the HPA change"
+        : "  Before the first sync, tell each Argo CD Application to ignore the replica counts (README.md, Migrating a live app).",
       `  bluegreen doctor --chart ${path.relative(process.cwd(), chart.dir) || "."}   # renders every environment and checks it`,
       "  Install Argo Rollouts in the cluster before the first sync (see bluegreen's README); its CRDs need",
       "  kubectl apply --server-side, but the Application must not use ServerSideApply=true: Argo CD would",
@@ -113,9 +168,15 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   );
 }
 
-interface Source {
-  file: string;
-  text: string;
+/** An Application with the ignoreDifferences the render it deploys needs. */
+function edited(application: ApplicationFile, render: Render): ApplicationFile {
+  const workloads = [
+    ...(render.deploymentReplicas > 0 ? [deploymentWorkload(render.deployment)] : []),
+    ...(render.hpa ? [rolloutWorkload(render.rollout)] : []),
+  ];
+  const source = withReplicaIgnores(application, workloads);
+  if (source === application.source) return application;
+  return { ...application, source, app: parseDocument(source).toJS() };
 }
 
 async function readTemplates(dir: string): Promise<Source[]> {
@@ -142,17 +203,14 @@ function helperPrefix(sources: Source[]): string {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/**
- * The Deployment, with replicas left to the Rollout and with pod labels that change only when
- * the app does (helm.sh/chart on the pod template would start a release on every chart bump).
- */
-function deploymentWithoutReplicas(text: string, prefix: string): string {
-  const replicas =
-    /^([ \t]*)\{\{-?\s*if not \.Values\.autoscaling\.enabled\s*-?\}\}[ \t]*\n[ \t]*replicas:[^\n]*\n[ \t]*\{\{-?\s*end\s*-?\}\}[ \t]*\n|^([ \t]*)replicas:[^\n]*\n/m;
-  const note = (indent: string) =>
-    `${indent}# replicas: none here. The Rollout (templates/rollout.yaml) owns the count and scales this\n${indent}# Deployment down as its own pods become ready (bluegreen migrate).\n`;
-  const withoutReplicas = text.replace(replicas, (_match, a: string | undefined, b: string | undefined) => note(a ?? b ?? "  "));
-  return withoutReplicas.replace(`include "${prefix}.labels" . | nindent 8`, `include "${prefix}.selectorLabels" . | nindent 8`);
+/** README.md with the "Migrating a live app" section: a new file, or the person's with it added at the end. */
+async function readmeWithSection(dir: string, context: Record<string, string>): Promise<{ content: string; existed: boolean }> {
+  const section = templates["migrate/README.md.hbs"]!(context);
+  const current = await readFile(path.join(dir, "README.md"), "utf8").catch(() => undefined);
+  if (current === undefined) return { content: `# ${context.name}\n\n${section}`, existed: false };
+  const eol = current.includes("\r\n") ? "\r\n" : "\n";
+  const separator = current === "" ? "" : current.endsWith(`${eol}${eol}`) ? "" : current.endsWith(eol) ? eol : eol + eol;
+  return { content: current + separator + section.replace(/\r?\n/g, eol), existed: true };
 }
 
 function settingsFor(name: string, values: Record<string, any>): ChartSettings {
@@ -169,11 +227,17 @@ function settingsFor(name: string, values: Record<string, any>): ChartSettings {
   };
 }
 
-/** The overlays init writes; prod also gets a CPU request if the chart has none, for its HPA. */
-function migratedOverlay(env: string, values: Record<string, any>): Section {
+/**
+ * The overlays init writes; prod autoscales only where the chart has an HPA, and then also gets
+ * a CPU request if the chart has none.
+ */
+function migratedOverlay(env: string, values: Record<string, any>, autoscaled: boolean): Section {
   // No PodDisruptionBudget here: the chart's templates may have one, and a pod under two budgets cannot be evicted.
-  const overlay = overlayValues(env, isProduction(env) ? { replicas: Math.max(Number(values.replicaCount) || 2, 2), disruptionBudget: false } : {});
-  if (isProduction(env) && values.resources?.requests?.cpu === undefined) {
+  const overlay = overlayValues(
+    env,
+    isProduction(env) ? { replicas: Math.max(Number(values.replicaCount) || 2, 2), disruptionBudget: false, autoscaling: autoscaled } : {},
+  );
+  if (isProduction(env) && autoscaled && values.resources?.requests?.cpu === undefined) {
     overlay.entries.push({
       key: "resources",
       value: { ...(values.resources ?? {}), requests: { ...(values.resources?.requests ?? {}), cpu: "100m", memory: values.resources?.requests?.memory ?? "128Mi" } },

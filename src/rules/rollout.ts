@@ -19,19 +19,8 @@ export const rolloutRules: Rule = (manifests) => {
   }
   const referenced = referencedWorkloads(manifests);
   for (const deployment of ofKind(manifests, "Deployment")) {
-    if (referenced.has(deployment.metadata?.name ?? "")) {
-      // Argo Rollouts scales it down; a replicas field in git would have Argo CD scale it back up.
-      if (deployment.spec?.replicas !== undefined && deployment.spec.replicas !== 0) {
-        findings.push({
-          rule: "workload-ref-replicas",
-          severity: "error",
-          resource: resourceName(deployment),
-          message: "the Deployment a Rollout references sets replicas: Argo CD self-heal would scale it back up as Argo Rollouts scales it down",
-          fix: "leave replicas out of the Deployment; the Rollout owns the count",
-        });
-      }
-      continue;
-    }
+    // A Rollout runs it through workloadRef; its count is for scaling.ts to judge.
+    if (referenced.has(deployment.metadata?.name ?? "")) continue;
     if (deployment.spec?.replicas === 0) continue;
     findings.push({
       rule: "deployment-beside-rollout",
@@ -146,7 +135,14 @@ function checkRollout(rollout: Manifest, manifests: Manifest[]): Finding[] {
     }
   }
   if (podLabels?.["helm.sh/chart"] !== undefined) {
-    add("chart-label-on-pods", "warning", "the pod template carries helm.sh/chart: a chart version bump alone starts a Blue/Green release", "keep helm.sh/chart on the Rollout's metadata, off spec.template");
+    add(
+      "chart-label-on-pods",
+      "warning",
+      `the pod template${spec.workloadRef ? " (the Deployment's, through workloadRef)" : ""} carries helm.sh/chart: a chart version bump alone starts a Blue/Green release`,
+      spec.workloadRef
+        ? "once the first release is through, label the Deployment's pod template with the chart's selector labels instead of all its labels, as a change of its own: it starts one release, and chart bumps no longer do"
+        : "keep helm.sh/chart on the Rollout's metadata, off spec.template",
+    );
   }
   const version = podLabels?.["app.kubernetes.io/version"];
   const tag = imageTag(containers[0]?.image);

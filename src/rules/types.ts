@@ -29,9 +29,15 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-/** What rendered the manifests: plain Helm (what `helm template` gives anyone), or Argo CD with an Application's parameters. */
+/**
+ * What rendered the manifests, and what deploys them: plain Helm (what `helm template` gives
+ * anyone), or Argo CD with an Application's parameters; and the Argo CD Applications that
+ * deploy this render (from the chart's argocd/ folder), [] when the chart has none at all. Left
+ * out, the rules that judge the Applications do not run.
+ */
 export interface RenderContext {
   renderer?: "helm" | "argocd";
+  applications?: { file: string; app: any }[];
 }
 
 export type Rule = (manifests: Manifest[], context?: RenderContext) => Finding[];

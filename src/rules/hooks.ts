@@ -9,6 +9,18 @@ import { ofKind, resourceName, selects, type Finding, type Manifest, type Rule }
 
 const HOOK = "argocd.argoproj.io/hook";
 const DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy";
+// Helm's pkg/action: install runs pre-/post-install hooks, upgrade pre-/post-upgrade, test the test
+// hooks (test-success is read as test, pkg/releaseutil/manifest_sorter.go).
+const HELM_RUNS: Record<string, string> = {
+  "pre-install": "helm install runs it",
+  "post-install": "helm install runs it",
+  "pre-upgrade": "helm upgrade runs it",
+  "post-upgrade": "helm upgrade runs it",
+  test: "helm test runs it",
+  "test-success": "helm test runs it",
+};
+
+const csv = (text: string | undefined) => (text ?? "").split(",").map((part) => part.trim()).filter(Boolean);
 
 export const hookRules: Rule = (manifests, context = {}) => [
   ...syncHeldByPromotion(manifests),
@@ -59,15 +71,27 @@ function hookJobRules(manifests: Manifest[], renderer: "helm" | "argocd"): Findi
         add("hook-pods-selected", "error", `Service ${service.metadata?.name} selects the hook Job's pods and could send them traffic`, "give the Job's pod template labels that no Service selects");
       }
     }
-    // Plain Helm has no SyncFail: it would run this Job on install or on `helm test`, and report
-    // a failure that did not happen. Only a render made for Argo CD may carry it.
-    const helmHook = job.metadata?.annotations?.["helm.sh/hook"];
-    if (renderer === "helm" && hook.split(",").map((h) => h.trim()).includes("SyncFail")) {
-      const fix = "render the SyncFail Job only when Argo CD renders the chart, through a value the Applications pass in spec.source.helm.parameters (bluegreen charts: notifications.argocdApplication)";
-      if (helmHook === undefined) {
-        add("hook-under-helm", "warning", "under plain helm install this SyncFail Job is an ordinary Job: it runs on every install and upgrade and posts a failure that did not happen", fix);
-      } else if (helmHook.split(",").map((h) => h.trim()).some((h) => h === "test" || h === "test-success")) {
-        add("hook-under-helm", "warning", "this SyncFail Job is also a Helm test hook: `helm test` runs it and posts a failure that did not happen (and an Application with helm.skipTests: true drops it)", fix);
+    // Plain Helm has no SyncFail. Argo CD ignores the Helm hook of a Job that has its own
+    // (gitops-engine pkg/sync/hook/hook.go Types), so the Helm hook only says what plain Helm does
+    // with the Job: a rollback is the one Helm event that means a release failed.
+    if (csv(hook).includes("SyncFail")) {
+      const events = csv(job.metadata?.annotations?.["helm.sh/hook"]);
+      const fix = "make it a Helm post-rollback hook as well (helm.sh/hook: post-rollback, helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded): Argo CD still runs it only on SyncFail, and plain Helm only when a release is rolled back";
+      const underHelm = (message: string) => add("hook-under-helm", "warning", message, fix);
+      // argo-cd controller/hook.go: helm.sh/hook pre-delete or post-delete makes any resource a
+      // PreDelete or PostDelete hook too, whatever its Argo CD hook says.
+      const deletes = events.filter((event) => event === "pre-delete" || event === "post-delete");
+      if (deletes.length > 0) {
+        underHelm(`this SyncFail Job is also a Helm ${deletes.join(",")} hook: Argo CD runs it when the Application is deleted, and helm uninstall runs it too, each posting a failure that did not happen`);
+      }
+      if (renderer === "helm") {
+        const runs = events.flatMap((event) => (HELM_RUNS[event] ? [HELM_RUNS[event]!] : []));
+        if (events.length === 0) {
+          underHelm("under plain helm install this SyncFail Job is an ordinary Job: it runs on every install and upgrade and posts a failure that did not happen");
+        } else if (runs.length > 0) {
+          const test = events.includes("test") || events.includes("test-success") ? " (and an Application with helm.skipTests: true drops it)" : "";
+          underHelm(`this SyncFail Job is also a Helm ${events.join(",")} hook: ${[...new Set(runs)].join(" and ")} and posts a failure that did not happen${test}`);
+        }
       }
     }
   }

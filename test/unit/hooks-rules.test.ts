@@ -128,11 +128,31 @@ describe("one message per event", () => {
 });
 
 describe("plain Helm", () => {
-  it("warns of a SyncFail Job that plain Helm would run: as an ordinary Job, or as a Helm test", () => {
-    const plain = job("plain", { "argocd.argoproj.io/hook": "SyncFail" });
-    const test = job("test", { "argocd.argoproj.io/hook": "SyncFail", "helm.sh/hook": "test" });
-    expect(rules([rollout(true), plain, test], "helm").filter((f) => f.startsWith("hook-under-helm"))).toEqual(["hook-under-helm Job/plain", "hook-under-helm Job/test"]);
-    // Rendered for Argo CD (a value only the Applications pass), it is what Argo CD runs.
-    expect(rules([rollout(true), plain], "argocd")).toEqual([]);
+  const syncFail = (name: string, helmHook?: string) => job(name, { "argocd.argoproj.io/hook": "SyncFail", ...(helmHook === undefined ? {} : { "helm.sh/hook": helmHook }) });
+  const underHelm = (manifests: Manifest[], renderer: "helm" | "argocd") => rules(manifests, renderer).filter((f) => f.startsWith("hook-under-helm"));
+
+  it("warns of a SyncFail Job that plain Helm would run: as an ordinary Job, or as an install, upgrade or test hook", () => {
+    const manifests = [rollout(true), syncFail("plain"), syncFail("test", "test"), syncFail("legacy", "test-success"), syncFail("install", "post-install"), syncFail("upgrade", "pre-upgrade,post-upgrade")];
+    expect(underHelm(manifests, "helm")).toEqual(["hook-under-helm Job/plain", "hook-under-helm Job/test", "hook-under-helm Job/legacy", "hook-under-helm Job/install", "hook-under-helm Job/upgrade"]);
+    const [test] = checkRelease([syncFail("test", "test")], { renderer: "helm" }).filter((f) => f.rule === "hook-under-helm");
+    expect(test!.message).toBe("this SyncFail Job is also a Helm test hook: helm test runs it and posts a failure that did not happen (and an Application with helm.skipTests: true drops it)");
+    expect(test!.fix).toMatch(/^make it a Helm post-rollback hook as well \(helm\.sh\/hook: post-rollback/);
+    // Rendered with an Application's own parameters, the Job is what Argo CD runs, which ignores a
+    // Helm hook beside its own (gitops-engine pkg/sync/hook/hook.go Types).
+    expect(underHelm(manifests, "argocd")).toEqual([]);
+  });
+
+  it("lets a SyncFail Job be that is a Helm post-rollback hook: install, upgrade and test never run it", () => {
+    const rollback = job("rollback", { "argocd.argoproj.io/hook": "SyncFail", "helm.sh/hook": "post-rollback", "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded" });
+    expect(syncPhases(rollback)).toEqual(["SyncFail"]);
+    expect(rules([rollout(false), rollback], "helm")).toEqual([]);
+    expect(rules([rollout(true), rollback], "argocd")).toEqual([]);
+  });
+
+  it("warns of a SyncFail Job that is a Helm delete hook, which Argo CD runs when the Application is deleted, whoever renders it", () => {
+    // argo-cd controller/hook.go: helm.sh/hook pre-delete/post-delete make a PreDelete/PostDelete hook.
+    const manifests = [rollout(true), syncFail("deleted", "post-delete")];
+    expect(underHelm(manifests, "helm")).toEqual(["hook-under-helm Job/deleted"]);
+    expect(underHelm(manifests, "argocd")).toEqual(["hook-under-helm Job/deleted"]);
   });
 });

@@ -14,8 +14,6 @@ const intRange = (min: number, max?: number) =>
 const map = z.record(z.string(), z.unknown());
 /** A registry host (name or IP, optional port) and an optional path, as a mirror is written. */
 const REGISTRY_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$";
-/** An Argo CD Application name, optionally namespace-qualified; these reach a Slack message and a command line. */
-const APPLICATION_PATTERN = "^$|^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$";
 const list = z.array(z.unknown());
 const maps = z.array(map);
 /** A DNS name such as shop.example.com (a wildcard first label allowed, as Ingress hosts allow it). */
@@ -199,7 +197,6 @@ export const valuesSchema = z.looseObject({
   ),
   notifications: z.optional(
     z.strictObject({
-      argocdApplication: z.optional(pattern(APPLICATION_PATTERN, "empty, or an Argo CD Application name ([namespace/]name)")),
       slack: z.optional(
         z.strictObject({
           enabled: z.optional(z.boolean()),

@@ -42,9 +42,8 @@ describe("init --repo-url", () => {
         path: "deploy/shop",
         helm: {
           releaseName: "shop",
+          // No parameters: Argo CD renders what `helm template` shows anybody, hook Jobs included.
           valueFiles: ["values.yaml", `values-${env}.yaml`],
-          // The chart renders its Argo CD hook Jobs only for a render that passes this.
-          parameters: [{ name: "notifications.argocdApplication", value: `shop-${env}` }],
         },
       });
       expect(app.spec.destination).toEqual({ server: "https://kubernetes.default.svc", namespace: `payments-${env}` });
@@ -167,7 +166,7 @@ describe("add-env with Applications in the chart", () => {
         ...sandbox.spec,
         source: {
           ...sandbox.spec.source,
-          helm: { releaseName: "shop", valueFiles: ["values.yaml", "values-staging.yaml"], parameters: [{ name: "notifications.argocdApplication", value: "shop-staging" }] },
+          helm: { releaseName: "shop", valueFiles: ["values.yaml", "values-staging.yaml"] },
         },
         destination: { ...sandbox.spec.destination, namespace: "payments-staging" },
       },
@@ -236,11 +235,12 @@ describe("Argo Rollouts notifications", () => {
         expect(template.webhook["slack-webhook"].method).toBe("POST");
       }
       expect(JSON.stringify(manifests)).not.toContain(WEBHOOK);
-      // Argo Rollouts posts every Rollout event here: no Job of the chart's posts them too.
-      expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container))).toEqual([]);
+      // Argo Rollouts posts every Rollout event here: no Job of the chart's posts them too. Only the
+      // SyncFail Job posts, of a sync that failed, which no Rollout event says.
+      expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container)).map((job) => `${job.runsAt} ${job.resource}`)).toEqual(["SyncFail Job/shop-sync-failed"]);
     }
-    // The SyncFail Job, which Argo CD renders, reads the same Secret.
-    const argocd = await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")], ["--set", "notifications.argocdApplication=shop-prod"]);
+    // The SyncFail Job reads the same Secret.
+    const argocd = await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")]);
     expect(one(argocd, "Job").spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: "argo-rollouts-notification-secret", key: "slack-webhook-url", optional: true });
     const secret = readYaml(join(chart, "slack-webhook-secret.yaml"));
     expect(secret.metadata.name).toBe("argo-rollouts-notification-secret");

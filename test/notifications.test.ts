@@ -1,12 +1,17 @@
-// Release messages. In every kind of environment and setup, rendered as Argo CD renders it and
-// as plain Helm does, on Helm 3 and 4: each event is posted by one mechanism, and nothing holds a
-// sync open where promotion is manual. Every command that posts is then run here, for real,
-// against a local server, a dead port, a failing server and a missing Secret.
+// Release messages. In every kind of environment and setup, on Helm 3 and 4, Argo CD renders
+// exactly what plain `helm template` shows; each event is posted by one mechanism, and nothing
+// holds a sync open where promotion is manual. Plain Helm runs the PostSync Job after install and
+// upgrade and the SyncFail Job only after a rollback. Every command that posts is then run here,
+// for real, against a local server, a dead port, a failing server and a missing Secret.
 // Upstream: gitops-engine pkg/sync/sync_context.go (what holds a sync; SyncFail set aside),
-// pkg/sync/hook/ (Helm hooks Argo CD runs); Argo Rollouts rollout/analysis.go (no analysis on a
-// first deploy), analysis/analysis.go (a dry-run metric cannot change the run),
+// pkg/sync/hook/hook.go (an Argo CD hook annotation wins: Helm's is ignored beside it),
+// pkg/sync/hook/helm/ (the Helm hooks Argo CD runs); argo-cd controller/hook.go (helm.sh/hook
+// pre-delete/post-delete are Argo CD delete hooks); Argo Rollouts rollout/analysis.go (no analysis
+// on a first deploy), analysis/analysis.go (a dry-run metric cannot change the run),
 // utils/record/record.go (event reason to trigger); Helm cmd/helm/template.go and
-// pkg/releaseutil/manifest_sorter.go (v3), pkg/release/v1/util/manifest_sorter.go (v4).
+// pkg/releaseutil/manifest_sorter.go (v3), pkg/cmd/template.go and
+// pkg/release/v1/util/manifest_sorter.go (v4), pkg/action/{install,upgrade,rollback,release_testing}.go
+// (which hook events each command runs; a rollback runs the hooks of the revision it restores).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +19,7 @@ import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
 import { jobContainers, notificationMechanisms, postsToWebhook, type JobContainer, type ReleaseEvent } from "../src/rules/notifications.js";
 import { syncWaiters } from "../src/rules/sync.js";
-import { renderLikeArgoCd } from "./support/argocd.js";
+import { applicationOf, renderLikeArgoCd } from "./support/argocd.js";
 import { initChart } from "./support/chart.js";
 import { runCli } from "./support/cli.js";
 import { helmBinaries, helmTemplate, runHelm, type HelmBinary, type Manifest } from "./support/helm.js";
@@ -31,7 +36,6 @@ const SETUPS = {
 } as const;
 type Setup = keyof typeof SETUPS;
 type Env = "sandbox" | "prod";
-type Renderer = "argocd" | "helm";
 
 const POST_SYNC = "PostSync hook Job/shop-release-live";
 const SYNC_FAIL = "SyncFail hook Job/shop-sync-failed";
@@ -40,8 +44,8 @@ const SMOKE_TEST = "pre-promotion analysis AnalysisTemplate/shop-smoke-test";
 const rollouts = (trigger: string) => `Argo Rollouts ${trigger}`;
 
 /** The README's table, as mechanisms: an event that is left out is posted by nothing. */
-function expected(setup: Setup, env: Env, renderer: Renderer): Partial<Record<ReleaseEvent, string[]>> {
-  const syncFailed = renderer === "argocd" ? { "sync-failed": [SYNC_FAIL] } : {};
+function expected(setup: Setup, env: Env): Partial<Record<ReleaseEvent, string[]>> {
+  const syncFailed = { "sync-failed": [SYNC_FAIL] };
   if (setup === "no webhook") return {};
   if (setup === "Argo Rollouts notifications") {
     return {
@@ -52,8 +56,7 @@ function expected(setup: Setup, env: Env, renderer: Renderer): Partial<Record<Re
       ...syncFailed,
     };
   }
-  if (env === "sandbox" && renderer === "argocd") return { live: [POST_SYNC], "smoke-test-failed": [SYNC_FAIL], ...syncFailed };
-  if (env === "sandbox") return { live: [LIVE_ANALYSIS], "smoke-test-failed": [SMOKE_TEST] };
+  if (env === "sandbox") return { live: [POST_SYNC], "smoke-test-failed": [SYNC_FAIL], ...syncFailed };
   return { live: [LIVE_ANALYSIS], paused: [SMOKE_TEST], "smoke-test-failed": [SMOKE_TEST], ...syncFailed };
 }
 
@@ -63,10 +66,24 @@ function mechanismsOf(manifests: Manifest[]) {
   return byEvent;
 }
 
-const render = (helm: HelmBinary, chart: string, env: Env, renderer: Renderer, sets: string[] = []) =>
-  renderer === "argocd"
-    ? renderLikeArgoCd(helm, chart, env, sets)
-    : helmTemplate(helm.bin, chart, [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)], sets.flatMap((s) => ["--set", s]), { release: "shop", namespace: `shop-${env}` });
+/** `helm template` as a person runs it, with what the README teaches: release shop, its namespace, values.yaml and the overlay. */
+const plainArgs = (chart: string, env: Env) => ["shop", chart, "-n", `shop-${env}`, "-f", join(chart, "values.yaml"), "-f", join(chart, `values-${env}.yaml`)];
+const plainTemplate = (helm: HelmBinary, chart: string, env: Env) =>
+  helmTemplate(helm.bin, chart, [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)], [], { release: "shop", namespace: `shop-${env}` });
+
+// What each plain Helm command runs: the hooks of these events (pkg/action install.go, upgrade.go,
+// release_testing.go and rollback.go call execHook with exactly these, in Helm 3.17 and 4.1 alike).
+const HELM_COMMANDS = {
+  install: ["pre-install", "post-install"],
+  upgrade: ["pre-upgrade", "post-upgrade"],
+  test: ["test"],
+  rollback: ["pre-rollback", "post-rollback"],
+} as const;
+/** The Helm hook of each hook Job, as the chart's README promises it. */
+const HELM_HOOKS: Record<string, { hook: string; events: string[] }> = {
+  PostSync: { hook: "post-install,post-upgrade", events: ["post-install", "post-upgrade"] },
+  SyncFail: { hook: "post-rollback", events: ["post-rollback"] },
+};
 
 const charts = {} as Record<Setup, string>;
 
@@ -78,16 +95,14 @@ beforeAll(async () => {
 
 describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
   describe.each(Object.keys(SETUPS) as Setup[])("%s", (setup) => {
-    it.each([
-      ["sandbox", "argocd"],
-      ["prod", "argocd"],
-      ["sandbox", "helm"],
-      ["prod", "helm"],
-    ] as [Env, Renderer][])("posts each event of %s through one mechanism, rendered by %s", async (env, renderer) => {
-      const manifests = await render(helm, charts[setup], env, renderer);
+    it.each(["sandbox", "prod"] as Env[])("renders %s for Argo CD as plain helm template does, and posts each event through one mechanism", async (env) => {
+      const manifests = await plainTemplate(helm, charts[setup], env);
+      // The Applications pass no parameters: Argo CD's render is the one anybody gets.
+      expect(applicationOf(charts[setup], env).spec.source.helm).not.toHaveProperty("parameters");
+      expect(await renderLikeArgoCd(helm, charts[setup], env)).toEqual(manifests);
       for (const manifest of manifests) expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
-      expect(checkRelease(manifests, { renderer })).toEqual([]);
-      expect(mechanismsOf(manifests)).toEqual(expected(setup, env, renderer));
+      expect(checkRelease(manifests, { renderer: "helm" })).toEqual([]);
+      expect(mechanismsOf(manifests)).toEqual(expected(setup, env));
       const rollout = one(manifests, "Rollout");
       // Where promotion is manual, the sync ends once everything is applied: no PostSync hook
       // (nor a Helm post-install/post-upgrade one, which Argo CD runs as PostSync), nothing in a
@@ -95,18 +110,24 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
       if (env === "prod") expect(syncWaiters(rollout, manifests)).toEqual([]);
       for (const manifest of manifests) {
         const annotations = manifest.metadata.annotations ?? {};
-        expect(annotations).not.toHaveProperty("helm.sh/hook");
-        if (env === "prod") expect(annotations["argocd.argoproj.io/hook"]).not.toBe("PostSync");
+        const argocdHook = annotations["argocd.argoproj.io/hook"];
+        if (env === "prod") expect(argocdHook).not.toBe("PostSync");
+        // Every Helm hook sits beside an Argo CD hook, which Argo CD follows instead.
+        if (argocdHook === undefined) {
+          expect(annotations).not.toHaveProperty("helm.sh/hook");
+          continue;
+        }
+        expect(annotations["helm.sh/hook"], `${manifest.kind}/${manifest.metadata.name}`).toBe(HELM_HOOKS[argocdHook]!.hook);
+        expect(annotations["helm.sh/hook-delete-policy"]).toBe("before-hook-creation,hook-succeeded");
+        expect(annotations["argocd.argoproj.io/hook-delete-policy"]).toBe("BeforeHookCreation,HookSucceeded");
       }
-      // Plain Helm never renders an Argo CD hook: nothing there can post a failure.
-      if (renderer === "helm") expect(byKind(manifests, "Job")).toEqual([]);
     });
   });
 
   it("lets a person opt in to the PostSync hook where promotion is manual, and doctor's rules name the cost", async () => {
     const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", ["notifications.slack.postSyncWithManualPromotion=true"]);
     expect(mechanismsOf(manifests)).toEqual({ live: [POST_SYNC], paused: [SMOKE_TEST], "smoke-test-failed": [SYNC_FAIL], "sync-failed": [SYNC_FAIL] });
-    const held = checkRelease(manifests, { renderer: "argocd" });
+    const held = checkRelease(manifests, { renderer: "helm" });
     expect(held.map((f) => [f.rule, f.resource])).toEqual([["sync-held-by-promotion", "Job/shop-release-live"]]);
     expect(held[0]!.message).toMatch(/Suspended, the sync stays Running until someone promotes or aborts/);
   });
@@ -115,7 +136,7 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
     const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", ["migrations.enabled=true", "migrations.command={./migrate}"]);
     expect(byKind(manifests, "Job").map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(["PreSync", "SyncFail"]);
     expect(syncWaiters(one(manifests, "Rollout"), manifests)).toEqual([]);
-    expect(checkRelease(manifests, { renderer: "argocd" })).toEqual([]);
+    expect(checkRelease(manifests, { renderer: "helm" })).toEqual([]);
   });
 
   it("gives every message Job a deadline its retries fit in, so that a slow Slack is never cut off into a failed hook", async () => {
@@ -134,21 +155,45 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
     for (const deadline of deadlines) expect(deadline).toBeGreaterThan(11 * 30 + 10 * 2);
   });
 
-  it("runs no hook under plain helm install, upgrade or test: Helm finds none to run", async () => {
+  it("under plain Helm runs the PostSync Job after install and upgrade and the SyncFail Job only after a rollback: no failure on install, upgrade or test", async () => {
     for (const setup of Object.keys(SETUPS) as Setup[]) {
-      const chart = charts[setup];
-      for (const env of ["sandbox", "prod"]) {
-        const args = ["template", "shop", chart, "-n", `shop-${env}`, "-f", join(chart, "values.yaml"), "-f", join(chart, `values-${env}.yaml`)];
-        const all = await runHelm(helm.bin, args);
-        expect(all.code, all.stderr).toBe(0);
-        // Hooks (for install, upgrade, test...) are what --no-hooks leaves out; tests what --skip-tests does.
-        expect((await runHelm(helm.bin, [...args, "--no-hooks"])).stdout).toBe(all.stdout);
-        expect((await runHelm(helm.bin, [...args, "--skip-tests"])).stdout).toBe(all.stdout);
+      for (const env of ["sandbox", "prod"] as Env[]) {
+        const chart = charts[setup];
+        const all = await plainTemplate(helm, chart, env);
+        const hooks = all.filter((m) => m.metadata.annotations?.["helm.sh/hook"] !== undefined);
+        // What Helm itself takes for a hook is what --no-hooks leaves out (a hook of an unknown
+        // type would be dropped from both renders, manifest_sorter.go); --skip-tests leaves out
+        // the test hooks, and there are none.
+        const files = [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)];
+        const opts = { release: "shop", namespace: `shop-${env}` };
+        expect(await helmTemplate(helm.bin, chart, files, ["--no-hooks"], opts)).toEqual(all.filter((m) => !hooks.includes(m)));
+        expect(await helmTemplate(helm.bin, chart, files, ["--skip-tests"], opts)).toEqual(all);
+        let events: Record<string, string[]>;
         if (helm.version === 4) {
-          const install = await runHelm(helm.bin, ["install", ...args.slice(1), "--dry-run=client"]);
+          // Helm 4 prints, without a cluster, the release it would install: its hooks as Helm
+          // parsed them, with their events.
+          const install = await runHelm(helm.bin, ["install", ...plainArgs(chart, env), "--dry-run=client", "-o", "json"]);
           expect(install.code, install.stderr).toBe(0);
-          expect(install.stdout).toMatch(/^HOOKS:\nMANIFEST:$/m);
+          const release = JSON.parse(install.stdout) as { hooks?: { kind: string; name: string; events: string[]; manifest: string }[] };
+          expect((release.hooks ?? []).map((hook) => YAML.parse(hook.manifest))).toEqual(hooks);
+          events = Object.fromEntries((release.hooks ?? []).map((hook) => [`${hook.kind}/${hook.name}`, hook.events]));
+        } else {
+          // Helm 3.17's install --dry-run=client still asks a cluster for its version
+          // (pkg/action/install.go checks IsReachable unless ClientOnly, which only `helm template`
+          // sets): the events are the annotation's, split and lower-cased as manifest_sorter.go does.
+          events = Object.fromEntries(hooks.map((m) => [`${m.kind}/${m.metadata.name}`, m.metadata.annotations!["helm.sh/hook"]!.split(",").map((e) => e.trim().toLowerCase())]));
         }
+        const postSync = setup === "hooks only" && env === "sandbox";
+        expect(events, `${setup} ${env}`).toEqual({
+          ...(postSync ? { "Job/shop-release-live": HELM_HOOKS.PostSync!.events } : {}),
+          ...(setup === "no webhook" ? {} : { "Job/shop-sync-failed": HELM_HOOKS.SyncFail!.events }),
+        });
+        const runs = (command: keyof typeof HELM_COMMANDS) =>
+          Object.keys(events).filter((hook) => events[hook]!.some((event) => (HELM_COMMANDS[command] as readonly string[]).includes(event)));
+        expect(runs("install")).toEqual(postSync ? ["Job/shop-release-live"] : []);
+        expect(runs("upgrade")).toEqual(postSync ? ["Job/shop-release-live"] : []);
+        expect(runs("test")).toEqual([]);
+        expect(runs("rollback")).toEqual(setup === "no webhook" ? [] : ["Job/shop-sync-failed"]);
       }
     }
   });
@@ -202,12 +247,26 @@ describe("every command that posts a message, run here", () => {
     }
   });
 
-  it("says the sync failed and points at Argo CD, never that the release did not go live", async () => {
+  it("says the sync failed and points at Argo CD, never that the release did not go live, and what it means under plain Helm", async () => {
     const slack = await startServer(200);
     const syncFail = posting().find((job) => job.env === "prod" && job.runsAt === "SyncFail")!;
     await runContainer(startContainer(syncFail.container, webhookOn(slack.origin)));
     const { text } = JSON.parse(slack.received[0]!.body);
-    expect(text).toBe(`:x: *shop* in *prod*: the Argo CD sync of \`${IMAGE}\` failed. See why in Argo CD: \`argocd app get shop-prod\`.`);
+    // The Application by bluegreen's convention, <release>-<environment>; under plain Helm this
+    // Job runs only after a rollback, from the revision restored (Helm pkg/action/rollback.go).
+    expect(text).toBe(
+      `:x: *shop* in *prod*: the sync of \`${IMAGE}\` failed in Argo CD. See why: \`argocd app get shop-prod\`. (Under plain Helm this message means that the release was rolled back to \`${IMAGE}\`: \`helm history shop -n shop-prod\`.)`,
+    );
+  });
+
+  it("says the release is live after the Argo CD sync, and only that Helm applied it under plain Helm", async () => {
+    const slack = await startServer(200);
+    const postSync = posting().find((job) => job.runsAt === "PostSync")!;
+    await runContainer(startContainer(postSync.container, webhookOn(slack.origin)));
+    const { text } = JSON.parse(slack.received[0]!.body);
+    expect(text).toBe(
+      `:white_check_mark: *shop* in *sandbox*: \`${IMAGE}\` is live: the Argo CD sync succeeded and the Rollout is healthy, so the active Service sends traffic to it. (Under plain Helm this message only means that Helm applied it; Argo Rollouts switches traffic once green is ready.)`,
+    );
   });
 
   it("exits 0 and logs why when Slack answers 500, the webhook is revoked, nothing listens or the Secret is missing", async () => {
@@ -261,16 +320,29 @@ describe("every command that posts a message, run here", () => {
 describe("doctor", () => {
   it("renders an environment as its Application does, and reports the PostSync opt-in where promotion is manual", async () => {
     const chart = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", "git@github.com:acme/platform.git", "--repo-path", "shop"]);
-    const clean = await runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
+    const doctor = () => runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
+    const findings = (result: { stdout: string }) => JSON.parse(result.stdout).findings.map((f: any) => `${f.rule} ${f.resource} ${f.valuesFile}`);
+    const clean = await doctor();
     expect(clean.code, clean.stdout).toBe(0);
+    // An Application of a person's own that passes parameters: rendered with them, as Argo CD does.
+    const application = join(chart, "argocd", "prod.yaml");
+    const written = readFileSync(application, "utf8");
+    const app = YAML.parse(written);
+    app.spec.source.helm.parameters = [{ name: "notifications.slack.postSyncWithManualPromotion", value: "true" }];
+    writeFileSync(application, YAML.stringify(app));
+    const byParameter = await doctor();
+    expect(byParameter.code).toBe(1);
+    expect(findings(byParameter)).toEqual(["sync-held-by-promotion Job/shop-release-live values-prod.yaml"]);
+    // The same opt-in in the values file, where values.yaml describes it.
+    writeFileSync(application, written);
     const prod = join(chart, "values-prod.yaml");
     writeFileSync(prod, `${readFileSync(prod, "utf8")}notifications:\n  slack:\n    postSyncWithManualPromotion: true\n`);
-    const held = await runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
+    const held = await doctor();
     expect(held.code).toBe(1);
-    expect(JSON.parse(held.stdout).findings.map((f: any) => `${f.rule} ${f.resource} ${f.valuesFile}`)).toEqual(["sync-held-by-promotion Job/shop-release-live values-prod.yaml"]);
+    expect(findings(held)).toEqual(["sync-held-by-promotion Job/shop-release-live values-prod.yaml"]);
   });
 
-  it("keeps the SyncFail Job under helm.skipTests: the chart has no Helm test hook to drop", async () => {
+  it("keeps the SyncFail Job under helm.skipTests: it is a Helm post-rollback hook, not a test hook", async () => {
     const chart = charts["hooks only"];
     const helm = helmBinaries()[0]!;
     const withTests = await renderLikeArgoCd(helm, chart, "prod");

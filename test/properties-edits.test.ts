@@ -124,12 +124,12 @@ describe("text people write into values", () => {
         fc.pre(environment !== "" && !/[\u0000-\u0008\u000b-\u001f\u007f\ufeff]/.test(environment));
         const overlay = join(chart, "values-hostile.yaml");
         writeFileSync(overlay, YAML.stringify({ environment }));
-        // As Argo CD renders it, so the hook Jobs are there, with automatic and with manual
-        // promotion, so every message of the chart's is there once.
+        // With automatic and with manual promotion, so every message of the chart's is there once
+        // (Argo CD renders what `helm template` shows, hook Jobs included).
         const helm = nextHelm().bin;
         const posting = [];
         for (const promotion of ["true", "false"]) {
-          const sets = ["--set", "notifications.argocdApplication=shop-prod", "--set", `blueGreen.autoPromotionEnabled=${promotion}`];
+          const sets = ["--set", `blueGreen.autoPromotionEnabled=${promotion}`];
           const manifests = await helmTemplate(helm, chart, [join(chart, "values.yaml"), overlay], sets, { release: "shop" });
           posting.push(...jobContainers(manifests).filter((job) => postsToWebhook(job.container)));
         }

@@ -47,9 +47,12 @@ describe("init on generated valid input", () => {
             const container = one(manifests, "Rollout").spec.template.spec.containers[0];
             expect(container.image).toBe(image.ref);
             expect(container.ports[0].containerPort).toBe(port);
-            // Plain Helm: no Argo CD hook Job; the analysis posts to Slack.
-            expect(byKind(manifests, "Job")).toEqual([]);
-            expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container)).length).toBeGreaterThan(0);
+            // The SyncFail Job in every render, the PostSync one where promotion is automatic (the
+            // analysis says "live" elsewhere), as Argo CD renders them.
+            const automatic = one(manifests, "Rollout").spec.strategy.blueGreen.autoPromotionEnabled;
+            expect(byKind(manifests, "Job").map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(automatic ? ["PostSync", "SyncFail"] : ["SyncFail"]);
+            // And the post-promotion "live" message and the smoke test where promotion is manual.
+            expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container)).length).toBe(automatic ? 2 : 3);
             expect(JSON.stringify(manifests)).not.toContain(WEBHOOK);
           }
         },

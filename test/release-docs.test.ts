@@ -45,8 +45,23 @@ describe("what people read", () => {
     }
     expect(text).toContain("on-health-degraded");
     expect(text).toContain("at most 3 failure messages");
-    expect(text).toContain("notifications.argocdApplication");
     expect(text).not.toContain("skipTests: true`: it drops");
+  });
+
+  it("says what plain Helm posts and when, and that Argo CD renders what helm template shows, with no parameter to pass", () => {
+    const text = readme().replace(/\s+/g, " ");
+    expect(text).not.toContain("argocdApplication");
+    expect(text).toContain("| Event | Automatic promotion, hooks only | Manual promotion, hooks only | With Argo Rollouts notifications (either) | Plain Helm, no Argo CD (hooks only) |");
+    expect(text).toContain("the PostSync Job right after each `helm install` and `helm upgrade`, before the switch");
+    expect(text).toContain("the **SyncFail** Job is a `post-rollback` hook: `helm install`, `helm upgrade` and `helm test` never run it");
+    expect(text).toContain("Helm runs the hooks of the revision it rolls back to, so the message names the image restored");
+    expect(text).toContain("the Applications pass no `helm.parameters`, and the chart needs none");
+    // §4: the failure Job is no Helm test hook, so helm.skipTests keeps it.
+    expect(text).toContain("`helm.skipTests: true` changes nothing either: it drops only Helm test hooks");
+    for (const env of ["sandbox", "prod"]) expect(readFileSync(join(charts["hooks only"], "argocd", `${env}.yaml`), "utf8")).not.toContain("parameters");
+    const values = readFileSync(join(charts["hooks only"], "values.yaml"), "utf8");
+    expect(values).not.toContain("argocdApplication");
+    expect(values.replace(/\n\s*#\s*/g, " ")).toContain("the SyncFail one only after a rollback, never on install, upgrade or test");
   });
 
   it("no longer says that a missing Secret fails the sync, or that a manual promotion holds it", () => {
@@ -87,6 +102,9 @@ describe("what people read", () => {
     expect(notes).toContain("`restart` only sets spec.restartAt");
     expect(notes).toContain("`undo` and `set image` are reverted");
     expect(notes).toContain("Argo CD shows the app Suspended meanwhile, but the sync has ended");
+    // What plain Helm, which prints these NOTES, posts to Slack.
+    expect(notes).toContain("Slack, under plain Helm (the chart README has what Argo CD posts): - a failure only when a release is rolled back");
+    expect(notes).not.toContain('"live" is posted as soon as Helm has applied a release');
   });
 });
 

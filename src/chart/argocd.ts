@@ -27,9 +27,6 @@ export interface ArgoSettings {
 
 export const applicationFile = (env: string) => `${ARGOCD_DIR}/${env}.yaml`;
 
-/** The chart value through which an Application says that Argo CD renders the chart. */
-export const ARGOCD_APPLICATION_VALUE = "notifications.argocdApplication";
-
 /**
  * Retries of a failed automated sync. Without this Argo CD retries 5 times (controller/appcontroller.go
  * autoSync), and every attempt runs the SyncFail hook again; after the last one it skips that
@@ -73,11 +70,6 @@ export function application(name: string, env: string, argo: ArgoSettings, optio
               section(
                 entry("releaseName", name, "Keeps resource names stable: the Rollout and the active Service are called " + name + "."),
                 entry("valueFiles", ["values.yaml", `values-${env}.yaml`]),
-                entry(
-                  "parameters",
-                  [{ name: ARGOCD_APPLICATION_VALUE, value: `${name}-${env}` }],
-                  "The Argo CD hooks (Slack messages after a sync) render only with this, so plain Helm never runs them.",
-                ),
               ),
             ),
           ),
@@ -158,7 +150,8 @@ export async function readArgoSettings(chartDir: string): Promise<ArgoSettings |
 /**
  * The `helm template` arguments an Application in argocd/ adds for a values file (its last
  * valueFile): its helm.parameters as Argo CD passes them (util/helm/cmd.go: --set, or
- * --set-string with forceString, commas escaped). Without any, Argo CD renders what plain Helm does.
+ * --set-string with forceString, commas escaped). Without any, Argo CD renders what plain Helm does,
+ * as it does for the Applications bluegreen writes: they pass none.
  */
 export async function applicationHelmArgs(chartDir: string): Promise<Map<string, string[]>> {
   const byValuesFile = new Map<string, string[]>();

@@ -230,12 +230,7 @@ export function baseValues(settings: ChartSettings): Section {
     ...migrationValues(),
     group(
       "notifications",
-      "Release messages to Slack. Each event is posted by one mechanism at most: Argo CD hook Jobs,\nArgo Rollouts notifications, or Jobs of the Rollout's own analysis (the chart README has the\ntable). None of them holds a sync open where promotion is manual, and none can fail a sync, an\nanalysis or a release when Slack is unreachable: they log why and exit 0.",
-      knob(
-        "argocdApplication",
-        "",
-        "-- Name of the Argo CD Application that deploys this environment. The Applications in argocd/\npass it (spec.source.helm.parameters); a hand-written Application must set it too. The Argo CD\nhook Jobs (PostSync, SyncFail) render only when it is set, so plain helm install, upgrade and\ntest never run them, and the SyncFail message names the Application to look at.",
-      ),
+      "Release messages to Slack. Each event is posted by one mechanism at most: Argo CD hook Jobs,\nArgo Rollouts notifications, or Jobs of the Rollout's own analysis (the chart README has the\ntable). None of them holds a sync open where promotion is manual, and none can fail a sync, an\nanalysis or a release when Slack is unreachable: they log why and exit 0. Plain Helm runs the\nhook Jobs as Helm hooks: the PostSync one after each install and upgrade, the SyncFail one only\nafter a rollback, never on install, upgrade or test.",
       group(
         "slack",
         "Slack messages through a webhook URL read from a Secret that you apply once per namespace\n(slack-webhook-secret.yaml, never committed); it is never in this chart. Without that Secret the\nJobs log that they have nothing to post to and exit 0. They run blueGreen.smokeTest.image.",
@@ -247,7 +242,7 @@ export function baseValues(settings: ChartSettings): Section {
         knob(
           "activeDeadlineSeconds",
           120,
-          "-- Deadline of a message Job, never shorter than its retries need. Only a Job that cannot start\n(image not pulled, no room) reaches it: it posts nothing, and as an Argo CD hook fails its sync.",
+          "-- Deadline of a message Job, never shorter than its retries need. Only a Job that cannot start\n(image not pulled, no room) reaches it: it posts nothing, and as a hook fails its sync (under plain\nHelm: its install, upgrade or rollback).",
         ),
         knob(
           "ttlSecondsAfterFinished",
@@ -257,7 +252,7 @@ export function baseValues(settings: ChartSettings): Section {
         knob(
           "postSyncWithManualPromotion",
           false,
-          "-- Also render the PostSync Job where promotion is manual. It costs this: the sync stays Running\nuntil someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile, since\nit never auto-syncs during an operation; `bluegreen doctor` reports it as an error (for an\nenvironment with its Application in argocd/). Off, the post-promotion message Job (or Argo\nRollouts, with notifications.rollouts) says when a release goes live, and the sync ends as soon\nas everything is applied.",
+          "-- Also render the PostSync Job where promotion is manual. It costs this: the sync stays Running\nuntil someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile, since\nit never auto-syncs during an operation; `bluegreen doctor` reports it as an error. Off, the\npost-promotion message Job (or Argo Rollouts, with notifications.rollouts) says when a release\ngoes live, and the sync ends as soon as everything is applied.",
         ),
       ),
       group(

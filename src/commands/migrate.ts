@@ -161,8 +161,7 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
       "  Install Argo Rollouts in the cluster before the first sync (see bluegreen's README); its CRDs need",
       "  kubectl apply --server-side, but the Application must not use ServerSideApply=true: Argo CD would",
       "  put back the Service selectors Argo Rollouts switches.",
-      "  For Slack: set notifications.slack.enabled, and have the Application pass its own name as",
-      "  notifications.argocdApplication (spec.source.helm.parameters) for the Argo CD hook Jobs.",
+      "  For Slack: set notifications.slack.enabled; the hook Jobs then render from the values alone.",
       "",
     ].join("\n"),
   );

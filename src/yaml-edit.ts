@@ -1,10 +1,14 @@
 // Surgical edits of YAML that people own. The yaml Document API finds where a value is written;
 // the new value is spliced into the original text at exactly that place, so every other byte
-// (comments, blank lines, key order, quoting, keys we do not know) stays as it was. Every edit is
-// read back to prove it says what was meant.
+// (comments, blank lines, key order, quoting, keys we do not know, a byte-order mark, CRLF line
+// ends) stays as it was. Every edit is proved on the values Helm reads (helm-values.ts), before
+// and after: exactly the intended keys change, to exactly the intended strings, or the edit is
+// refused and nothing is written. That is what keeps an edit through an anchor, an alias or a
+// merge key (`<<:`) from silently changing something else, or nothing.
 import { isDeepStrictEqual } from "node:util";
-import { isMap, isScalar, isSeq, parseDocument, Scalar, stringify, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, stringify, type Document, type Node, type Pair, type YAMLMap } from "yaml";
 import { failure } from "./errors.js";
+import { helmValueAt, helmValues, isHelmMap, isMergeKey, resolve, type HelmValue } from "./helm-values.js";
 import { isAmbiguous } from "./yaml-doc.js";
 
 export interface ParsedYaml {
@@ -13,9 +17,13 @@ export interface ParsedYaml {
   doc: Document.Parsed;
 }
 
+// Duplicate keys are found here in one pass: the library's own check compares every key with
+// every earlier key of its mapping, which makes a large flat mapping cost its size squared.
+const PARSE_OPTIONS = { uniqueKeys: false } as const;
+
 /** Parses a file a person owns; a syntax error is exit 1 with `file:line` and nothing changed. */
 export function parseOwnedYaml(file: string, source: string): ParsedYaml {
-  const doc = parseDocument(source);
+  const doc = parseDocument(source, PARSE_OPTIONS);
   if (doc.errors.length > 0) {
     // The earliest problem is the one to fix; an unclosed [ or { is reported where it opens,
     // not at the end of the file where the parser gave up on it.
@@ -23,16 +31,57 @@ export function parseOwnedYaml(file: string, source: string): ParsedYaml {
       line: /must be sufficiently indented and end with/.test(error.message)
         ? lineOf(source, unclosedBracket(source, error.pos[0]) ?? error.pos[0])
         : (error.linePos?.[0].line ?? lineOf(source, error.pos[0])),
-      reason: error.message.split("\n", 1)[0]!.replace(/ at line \d+, column \d+:?$/, ""),
+      reason: readableReason(error.message.split("\n", 1)[0]!.replace(/ at line \d+, column \d+:?$/, "")),
     }));
     const first = located.reduce((a, b) => (b.line < a.line ? b : a));
     throw failure(`${file}:${first.line}: ${first.reason}`);
   }
   if (doc.contents !== null && !isMap(doc.contents)) throw failure(`${file}: expected a mapping of keys at the top`);
-  return { file, source, doc };
+  const parsed = { file, source, doc };
+  refuseDuplicateKeys(parsed);
+  return parsed;
 }
 
-const lineOf = (source: string, offset: number) => source.slice(0, offset).split("\n").length;
+/** The parser's wording, without its hints for programmers. */
+function readableReason(reason: string): string {
+  if (/multiple documents/i.test(reason)) return "holds more than one YAML document (a second one starts with ---); Helm reads only the first";
+  return reason;
+}
+
+function refuseDuplicateKeys(parsed: ParsedYaml): void {
+  // A plain walk of the collections: the library's visit() costs far more per node.
+  const pending: unknown[] = [parsed.doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) if (isMap(item) || isSeq(item)) pending.push(item);
+      continue;
+    }
+    if (!isMap(node)) continue;
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      const key = pair.key;
+      if (isMap(pair.value) || isSeq(pair.value)) pending.push(pair.value);
+      if (!isScalar(key) || isMergeKey(key)) continue;
+      const id = `${typeof key.value}:${String(key.value)}`;
+      const offset = key.range?.[0] ?? 0;
+      const earlier = seen.get(id);
+      if (earlier !== undefined) {
+        throw failure(
+          `${parsed.file}:${lineOf(parsed.source, offset)}: the key ${String(key.source)} is written twice in one mapping (first on line ${lineOf(parsed.source, earlier)}); Helm keeps only the last one, so remove the other`,
+        );
+      }
+      seen.set(id, offset);
+    }
+  }
+}
+
+// Line numbers for messages: counting is linear, and only done when a message needs one.
+const lineOf = (source: string, offset: number) => {
+  let line = 1;
+  for (let i = source.indexOf("\n"); i !== -1 && i < offset; i = source.indexOf("\n", i + 1)) line++;
+  return line;
+};
 
 /** Where the outermost [ or { still open at `end` was opened, skipping quotes and comments. */
 function unclosedBracket(source: string, end: number): number | undefined {
@@ -51,15 +100,18 @@ function unclosedBracket(source: string, end: number): number | undefined {
   return open[0];
 }
 
-/** The value at a path, as plain data. */
-export const valueAt = (parsed: ParsedYaml, path: string[]): unknown => parsed.doc.getIn(path);
+/** The value at a path as Helm reads it (merge keys, anchors and aliases resolved). */
+export const valueAt = (parsed: ParsedYaml, path: string[]): HelmValue | undefined => helmValueAt(parsed, path);
 
 /** A scalar written the way its neighbours are: keep the quote style, add quotes where needed. */
 function scalarText(value: string, style: Scalar["type"] | undefined): string {
   if (style === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
-  if (style === Scalar.PLAIN && value !== "" && !isAmbiguous(value) && stringify(value).trim() === value) return value;
+  if (style === Scalar.PLAIN && isPlainSafe(value)) return value;
   return JSON.stringify(value);
 }
+
+/** Text that every reader (YAML 1.2, and Helm's YAML 1.1) takes for this string when written plain. */
+const isPlainSafe = (value: string) => value !== "" && !isAmbiguous(value) && resolve(value).kind === "str" && stringify(value).trim() === value;
 
 interface Splice {
   start: number;
@@ -79,50 +131,148 @@ export interface StringEdit {
 }
 
 export function setStrings(parsed: ParsedYaml, edits: StringEdit[]): string {
-  // One edit at a time, each on the text the previous one left: a second key under a mapping
-  // that the first edit had to create lands inside it.
+  // Values that are written already are replaced together, on one parse; each key that has to
+  // be added is added on the text the previous step left, so that a second key under a mapping
+  // the first one had to create lands inside it.
+  const located = edits.map((edit) => ({ edit, target: locate(parsed, edit.path) }));
+  const inPlace = located.filter(({ target }) => target.kind === "value");
   let current = parsed;
-  for (const edit of edits) {
-    const { start, end, text } = spliceFor(current, edit);
-    // Lines we add end the way the file's lines end.
-    const added = current.source.includes("\r\n") ? text.replace(/\r?\n/g, "\r\n") : text;
-    const source = current.source.slice(0, start) + added + current.source.slice(end);
-    const doc = parseDocument(source);
-    if (doc.errors.length > 0) throw cannotEdit(parsed.file, edit.path, "the result would not parse");
-    current = { file: parsed.file, source, doc };
+  if (inPlace.length > 0) {
+    const splices = inPlace.map(({ edit, target }) => valueSplice(parsed, edit, target as ValueTarget)).sort((a, b) => b.start - a.start);
+    let source = parsed.source;
+    for (const splice of splices) source = source.slice(0, splice.start) + splice.text + source.slice(splice.end);
+    current = reparse(parsed, source, inPlace[0]!.edit.path);
   }
-  verify(current, edits);
+  for (const { edit } of located.filter(({ target }) => target.kind !== "value")) {
+    const splice = insertionSplice(current, edit, locate(current, edit.path));
+    // Lines we add end the way the file's lines end.
+    const text = current.source.includes("\r\n") ? splice.text.replace(/\r?\n/g, "\r\n") : splice.text;
+    current = reparse(parsed, current.source.slice(0, splice.start) + text + current.source.slice(splice.end), edit.path);
+  }
+  verify(parsed, current, edits);
   return current.source;
 }
 
-function spliceFor(parsed: ParsedYaml, { path, value, comment }: StringEdit): Splice {
-  const node = parsed.doc.getIn(path, true) as Node | undefined;
-  if (isScalar(node) && node.range) {
-    const [start, end] = node.range;
-    if (node.value === null && start === end) {
-      // `key:` with nothing after it.
-      return { start, end, text: `${parsed.source[start - 1] === ":" ? " " : ""}${scalarText(value, Scalar.PLAIN)}` };
-    }
-    return { start, end, text: scalarText(value, node.type) };
-  }
-  if (node !== undefined) throw cannotEdit(parsed.file, path, "it is not a single value");
-  return insertion(parsed, path, value, comment);
+function reparse(original: ParsedYaml, source: string, path: string[]): ParsedYaml {
+  const doc = parseDocument(source, PARSE_OPTIONS);
+  if (doc.errors.length > 0) throw cannotEdit(original.file, path, "the result would not parse");
+  return { file: original.file, source, doc };
 }
 
-function insertion(parsed: ParsedYaml, path: string[], value: string, comment?: string): Splice {
-  // The deepest mapping along the path that exists already.
-  let depth = path.length - 1;
-  let map: unknown;
-  for (; depth > 0; depth--) {
-    map = parsed.doc.getIn(path.slice(0, depth), true);
-    if (map !== undefined) break;
+// --- finding where a key is written -------------------------------------------------------------
+
+interface ValueTarget {
+  kind: "value";
+  /** The node written as the key's value: a scalar, an alias, or null for `key:` alone. */
+  node: Node | null;
+  pair: Pair;
+}
+
+interface MissingTarget {
+  kind: "missing";
+  /** The deepest mapping along the path that exists (through aliases), and how deep it is. */
+  map: YAMLMap;
+  depth: number;
+}
+
+interface BlockedTarget {
+  kind: "blocked";
+  depth: number;
+  why: string;
+}
+
+type Target = ValueTarget | MissingTarget | BlockedTarget;
+
+/**
+ * Where the file writes the value at a key path: following aliases to the mappings they copy,
+ * and taking the key written in the mapping itself (not one a merge key brings in; whether
+ * writing there changes what Helm reads is for verify() to prove).
+ */
+function locate(parsed: ParsedYaml, path: string[]): Target {
+  let map = parsed.doc.contents as Node | null;
+  for (let depth = 0; depth < path.length; depth++) {
+    const resolved = isAlias(map) ? (map.resolve(parsed.doc) as Node | undefined) : map;
+    if (depth === 0 && resolved === null) return { kind: "blocked", depth, why: "the file is empty" };
+    if (!isMap(resolved)) {
+      return { kind: "blocked", depth, why: `${path.slice(0, depth).join(".")} is ${isScalar(resolved) && resolved.value === null ? "empty (null)" : "not a mapping"}` };
+    }
+    const pair = resolved.items.findLast((item) => isScalar(item.key) && !isMergeKey(item.key) && String(item.key.source) === path[depth]);
+    if (pair === undefined) return { kind: "missing", map: resolved, depth };
+    if (depth === path.length - 1) {
+      const node = pair.value as Node | null;
+      if (node !== null && !isScalar(node) && !isAlias(node)) return { kind: "blocked", depth, why: "it is not a single value" };
+      return { kind: "value", node, pair };
+    }
+    map = pair.value as Node | null;
   }
-  if (depth === 0) map = parsed.doc.contents;
+  throw new Error("unreachable: empty key path");
+}
+
+// --- replacing a value that is written -----------------------------------------------------------
+
+function valueSplice(parsed: ParsedYaml, edit: StringEdit, target: ValueTarget): Splice {
+  const { node } = target;
+  const { source } = parsed;
+  if (node === null || (isScalar(node) && node.value === null && node.range && node.range[0] === node.range[1])) {
+    // `key:` with nothing after it.
+    const at = node?.range?.[0] ?? (target.pair.key as Node).range![1] + 1;
+    return { start: at, end: at, text: `${source[at - 1] === ":" ? " " : ""}${scalarText(edit.value, Scalar.PLAIN)}` };
+  }
+  const [start, end] = node.range!;
+  if (isAlias(node)) return { start, end, text: scalarText(edit.value, Scalar.PLAIN) };
+  const scalar = node as Scalar;
+  if (scalar.type === Scalar.BLOCK_LITERAL || scalar.type === Scalar.BLOCK_FOLDED) return blockScalarSplice(source, start, end, edit.value);
+  return { start, end, text: scalarText(edit.value, scalar.type) };
+}
+
+/**
+ * A block scalar (`|-`, `>+`, ...) spans its header line and its content lines; what follows
+ * it (blank lines, comments) is the file's, not the value's, and stays where it is. A one-line
+ * value keeps a stripped block (`|-`, `>-`) as it is written; any other block becomes a quoted
+ * scalar on the header line, keeping the header's comment.
+ */
+function blockScalarSplice(source: string, start: number, end: number, value: string): Splice {
+  let headerEnd = source.indexOf("\n", start);
+  if (headerEnd === -1 || headerEnd > end) headerEnd = end;
+  const header = source.slice(start, headerEnd).replace(/\r$/, "");
+  const match = /^([|>][1-9+-]{0,2})([ \t]+#.*)?[ \t]*$/.exec(header);
+  if (!match) throw failure(`cannot read the block scalar header ${header}`);
+  const [, indicator, comment = ""] = match as unknown as [string, string, string | undefined];
+  // The last content line that is not blank ends the part that is replaced.
+  let contentEnd = headerEnd;
+  let firstIndent: string | undefined;
+  for (let lineStart = headerEnd + 1; lineStart < end; ) {
+    let lineEnd = source.indexOf("\n", lineStart);
+    if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+    const line = source.slice(lineStart, lineEnd).replace(/\r$/, "");
+    if (line.trim() !== "") {
+      contentEnd = lineStart + line.length;
+      firstIndent ??= /^[ ]*/.exec(line)![0];
+    }
+    lineStart = lineEnd + 1;
+  }
+  const replaceHeaderOnly = contentEnd === headerEnd;
+  const keepsBlock = /^[|>]-$/.test(indicator) && firstIndent !== undefined && value !== "" && value.trim() === value && !/[\r\n]/.test(value);
+  if (keepsBlock) {
+    const eol = source[headerEnd - 1] === "\r" ? "\r\n" : "\n";
+    return { start, end: contentEnd, text: `${indicator}${comment}${eol}${firstIndent}${value}` };
+  }
+  return { start, end: replaceHeaderOnly ? start + header.length : contentEnd, text: `${JSON.stringify(value)}${comment}` };
+}
+
+// --- adding a key that is not written ------------------------------------------------------------
+
+function insertionSplice(parsed: ParsedYaml, { path, value, comment }: StringEdit, target: Target): Splice {
+  if (target.kind === "value") return valueSplice(parsed, { path, value }, target);
+  if (target.kind === "blocked") throw cannotEdit(parsed.file, path, target.why);
+  const { map, depth } = target;
   const rest = path.slice(depth);
+  if (map.flow) return flowInsertion(parsed, map, rest, value, path);
   const heading = depth === 0 && comment ? `${comment.split("\n").map((line) => `# ${line}`).join("\n")}\n` : "";
-  if (map === null || map === undefined) return appendAtEnd(parsed.source, heading + block(rest, value, 0, indentUnit(parsed)));
-  if (!isMap(map)) throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".")} is not a mapping`);
-  if (map.flow || map.items.length === 0) throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".") || "the file"} is written as a {flow} mapping`);
+  if (map.items.length === 0) {
+    if (depth === 0) return appendAtEnd(parsed.source, heading + block(rest, value, 0, indentUnit(parsed)));
+    throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".")} is an empty mapping`);
+  }
   const indent = columnOf(parsed.source, (map.items[0]!.key as Node).range![0]);
   const position = endOfLine(parsed.source, endOfPair(map.items.at(-1)!));
   // A new top-level group gets a blank line before it, as the file's other groups have.
@@ -130,6 +280,16 @@ function insertion(parsed: ParsedYaml, path: string[], value: string, comment?: 
   return position >= parsed.source.length && !parsed.source.endsWith("\n")
     ? { start: position, end: position, text: `\n${text.trimEnd()}` }
     : { start: position, end: position, text };
+}
+
+/** `{a: 1}` gains `, key: value` after its last entry (`{key: value}` when it was empty). */
+function flowInsertion(parsed: ParsedYaml, map: YAMLMap, keys: string[], value: string, path: string[]): Splice {
+  const entry = keys.reduceRight((inner, key, i) => (i === keys.length - 1 ? `${key}: ${inner}` : `${key}: {${inner}}`), scalarText(value, Scalar.PLAIN));
+  const [start, end] = map.range!;
+  if (parsed.source[start] !== "{" || parsed.source[end - 1] !== "}") throw cannotEdit(parsed.file, path, "its mapping is not written where expected");
+  if (map.items.length === 0) return { start: start + 1, end: start + 1, text: entry };
+  const at = endOfPair(map.items.at(-1)!);
+  return { start: at, end: at, text: `, ${entry}` };
 }
 
 /** `key:\n  nested: "value"\n` lines for keys that do not exist yet. */
@@ -170,13 +330,67 @@ function indentUnit(parsed: ParsedYaml): number {
   return 2;
 }
 
-function verify(edited: ParsedYaml, edits: StringEdit[]): void {
-  const wrong = edits.find(({ path, value }) => edited.doc.getIn(path) !== value);
-  if (wrong) throw cannotEdit(edited.file, wrong.path, "the result would not read back as intended");
+// --- proving the edit on what Helm reads -------------------------------------------------------
+
+/**
+ * The values Helm reads from the edited text differ from the original's exactly at the edited
+ * keys, and hold exactly the intended strings there.
+ */
+function verify(original: ParsedYaml, edited: ParsedYaml, edits: StringEdit[]): void {
+  const before = helmValues(original);
+  let after;
+  try {
+    after = helmValues(edited);
+  } catch {
+    throw cannotEdit(original.file, edits[0]!.path, "Helm could not read the result");
+  }
+  for (const { path, value } of edits) {
+    const read = helmValueAt(edited, path);
+    if (read !== value) {
+      const why = read === undefined ? "Helm would not find it" : `Helm would still read ${JSON.stringify(read)} there, from a merge key (<<) or an anchor`;
+      throw cannotEdit(original.file, path, why);
+    }
+  }
+  const intended = new Set(edits.map(({ path }) => path.join("\u0000")));
+  const changed: string[][] = [];
+  diffPaths(before, after, [], changed);
+  const unintended = changed.filter((path) => !intended.has(path.join("\u0000")));
+  if (unintended.length > 0) {
+    const shown = unintended.slice(0, 3).map((path) => path.join(".")).join(", ");
+    throw cannotEdit(original.file, edits.map(({ path }) => path), `${shown} would change too, through an anchor they share`);
+  }
 }
 
-const cannotEdit = (file: string, path: string[], why: string) =>
-  failure(`${file}: cannot set ${path.join(".")} without rewriting the file (${why}); edit it by hand`);
+/** Key paths where two value trees differ, down to the first value that is not a mapping. */
+function diffPaths(a: HelmValue | undefined, b: HelmValue | undefined, prefix: string[], out: string[][]): void {
+  if (out.length >= 10) return;
+  const aMap = isHelmMap(a);
+  const bMap = isHelmMap(b);
+  if ((aMap || bMap) && (aMap || a === undefined) && (bMap || b === undefined)) {
+    const left = (a ?? {}) as Record<string, HelmValue>;
+    const right = (b ?? {}) as Record<string, HelmValue>;
+    for (const key of Object.keys(left)) diffPaths(left[key], Object.hasOwn(right, key) ? right[key] : undefined, [...prefix, key], out);
+    for (const key of Object.keys(right)) if (!Object.hasOwn(left, key)) diffPaths(undefined, right[key], [...prefix, key], out);
+    return;
+  }
+  if (!sameValue(a, b)) out.push(prefix);
+}
+
+function sameValue(a: HelmValue | undefined, b: HelmValue | undefined): boolean {
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (isHelmMap(a) && isHelmMap(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
+  }
+  return false;
+}
+
+const cannotEdit = (file: string, paths: string[] | string[][], why: string) => {
+  const keys = (Array.isArray(paths[0]) ? (paths as string[][]) : [paths as string[]]).map((path) => path.join("."));
+  return failure(`${file}: cannot set ${keys.join(" and ")} without rewriting the file (${why}); edit it by hand`);
+};
 
 /** Items to add at the end of the block sequence at a key path (created when missing). */
 export interface SequenceEdit {
@@ -197,7 +411,7 @@ export function appendItems(parsed: ParsedYaml, edits: SequenceEdit[]): string {
     const { start, end, text } = sequenceSplice(current, edit);
     const added = current.source.includes("\r\n") ? text.replace(/\r?\n/g, "\r\n") : text;
     const source = current.source.slice(0, start) + added + current.source.slice(end);
-    const doc = parseDocument(source);
+    const doc = parseDocument(source, PARSE_OPTIONS);
     if (doc.errors.length > 0) throw cannotEdit(parsed.file, edit.path, "the result would not parse");
     current = { file: parsed.file, source, doc };
     appendAt(expected, edit.path, edit.items);

@@ -7,6 +7,7 @@
 // After every fault: exit status 1, exactly one `error: ` line on stderr and no stack frame; no
 // partial chart, no half-written file, no temporary file (except beside a file after a crash, where
 // the real file must still be byte-identical).
+import { spawn } from "node:child_process";
 import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,6 +36,37 @@ function sh(script: string, args: string[], cwd: string, wrapper: string[] = [])
   const [command, ...rest] = [...wrapper, "sh", "-c", script, "sh", ...args];
   return run(command!, rest, cwd);
 }
+
+/**
+ * The calls of one syscall the CLI makes, in order, as strace prints them ("pid name(args) = r"),
+ * from a run of `args` in `cwd` after the shell commands `prefix` (ulimit...). The run is a probe:
+ * callers run it on a copy, or on a chart the command leaves unchanged.
+ */
+async function syscalls(name: string, args: string[], cwd: string, prefix = ""): Promise<string[]> {
+  const log = join(makeTempDir(), "strace.log");
+  const result = await sh(`${prefix} exec "$@"`, ["strace", "-f", "-qq", "-o", log, "-e", `trace=${name}`, NODE, CLI, ...args], cwd);
+  expect(result.code, shown(result)).not.toBe(HARNESS_FAILED);
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((line) => new RegExp(`^\\d+\\s+${name}\\(`).test(line));
+}
+
+/** The CLI under strace, killed (SIGKILL) at its nth call of `name`. */
+function killedAt(name: string, n: number, args: string[], cwd: string): Promise<CliResult> {
+  return run("strace", ["-f", "-qq", "-o", "/dev/null", "-e", `trace=${name}`, "-e", `inject=${name}:signal=KILL:when=${n}`, NODE, CLI, ...args], cwd);
+}
+
+/** A copy of the reference chart at <repo>/shop, committed in a fresh git repository <repo>. */
+async function chartInGit(): Promise<{ repo: string; chart: string }> {
+  const repo = makeTempDir();
+  const chart = join(repo, "shop");
+  cpSync((await reference()).dir, chart, { recursive: true });
+  const git = (...args: string[]) => run("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], repo);
+  for (const args of [["init", "-q"], ["add", "."], ["commit", "-qm", "chart"]]) expect((await git(...args)).code).toBe(0);
+  return { repo, chart };
+}
+
+const gitStatus = async (repo: string) => (await run("git", ["status", "--porcelain", "--untracked-files=all"], repo)).stdout;
 
 /**
  * Mounts a tmpfs of `size` bytes on `mnt` in a private mount namespace, runs `prepare` there
@@ -219,14 +251,14 @@ describe("init leaves no trace when writing fails partway", () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
-  it("puts every original byte back when --force fails partway because templates is a file", async () => {
+  it("changes no byte when --force finds templates is a file", async () => {
     const { files } = await reference();
     const parent = makeTempDir();
     const target = join(parent, "shop");
     mkdirSync(target);
-    // Files init generates, edited by a person (init swaps .gitignore and README.md in before it
-    // reaches templates/, so the failure comes after some originals were already replaced); a file
-    // init does not generate; and templates as a plain file.
+    // Files init generates, edited by a person (listed before templates/, so a writer that
+    // replaced files one by one would have replaced these before it failed); a file init does not
+    // generate; and templates as a plain file, which --force refuses before writing anything.
     writeFileSync(join(target, ".gitignore"), "node_modules/\n");
     writeFileSync(join(target, "README.md"), "# Our notes\n");
     writeFileSync(join(target, "values.yaml"), "# mine\nreplicaCount: 7\n");
@@ -240,7 +272,7 @@ describe("init leaves no trace when writing fails partway", () => {
     const before = snapshotTree(target);
 
     const result = await runCli(["init", "--yes", "--force", "--name", "shop", "--image", IMAGE], { cwd: parent, env: { DEBUG: undefined } });
-    expectOneErrorLine(result);
+    expectOneErrorLine(result, /^error: shop\/templates is a file where bluegreen writes the directory templates\//);
     expect(listFiles(target)).toEqual([...before.keys()]);
     for (const [file, bytes] of before) expect(readFileSync(join(target, file)).equals(bytes), `${file} is byte-identical`).toBe(true);
     expect(readdirSync(parent), "no hidden staging directory left").toEqual(["shop"]);
@@ -280,24 +312,33 @@ describe("bump-image never leaves a half-written file", () => {
 
   it("keeps values.yaml and Chart.yaml byte-identical when bump-image is killed with half a file written", async () => {
     // A 4 kB file-size limit cuts the new values.yaml off after 4096 bytes; strace then kills the
-    // process (SIGKILL) before it can remove that half-written temporary file: a real crash with
-    // half a file on disk. Only a hidden temporary file may be left beside values.yaml.
+    // process (SIGKILL) as it starts removing that half-written staged file: a real crash with
+    // half a file on disk. Only the chart's hidden workspace may hold it, and the next run clears it.
     const chart = await copyChart();
     const before = snapshot(chart);
     const size = readFileSync(join(chart, "values.yaml")).length;
     expect(size).toBeGreaterThan(8 * BLOCK);
-    const kill = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlink,unlinkat", "-e", "inject=unlink,unlinkat:signal=KILL:when=1"];
-    const result = await sh(`command -v strace >/dev/null || { echo "harness: strace is not installed" >&2; exit ${HARNESS_FAILED}; }
-      ulimit -c 0; ulimit -f 8; exec "$@"`, [...kill, NODE, CLI, "bump-image", "2.0"], chart);
-    expect(result.code, shown(result)).not.toBe(HARNESS_FAILED);
+    const limit = "ulimit -c 0; ulimit -f 8;";
+    const unlinks = await syscalls("unlink", ["bump-image", "2.0"], chart, limit);
+    const n = unlinks.findIndex((line) => /\/\.bluegreen\/tx-[^/]+\/s0"/.test(line)) + 1;
+    expect(n, `an unlink of the staged values.yaml among\n${unlinks.join("\n")}`).toBeGreaterThan(0);
+    expectUnchanged(chart, before);
+
+    const kill = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlink", "-e", `inject=unlink:signal=KILL:when=${n}`];
+    const result = await sh(`${limit} exec "$@"`, [...kill, NODE, CLI, "bump-image", "2.0"], chart);
     expect(result.code, shown(result)).not.toBe(0);
     expect(result.stdout, "nothing reported as done").toBe("");
 
     const leftovers = listFiles(chart).filter((file) => !before.has(file));
-    expect(leftovers, "the crash really left a temporary file").toHaveLength(1);
-    expect(leftovers[0]).toMatch(/^\.values\.yaml\.[^/]+$/);
-    expect(readFileSync(join(chart, leftovers[0]!)).length, "the temporary file is half-written").toBe(8 * BLOCK);
-    rmSync(join(chart, leftovers[0]!));
+    expect(leftovers.every((file) => file.startsWith(".bluegreen/")), leftovers.join(", ")).toBe(true);
+    const staged = leftovers.find((file) => /^\.bluegreen\/tx-[^/]+\/s0$/.test(file));
+    expect(staged, "the crash really left the staged file").toBeDefined();
+    expect(readFileSync(join(chart, staged!)).length, "the staged file is half-written").toBe(8 * BLOCK);
+    for (const file of before.keys()) expect(snapshot(chart).get(file) === before.get(file), `${file} is byte-identical`).toBe(true);
+
+    const next = await runCli(["bump-image", "--dry-run", "2.0"], { cwd: chart, env: { DEBUG: undefined } });
+    expect(next.code, shown(next)).toBe(0);
+    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image in .: it had not changed any file yet\n");
     expectUnchanged(chart, before);
   });
 
@@ -379,5 +420,105 @@ describe("add-env writes its overlay and README.md together or not at all", () =
     const line = expectOneErrorLine(result);
     expect(line).toContain("values-sandbox.yaml");
     expectUnchanged(chart, before);
+  });
+});
+
+// --- crashes: the next run finishes or undoes what a killed bluegreen started ------------------
+
+describe("a killed command's change is finished or undone by the next run", () => {
+  it("finishes a bump-image killed between renaming values.yaml and Chart.yaml; git never sees a temporary file", async () => {
+    // Where, among its renames, bump-image renames the new Chart.yaml into place: found on a copy.
+    const probe = await chartInGit();
+    const renames = await syscalls("rename", ["bump-image", "4.0"], probe.chart);
+    const n = renames.findIndex((line) => line.includes(`, "${join(probe.chart, "Chart.yaml")}")`)) + 1;
+    expect(n, renames.join("\n")).toBeGreaterThan(1);
+    expect(renames[n - 2], "values.yaml is renamed just before").toContain(`, "${join(probe.chart, "values.yaml")}")`);
+
+    const { repo, chart } = await chartInGit();
+    const before = snapshot(chart);
+    const killed = await killedAt("rename", n, ["bump-image", "4.0"], chart);
+    expect(killed.code, shown(killed)).not.toBe(0);
+    expect(killed.stdout, "nothing reported as done").toBe("");
+    expect(readFileSync(join(chart, "values.yaml"), "utf8"), "killed after values.yaml").toContain('tag: "4.0"');
+    expect(snapshot(chart).get("Chart.yaml"), "and before Chart.yaml").toBe(before.get("Chart.yaml"));
+    expect(await gitStatus(repo), "git sees the changed file, and no temporary one").toBe(" M shop/values.yaml\n");
+
+    const started = Date.now();
+    const next = await runCli(["bump-image", "4.0"], { cwd: chart, env: { DEBUG: undefined } });
+    expect(next.code, shown(next)).toBe(0);
+    expect(Date.now() - started, "the dead command's lock is taken over, not waited for").toBeLessThan(8_000);
+    expect(next.stderr).toBe("note: finished an interrupted bluegreen bump-image in .: values.yaml, Chart.yaml now hold what it was writing\n");
+    expect(next.stdout).toMatch(/already .*4\.0.*nothing changed/);
+    expect(readFileSync(join(chart, "Chart.yaml"), "utf8")).toContain('appVersion: "4.0"');
+    expect(await gitStatus(repo)).toBe(" M shop/Chart.yaml\n M shop/values.yaml\n");
+    expect(readdirSync(join(repo, ".git")), "no workspace left in the git directory").not.toContain("bluegreen");
+  });
+
+  it("undoes a bump-image killed before its first rename, taking over its stale lock", async () => {
+    const chart = await copyChart();
+    const before = snapshot(chart);
+    const renames = await syscalls("rename", ["bump-image", "--dry-run", "4.0"], chart);
+    expect(renames, "a dry run renames nothing").toEqual([]);
+    const killed = await killedAt("rename", 1, ["bump-image", "4.0"], chart);
+    expect(killed.code, shown(killed)).not.toBe(0);
+    const leftovers = listFiles(chart).filter((file) => !before.has(file));
+    expect(leftovers.length, "the crash left its lock and staging").toBeGreaterThan(0);
+    expect(leftovers.every((file) => file.startsWith(".bluegreen/")), leftovers.join(", ")).toBe(true);
+
+    const next = await runCli(["bump-image", "4.0"], { cwd: chart, env: { DEBUG: undefined } });
+    expect(next.code, shown(next)).toBe(0);
+    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image in .: it had not changed any file yet\n");
+    expect(next.stdout).toContain("image.tag 1.0 → 4.0");
+    expect(listFiles(chart)).toEqual([...before.keys()]);
+  });
+
+  it("removes the staging a killed init left, with its copy of the Slack Secret, when init runs beside it again", async () => {
+    const webhook = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
+    const args = ["init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", webhook];
+    const probe = makeTempDir();
+    const renames = await syscalls("rename", args, probe);
+    const n = renames.findIndex((line) => line.includes(`, "${join(probe, "shop")}")`)) + 1;
+    expect(n, renames.join("\n")).toBeGreaterThan(0);
+
+    const parent = makeTempDir();
+    const killed = await killedAt("rename", n, args, parent);
+    expect(killed.code, shown(killed)).not.toBe(0);
+    const holding = () => listFiles(parent).filter((file) => readFileSync(join(parent, file), "utf8").includes(webhook));
+    expect(holding(), "the killed init left a copy of the Secret").toHaveLength(1);
+    expect(holding()[0]).toMatch(/^\.bluegreen-init-[^/]+\/chart\/slack-webhook-secret\.yaml$/);
+
+    const next = await runCli(["init", "--yes", "--name", "cart", "--image", IMAGE], { cwd: parent, env: { DEBUG: undefined } });
+    expect(next.code, shown(next)).toBe(0);
+    expect(readdirSync(parent)).toEqual(["cart"]);
+    expect(holding()).toEqual([]);
+  });
+
+  it.for([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("removes its staging at once when %s stops init while it writes", async ([signal, status]) => {
+    const parent = makeTempDir();
+    // strace holds init for 3 s right after it wrote (and chmod'ed) the staged Secret.
+    const child = spawn(
+      "strace",
+      ["-f", "-qq", "-o", "/dev/null", "-e", "trace=chmod,fchmodat", "-e", "inject=chmod,fchmodat:delay_exit=3000000:when=1", NODE, CLI, "init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", "https://hooks.slack.com/services/T0/B0/abc"],
+      { cwd: parent, env: env(), stdio: "ignore" },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const staged = () => listFiles(parent).some((file) => file.endsWith("slack-webhook-secret.yaml"));
+    for (let i = 0; i < 200 && !staged(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(staged(), "init is staging the chart").toBe(true);
+    const node = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/)[0]);
+    process.kill(node, signal);
+    expect(await exited).toBe(status);
+    expect(readdirSync(parent), "no chart and no staging").toEqual([]);
+  });
+});
+
+describe("init into a mount point", () => {
+  it("writes the chart into an empty mount point, which it keeps", async () => {
+    const result = await onTmpfs({ size: 1024 * 1024, workdir: ".", cliArgs: ["init", ".", "--yes", "--name", "shop", "--image", IMAGE] });
+    expect(result.code, shown(result)).toBe(0);
+    expect(listFiles(result.out)).toEqual(listFiles((await reference()).dir));
   });
 });

@@ -1,7 +1,10 @@
 // Finding the chart a day-2 command works on, and reading the files a person owns in it.
-import { lstat, readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { failure, ioFailure } from "../errors.js";
+import { failure } from "../errors.js";
+import { entriesOf, lockChart, tryLockChart, workspaceOf, type ChartLock } from "../chart-lock.js";
+import { readUtf8 } from "../fs-read.js";
+import { recover, sweepStaleStaging } from "../journal.js";
 import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
 
 export interface ChartDir {
@@ -18,8 +21,12 @@ const OVERLAY = /^values-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
 
 export const overlayFile = (env: string) => `values-${env}.yaml`;
 
-/** The chart in `--chart` or the current directory: it must have Chart.yaml and values.yaml. */
-export async function findChart(chart: string | undefined): Promise<ChartDir> {
+/**
+ * The chart in `--chart` or the current directory: it must have Chart.yaml and values.yaml.
+ * A command that will change the chart names itself as `editing`: it then holds the chart's lock
+ * (chart-lock.ts) from before it reads a file until it exits.
+ */
+export async function findChart(chart: string | undefined, options: { editing?: string } = {}): Promise<ChartDir> {
   const dir = path.resolve(chart ?? ".");
   const shown = chart ?? "the current directory";
   try {
@@ -28,25 +35,47 @@ export async function findChart(chart: string | undefined): Promise<ChartDir> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw failure(`no chart found: ${shown} does not exist`);
     throw error;
   }
+  await prepareChart(dir, chart ?? ".", options.editing);
   const chartYaml = await readOwned(dir, "Chart.yaml", `no chart found in ${shown} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
   const values = await readOwned(dir, "values.yaml", `no values.yaml in ${shown}: bluegreen edits charts that have one`);
   const name = chartYaml.doc.get("name");
   return { dir, name: typeof name === "string" ? name : path.basename(dir), chartYaml, values, envs: await listEnvs(dir) };
 }
 
+/**
+ * Before a chart is read: an editing command takes its lock (waiting for another command, or
+ * refusing); every command finishes or undoes a change a killed bluegreen left behind, and
+ * removes staging a killed init left beside it.
+ */
+async function prepareChart(dir: string, shown: string, editing: string | undefined): Promise<void> {
+  const workspace = workspaceOf(dir);
+  sweepStaleStaging(path.dirname(dir), workspace.root);
+  let lock: ChartLock | undefined;
+  if (editing !== undefined) lock = await lockChart(dir, editing, shown);
+  else if (entriesOf(workspace.dir).some((entry) => entry.startsWith("tx-"))) lock = tryLockChart(dir, "read", shown, workspace);
+  if (lock === undefined) return;
+  for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
+  if (editing === undefined) lock.release();
+}
+
 async function readOwned(dir: string, file: string, missing: string): Promise<ParsedYaml> {
   return parseOwnedYaml(file, await readText(path.join(dir, file), missing));
 }
 
-/** Reads a chart file; `missing` is the message when it is not there. */
-export async function readText(file: string, missing: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioFailure("read", file, error);
-    const dangling = await lstat(file).then(() => true, () => false);
-    throw failure(dangling ? `${path.basename(file)} is a link to a file that does not exist` : missing);
-  }
+/**
+ * Reads a chart file as UTF-8 text; `missing` is the message when it is not there, `shown` how
+ * other messages name it. A FIFO, socket, device or directory in its place is refused unopened.
+ */
+export async function readText(file: string, missing: string, shown = path.basename(file)): Promise<string> {
+  const result = readUtf8(file, shown);
+  if (result.kind === "text") return result.text;
+  throw failure(result.dangling ? `${shown} is a link to a file that does not exist` : missing);
+}
+
+/** A chart file that may be absent (undefined then), read like readText. */
+export async function readOptionalText(file: string, shown = path.basename(file)): Promise<string | undefined> {
+  const result = readUtf8(file, shown);
+  return result.kind === "text" ? result.text : undefined;
 }
 
 /** The overlay an environment flag names; `flag` is how the message names it. */

@@ -1,9 +1,9 @@
 // `bluegreen add-env <env>`: write values-<env>.yaml from a preset, and keep the README's lists
 // of environments true. Nothing else in the chart changes.
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { application, applicationFile, applicationHeader, ARGOCD_DIR, readArgoSettings, type ArgoSettings } from "../chart/argocd.js";
-import { findChart, overlayFile, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
+import { findChart, overlayFile, readOptionalText, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
+import { helmValues } from "../helm-values.js";
 import { refreshBlocks, describeEnvironment } from "../chart/readme.js";
 import { yamlText } from "../yaml-doc.js";
 import { mergeValues, namespaceFor, overlayHeader, overlayValues } from "../chart/values.js";
@@ -25,17 +25,17 @@ const FIELDS = { env: "<env>", chart: "--chart", replicas: "--replicas", autoPro
 
 export async function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
   const input = parseInput(addEnvInput, { env, chart: options.chart, replicas: options.replicas, autoPromote: options.autoPromote }, FIELDS);
-  const chart = await findChart(input.chart);
+  const chart = await findChart(input.chart, { editing: options.dryRun ? undefined : "add-env" });
   const file = overlayFile(input.env);
   if (chart.envs.includes(input.env) && !options.force) {
     throw failure(`${file} already exists (use --force to replace it)`);
   }
 
-  const base = (chart.values.doc.toJS() ?? {}) as Record<string, any>;
+  const base = helmValues(chart.values) as Record<string, any>;
   // Charts made before the PodDisruptionBudget existed have no template that would read it.
   const disruptionBudget = "podDisruptionBudget" in base;
   const overlay = yamlText(overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote, disruptionBudget }), overlayHeader(input.env));
-  const values = mergeValues(base, parseOwnedYaml(file, overlay).doc.toJS());
+  const values = mergeValues(base, helmValues(parseOwnedYaml(file, overlay)));
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 
   // With Argo CD Applications in the chart, the new environment gets one like theirs.
@@ -50,7 +50,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   }
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
-  applyChanges(chart.dir, writes, { dryRun: options.dryRun });
+  await applyChanges(chart.dir, writes, { dryRun: options.dryRun });
   if (options.dryRun) return;
 
   const lines = [
@@ -103,11 +103,11 @@ async function readmeWithEnvironments(
   added: { name: string; values: Record<string, any> },
 ): Promise<{ path: string; content: string } | undefined> {
   const file = path.join(chart.dir, "README.md");
-  const readme = await readFile(file, "utf8").catch(() => undefined);
+  const readme = await readOptionalText(file);
   if (readme === undefined) return undefined; // no README to keep true
   const existing = (await readOverlays(chart))
     .filter(({ env }) => env !== added.name)
-    .map(({ env, overlay }) => ({ name: env, values: mergeValues(base, overlay.doc.toJS() ?? {}) }));
+    .map(({ env, overlay }) => ({ name: env, values: mergeValues(base, helmValues(overlay)) }));
   const environments = sortEnvs([...existing.map((e) => e.name), added.name]).map(
     (name) => existing.find((e) => e.name === name) ?? added,
   );

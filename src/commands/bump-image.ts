@@ -6,6 +6,7 @@ import { findChart, readOverlay, readOverlays, type ChartDir } from "../chart/fi
 import { mergeValues } from "../chart/values.js";
 import { applyChanges } from "../changes.js";
 import { failure } from "../errors.js";
+import { helmText, helmValues, isHelmMap } from "../helm-values.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { out } from "../output.js";
 import { bumpImageInput, parseInput, type ImageChange } from "../schema.js";
@@ -31,7 +32,7 @@ interface Change {
 export async function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
   const given = { image, chart: options.chart, env: options.env, from: options.from, dryRun: options.dryRun };
   const input = parseInput(bumpImageInput, given, FIELDS);
-  const chart = await findChart(input.chart);
+  const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "bump-image" });
   const target = input.env === undefined ? chart.values : await readOverlay(chart, input.env);
   const current = effectiveImage(chart.values, input.env === undefined ? undefined : target);
   const next = input.from === undefined ? applyChange(current, input.image!) : await renderedImage(chart, input.from);
@@ -64,7 +65,7 @@ export async function runBumpImage(image: string | undefined, options: BumpImage
   const summary = changes.map((c) => `${c.key} ${shown(c.from)} → ${out.bold(shown(c.to))} (${c.file.file})\n`).join("");
   // Say what changed only once it has; a dry run says what would, then shows it.
   if (input.dryRun) process.stdout.write(summary);
-  applyChanges(chart.dir, writes, { dryRun: input.dryRun });
+  await applyChanges(chart.dir, writes, { dryRun: input.dryRun });
   if (!input.dryRun) process.stdout.write(summary);
   for (const note of notes) process.stdout.write(`${note}\n`);
 }
@@ -78,12 +79,15 @@ async function renderedImage(chart: ChartDir, env: string): Promise<ImageRef> {
   return rendered;
 }
 
-/** The image an environment renders: values.yaml, with the overlay's image keys on top. */
+/**
+ * The image an environment renders: values.yaml, with the overlay's image keys on top, both as
+ * Helm reads them (merge keys, anchors and aliases resolved).
+ */
 function effectiveImage(values: ParsedYaml, overlay: ParsedYaml | undefined): ImageRef {
-  const base = (values.doc.toJS() ?? {}) as object;
-  const merged = overlay ? mergeValues(base, (overlay.doc.toJS() ?? {}) as object) : base;
-  const image = ((merged as { image?: Record<string, unknown> }).image ?? {}) as Record<string, unknown>;
-  const text = (key: string) => (image[key] === undefined || image[key] === null ? undefined : String(image[key]));
+  const base = helmValues(values);
+  const merged = overlay ? mergeValues(base, helmValues(overlay)) : base;
+  const image = isHelmMap(merged.image) ? merged.image : {};
+  const text = (key: string) => helmText(image[key]);
   return { repository: text("repository") ?? "", tag: text("tag") || undefined, digest: text("digest") || undefined };
 }
 
@@ -96,8 +100,7 @@ function applyChange(current: ImageRef, change: ImageChange): ImageRef {
 }
 
 function stringAt(file: ParsedYaml, keyPath: string[]): string {
-  const value = valueAt(file, keyPath);
-  return value === undefined || value === null ? "" : String(value);
+  return helmText(valueAt(file, keyPath)) ?? "";
 }
 
 /** Said above an image block that bump-image adds to an overlay. */

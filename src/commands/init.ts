@@ -6,7 +6,7 @@ import { applicationFile, IN_CLUSTER, pathInRepository, type ArgoSettings } from
 import { renderChart, SLACK_SECRET_FILE, type ChartFile } from "../chart/render.js";
 import { isProduction, namespaceFor, type ChartSettings } from "../chart/values.js";
 import { failure, inputError } from "../errors.js";
-import { directoryState, writeDirectory } from "../fs-atomic.js";
+import { directoryState, shownPath, writeDirectory } from "../fs-atomic.js";
 import { out } from "../output.js";
 import { fieldError, initInput, parseInput, type InitAnswers } from "../schema.js";
 
@@ -104,8 +104,8 @@ export async function runInit(directory: string | undefined, options: InitOption
     : undefined;
   const files = renderChart(settings, { slackWebhook: input.slackWebhook, argo });
   if (options.dryRun) return printDryRun(target, files);
-  writeDirectory(target, files, { replace: options.force === true });
-  printWritten(target, files, settings, argo);
+  const { replaced } = await writeDirectory(target, files, { replace: options.force === true });
+  printWritten(target, files, settings, argo, replaced);
 }
 
 /** A flag that was given and is wrong fails before any question is asked. */
@@ -125,7 +125,7 @@ function refuseNonEmpty(target: string, force: boolean | undefined): void {
   }
 }
 
-const displayPath = (target: string) => path.relative(process.cwd(), target) || ".";
+const displayPath = shownPath;
 
 function printDryRun(target: string, files: ChartFile[]): void {
   const lines = [out.bold(`Dry run: would write ${files.length} files to ${displayPath(target)} (nothing written)`), ""];
@@ -139,13 +139,14 @@ function printDryRun(target: string, files: ChartFile[]): void {
   process.stdout.write(lines.join("\n"));
 }
 
-function printWritten(target: string, files: ChartFile[], settings: ChartSettings, argo: ArgoSettings | undefined): void {
+function printWritten(target: string, files: ChartFile[], settings: ChartSettings, argo: ArgoSettings | undefined, replaced: string[]): void {
   const dir = displayPath(target);
   const prod = settings.envs.find(isProduction) ?? settings.envs.at(-1)!;
   const namespaces = settings.envs.map((env) => namespaceFor(settings.namespace, env));
   const lines = [
     out.green(`Wrote a Blue/Green chart for ${settings.name} to ${dir}:`),
     ...files.map((file) => `  ${file.path}${file.secret ? out.dim("  (mode 0600, git-ignored)") : ""}`),
+    ...(replaced.length > 0 ? [out.yellow(`Replaced ${replaced.length === 1 ? "a file that was" : `${replaced.length} files that were`} there (--force): ${replaced.join(", ")}`)] : []),
     "",
     out.bold("Next steps:"),
     "  1. Install Argo Rollouts once per cluster (its CRDs need server-side apply):",

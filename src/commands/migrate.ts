@@ -22,6 +22,7 @@ import { baseValues, isProduction, overlayHeader, overlayValues, type ChartSetti
 import { migratedExposureValues } from "../chart/values-production.js";
 import { failure } from "../errors.js";
 import { locateHelm } from "../helm.js";
+import { helmValues } from "../helm-values.js";
 import { proveMigration, type Combination, type Render } from "../migrate/prove.js";
 import { withValuesBlock } from "../migrate/values-text.js";
 import { readWorkload, type Source } from "../migrate/workload.js";
@@ -65,7 +66,7 @@ const NEEDED_VALUES = [
 export async function runMigrate(options: MigrateOptions): Promise<void> {
   const input = parseInput(migrateInput, { chart: options.chart, dryRun: options.dryRun, helm: options.helm }, { chart: "--chart", helm: "--helm" });
   const helm = locateHelm(input.helm);
-  const chart = await findChart(input.chart);
+  const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "migrate" });
   const sources = await readTemplates(chart.dir);
 
   const rollout = sources.find((t) => /^kind:\s*Rollout\s*$/m.test(t.text));
@@ -91,7 +92,7 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   const context = { name: prefix, bg: `${prefix}.bluegreen`, workloadName: workload.nameExpression, replicas: workload.replicasHelper };
   for (const [file, template] of Object.entries(newTemplates)) change(file, templates[template]!(context));
 
-  const values = (chart.values.doc.toJS() ?? {}) as Record<string, any>;
+  const values = helmValues(chart.values) as Record<string, any>;
   const added = new Section([
     ...baseValues(settingsFor(chart.name, values)).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
     ...migratedExposureValues(exposure).filter((entry) => !(entry.key in values)),
@@ -138,7 +139,7 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   });
   change("README.md", readme.content);
 
-  applyChanges(chart.dir, changes, { dryRun: input.dryRun });
+  await applyChanges(chart.dir, changes, { dryRun: input.dryRun });
   if (input.dryRun) return;
   const shown = (file: string) => path.relative(chart.dir, file).split(path.sep).join("/");
   const existed = (file: string) => sources.some((t) => t.file === file) || file === "values.yaml" || applications.some((a) => a.file === file) || (file === "README.md" && readme.existed);

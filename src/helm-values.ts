@@ -43,6 +43,43 @@ export function helmValues(parsed: ParsedYaml): HelmMap {
   return values;
 }
 
+/**
+ * The values Helm sees under some top-level keys only; the rest of the file is still read for
+ * its anchors. For proving an edit of a large file where only those keys can have changed.
+ */
+export function helmValuesUnder(parsed: ParsedYaml, keys: ReadonlySet<string>): HelmMap {
+  return new Reader(parsed).read(keys);
+}
+
+const dependents = new WeakMap<ParsedYaml, Set<string> | undefined>();
+
+/**
+ * The top-level keys whose values depend on other parts of the file (an alias or a merge key
+ * somewhere below them); undefined when the top level itself merges, so any key may.
+ */
+export function dependentTopKeys(parsed: ParsedYaml): Set<string> | undefined {
+  if (dependents.has(parsed)) return dependents.get(parsed);
+  const root = parsed.doc.contents;
+  let keys: Set<string> | undefined = new Set<string>();
+  const depends = (node: unknown): boolean => {
+    if (isAlias(node)) return true;
+    if (isMap(node)) return node.items.some((pair) => isMergeKey(pair.key) || depends(pair.key) || depends(pair.value));
+    if (isSeq(node)) return node.items.some(depends);
+    return false;
+  };
+  if (isMap(root)) {
+    for (const pair of root.items) {
+      if (isMergeKey(pair.key) || !isScalar(pair.key)) {
+        keys = undefined;
+        break;
+      }
+      if (depends(pair.value)) keys.add(String(pair.key.source));
+    }
+  }
+  dependents.set(parsed, keys);
+  return keys;
+}
+
 /** The value at a key path in the values Helm sees; undefined where there is none. */
 export function helmValueAt(parsed: ParsedYaml, keyPath: readonly string[]): HelmValue | undefined {
   let value: HelmValue | undefined = helmValues(parsed);
@@ -132,9 +169,17 @@ class Reader {
     walk(parsed.doc.contents);
   }
 
-  read(): HelmMap {
+  read(only?: ReadonlySet<string>): HelmMap {
     const contents = this.parsed.doc.contents as Node | null;
     if (contents === null) return {};
+    if (only !== undefined && isMap(contents)) {
+      const out: HelmMap = {};
+      for (const pair of contents.items as Pair<Node | null, Node | null>[]) {
+        const key = this.key(pair.key);
+        if (only.has(key)) out[key] = this.value(pair.value);
+      }
+      return out;
+    }
     const value = this.value(contents);
     // ReadValues: a document that is not a mapping of keys is no values at all.
     if (!isHelmMap(value)) throw this.error(contents, "expected a mapping of keys at the top");

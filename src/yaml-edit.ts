@@ -6,9 +6,9 @@
 // refused and nothing is written. That is what keeps an edit through an anchor, an alias or a
 // merge key (`<<:`) from silently changing something else, or nothing.
 import { isDeepStrictEqual } from "node:util";
-import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, stringify, type Document, type Node, type Pair, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, stringify, YAMLMap, type Document, type Node, type Pair } from "yaml";
 import { failure } from "./errors.js";
-import { helmValueAt, helmValues, isHelmMap, isMergeKey, resolve, type HelmValue } from "./helm-values.js";
+import { dependentTopKeys, helmValues, helmValuesUnder, helmValueAt, isHelmMap, isMergeKey, resolve, type HelmMap, type HelmValue } from "./helm-values.js";
 import { isAmbiguous } from "./yaml-doc.js";
 
 export interface ParsedYaml {
@@ -141,7 +141,8 @@ export function setStrings(parsed: ParsedYaml, edits: StringEdit[]): string {
     const splices = inPlace.map(({ edit, target }) => valueSplice(parsed, edit, target as ValueTarget)).sort((a, b) => b.start - a.start);
     let source = parsed.source;
     for (const splice of splices) source = source.slice(0, splice.start) + splice.text + source.slice(splice.end);
-    current = reparse(parsed, source, inPlace[0]!.edit.path);
+    const onlyInPlace = inPlace.length === located.length;
+    current = (onlyInPlace ? reparseChangedKeys(parsed, source, splices) : undefined) ?? reparse(parsed, source, inPlace[0]!.edit.path);
   }
   for (const { edit } of located.filter(({ target }) => target.kind !== "value")) {
     const splice = insertionSplice(current, edit, locate(current, edit.path));
@@ -157,6 +158,56 @@ function reparse(original: ParsedYaml, source: string, path: string[]): ParsedYa
   const doc = parseDocument(source, PARSE_OPTIONS);
   if (doc.errors.length > 0) throw cannotEdit(original.file, path, "the result would not parse");
   return { file: original.file, source, doc };
+}
+
+/**
+ * The edited text, parsed only where it changed: each top-level key whose text a splice touched
+ * is parsed on its own (from its line up to the next top-level key, which no construct of a
+ * block mapping's value can reach past), and put in place of the original one. That is the
+ * document a full parse gives, at a fraction of the cost for a large file; anything unusual
+ * (a flow mapping at the top, document markers or directives, a key not at the line's start, a
+ * part that does not parse to exactly its key) falls back to the full parse. Only for verify():
+ * the nodes of the parts keep offsets into their own text.
+ */
+/** The top-level keys that reparseChangedKeys parsed again, for verify(). */
+const reparsedKeys = new WeakMap<ParsedYaml, Set<string>>();
+
+function reparseChangedKeys(original: ParsedYaml, source: string, descending: Splice[]): ParsedYaml | undefined {
+  const root = original.doc.contents;
+  if (!isMap(root) || root.flow || /^(?:---|\.\.\.|%)/m.test(original.source)) return undefined;
+  const starts: number[] = [];
+  for (const pair of root.items) {
+    const offset = (pair.key as Node | null)?.range?.[0];
+    if (offset === undefined || !(offset === 0 || original.source[offset - 1] === "\n" || (offset === 1 && original.source[0] === "\uFEFF"))) return undefined;
+    starts.push(offset);
+  }
+  const splices = [...descending].reverse();
+  const shift = (offset: number) => splices.reduce((delta, s) => (s.end <= offset ? delta + s.text.length - (s.end - s.start) : delta), 0);
+  const items = [...root.items];
+  const changed = new Set<number>();
+  for (const splice of splices) {
+    let i = starts.length - 1;
+    while (i >= 0 && starts[i]! > splice.start) i--;
+    if (i < 0 || (i + 1 < starts.length && splice.end >= starts[i + 1]!)) return undefined;
+    changed.add(i);
+  }
+  for (const i of changed) {
+    const from = starts[i]! + shift(starts[i]!);
+    const to = i + 1 < starts.length ? starts[i + 1]! + shift(starts[i + 1]!) : source.length;
+    const part = parseDocument(source.slice(from, to), PARSE_OPTIONS);
+    const map = part.contents;
+    if (part.errors.length > 0 || !isMap(map) || map.flow || map.items.length !== 1) return undefined;
+    const [key, was] = [map.items[0]!.key, root.items[i]!.key];
+    if (!isScalar(key) || !isScalar(was) || key.source !== was.source) return undefined;
+    items[i] = map.items[0]!;
+  }
+  const contents = new YAMLMap(root.schema);
+  contents.items = items;
+  contents.anchor = root.anchor;
+  contents.tag = root.tag;
+  const edited = { file: original.file, source, doc: { contents } as unknown as Document.Parsed };
+  reparsedKeys.set(edited, new Set([...changed].map((i) => String((items[i]!.key as Scalar).source))));
+  return edited;
 }
 
 // --- finding where a key is written -------------------------------------------------------------
@@ -337,15 +388,21 @@ function indentUnit(parsed: ParsedYaml): number {
  * keys, and hold exactly the intended strings there.
  */
 function verify(original: ParsedYaml, edited: ParsedYaml, edits: StringEdit[]): void {
-  const before = helmValues(original);
-  let after;
+  // Where only some top-level keys were parsed again, only those and the keys that depend on
+  // other parts of the file (through aliases and merge keys) can read differently.
+  const changedKeys = reparsedKeys.get(edited);
+  const dependent = changedKeys && dependentTopKeys(original);
+  const only = changedKeys && dependent ? new Set([...changedKeys, ...dependent]) : undefined;
+  const pick = (values: HelmMap) => (only ? Object.fromEntries([...only].filter((key) => Object.hasOwn(values, key)).map((key) => [key, values[key]!])) : values);
+  const before = pick(helmValues(original));
+  let after: HelmMap;
   try {
-    after = helmValues(edited);
+    after = only ? helmValuesUnder(edited, only) : helmValues(edited);
   } catch {
-    throw cannotEdit(original.file, edits[0]!.path, "Helm could not read the result");
+    throw cannotEdit(original.file, edits.map(({ path }) => path), "Helm could not read the result");
   }
   for (const { path, value } of edits) {
-    const read = helmValueAt(edited, path);
+    const read = path.reduce<HelmValue | undefined>((at, key) => (isHelmMap(at) && Object.hasOwn(at, key) ? at[key] : undefined), after);
     if (read !== value) {
       const why = read === undefined ? "Helm would not find it" : `Helm would still read ${JSON.stringify(read)} there, from a merge key (<<) or an anchor`;
       throw cannotEdit(original.file, path, why);
@@ -363,14 +420,18 @@ function verify(original: ParsedYaml, edited: ParsedYaml, edits: StringEdit[]): 
 
 /** Key paths where two value trees differ, down to the first value that is not a mapping. */
 function diffPaths(a: HelmValue | undefined, b: HelmValue | undefined, prefix: string[], out: string[][]): void {
-  if (out.length >= 10) return;
+  if (a === b || out.length >= 10) return;
   const aMap = isHelmMap(a);
   const bMap = isHelmMap(b);
   if ((aMap || bMap) && (aMap || a === undefined) && (bMap || b === undefined)) {
     const left = (a ?? {}) as Record<string, HelmValue>;
     const right = (b ?? {}) as Record<string, HelmValue>;
-    for (const key of Object.keys(left)) diffPaths(left[key], Object.hasOwn(right, key) ? right[key] : undefined, [...prefix, key], out);
-    for (const key of Object.keys(right)) if (!Object.hasOwn(left, key)) diffPaths(undefined, right[key], [...prefix, key], out);
+    for (const key in left) {
+      const next = right[key];
+      // Most values are the same string: compare before building the key path.
+      if (left[key] !== next || !Object.hasOwn(right, key)) diffPaths(left[key], Object.hasOwn(right, key) ? next : undefined, [...prefix, key], out);
+    }
+    for (const key in right) if (!Object.hasOwn(left, key)) diffPaths(undefined, right[key], [...prefix, key], out);
     return;
   }
   if (!sameValue(a, b)) out.push(prefix);

@@ -1,9 +1,10 @@
 // Start-up benchmark: whole processes, measured against `node -e 0` on the same machine in the
-// same run, alternating so that both see the same load. Prints medians and ratios, then the
-// packed size and the installed size of the package with its production dependencies.
+// same run, alternating so that both see the same load. Prints medians and ratios, then the time
+// of one large edit, then the packed size and the installed size of the package with its
+// production dependencies.
 //   npm run bench            (RUNS=40 npm run bench for more samples)
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,9 +49,31 @@ try {
     const value = median(samples[j]);
     console.log(`  ${command.label.padEnd(22)} ${value.toFixed(1).padStart(7)} ms  ${(value / baseline).toFixed(2)}x`);
   });
+  console.log(`Edit: ${largeEdit()}`);
   console.log(`Package: ${packageSizes()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * `bluegreen bump-image` on a chart whose values.yaml holds one flat mapping of ~10 MB, as a
+ * whole process: an edit costs time in proportion to the file (the median of 3 runs).
+ */
+function largeEdit() {
+  const chart = path.join(work, "large");
+  const made = spawnSync(process.execPath, [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", chart], { env });
+  if (made.status !== 0) throw new Error(`init failed: ${made.stderr}`);
+  const lines = ["", "# Feature flags, one per line.", "flags:"];
+  let size = 0;
+  for (let i = 0; size < 10 * 1024 * 1024; i++) {
+    const line = `  flag-${String(i).padStart(7, "0")}: "on for cohort ${i}"`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  appendFileSync(path.join(chart, "values.yaml"), `${lines.join("\n")}\n`);
+  const bytes = statSync(path.join(chart, "values.yaml")).size;
+  const samples = [1, 2, 3].map((i) => time([cli, "bump-image", `2.${i}`, "--chart", chart]));
+  return `bump-image on a ${(bytes / 1024 / 1024).toFixed(1)} MB values.yaml (${(lines.length - 3).toLocaleString("en")} keys in one mapping): ${(median(samples) / 1000).toFixed(2)} s`;
 }
 
 /** Size of `npm pack`, and of a real install of the tarball with production dependencies. */

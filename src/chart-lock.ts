@@ -251,11 +251,11 @@ export async function lockChart(chartDir: string, command: string, shownChart: s
     if (holder === undefined) break;
     const waited = Date.now() - started;
     if (waited >= WAIT_MS) {
-      throw failure(`another bluegreen command${describe(holder)} is changing ${shownChart}; try again when it has finished`);
+      throw failure(`another bluegreen command${describe(holder)} is changing ${chartLabel(shownChart)}; try again when it has finished`);
     }
     if (!noted && waited >= NOTE_AFTER_MS) {
       noted = true;
-      process.stderr.write(`waiting for another bluegreen command${describe(holder)} to finish changing ${shownChart}…\n`);
+      process.stderr.write(`waiting for another bluegreen command${describe(holder)} to finish changing ${chartLabel(shownChart)}…\n`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -277,6 +277,9 @@ export async function lockChart(chartDir: string, command: string, shownChart: s
   dispose = onInterrupt(lock.release);
   return lock;
 }
+
+/** A chart as messages name it: "this chart" for the current directory. */
+export const chartLabel = (shownChart: string) => (shownChart === "." ? "this chart" : shownChart);
 
 const describe = (owner: Owner) => (owner.pid > 0 ? ` (${owner.command}, pid ${owner.pid})` : "");
 

@@ -275,7 +275,7 @@ function recoverOne(dir: string, shownChart: string): string {
   if (journal?.state !== "committed") {
     for (const entry of journal?.entries ?? []) if (!entry.staged.startsWith(dir + path.sep)) quietly(() => rmSync(entry.staged, { recursive: true, force: true }));
     removeTree(dir);
-    return `note: undid an interrupted ${command} in ${shownChart}: it had not changed any file yet`;
+    return `note: undid an interrupted ${command}${inChart(shownChart)}: it had not changed any file yet`;
   }
   const changedSince: string[] = [];
   for (const entry of journal.entries) {
@@ -300,10 +300,12 @@ function recoverOne(dir: string, shownChart: string): string {
   removeTree(dir);
   const all = journal.entries.map((entry) => entry.shown).join(", ");
   if (changedSince.length > 0) {
-    return `note: an interrupted ${command} in ${shownChart} had not finished ${changedSince.join(", ")}, which changed since; bluegreen left it as it is (check ${all} with git diff)`;
+    return `note: an interrupted ${command}${inChart(shownChart)} had not finished ${changedSince.join(", ")}, which changed since; bluegreen left it as it is (check ${all} with git diff)`;
   }
-  return `note: finished an interrupted ${command} in ${shownChart}: ${all} now ${journal.entries.length === 1 ? "holds" : "hold"} what it was writing`;
+  return `note: finished an interrupted ${command}${inChart(shownChart)}: ${all} now ${journal.entries.length === 1 ? "holds" : "hold"} what it was writing`;
 }
+
+const inChart = (shownChart: string) => (shownChart === "." ? "" : ` in ${shownChart}`);
 
 function safeHash(file: string): string | null | "unreadable" {
   try {

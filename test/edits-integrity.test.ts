@@ -114,7 +114,7 @@ describe("two commands at once", () => {
     expect(existsSync(lock), "the first command holds the lock").toBe(true);
     const second = await bump(chart, "8.0");
     expect(second.code, shown(second)).toBe(1);
-    expect(second.stderr).toMatch(/^waiting for another bluegreen command \(bump-image, pid \d+\) to finish changing \.…\nerror: another bluegreen command \(bump-image, pid \d+\) is changing \.; try again when it has finished\n$/);
+    expect(second.stderr).toMatch(/^waiting for another bluegreen command \(bump-image, pid \d+\) to finish changing this chart…\nerror: another bluegreen command \(bump-image, pid \d+\) is changing this chart; try again when it has finished\n$/);
     const withoutWorkspace = (tree: Map<string, string>) => new Map([...tree].filter(([file]) => !file.startsWith(".bluegreen/")));
     expect(withoutWorkspace(snapshot(chart)), "the second command changed nothing").toEqual(before);
     const done = await first;

@@ -338,7 +338,7 @@ describe("bump-image never leaves a half-written file", () => {
 
     const next = await runCli(["bump-image", "--dry-run", "2.0"], { cwd: chart, env: { DEBUG: undefined } });
     expect(next.code, shown(next)).toBe(0);
-    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image in .: it had not changed any file yet\n");
+    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image: it had not changed any file yet\n");
     expectUnchanged(chart, before);
   });
 
@@ -447,7 +447,7 @@ describe("a killed command's change is finished or undone by the next run", () =
     const next = await runCli(["bump-image", "4.0"], { cwd: chart, env: { DEBUG: undefined } });
     expect(next.code, shown(next)).toBe(0);
     expect(Date.now() - started, "the dead command's lock is taken over, not waited for").toBeLessThan(8_000);
-    expect(next.stderr).toBe("note: finished an interrupted bluegreen bump-image in .: values.yaml, Chart.yaml now hold what it was writing\n");
+    expect(next.stderr).toBe("note: finished an interrupted bluegreen bump-image: values.yaml, Chart.yaml now hold what it was writing\n");
     expect(next.stdout).toMatch(/already .*4\.0.*nothing changed/);
     expect(readFileSync(join(chart, "Chart.yaml"), "utf8")).toContain('appVersion: "4.0"');
     expect(await gitStatus(repo)).toBe(" M shop/Chart.yaml\n M shop/values.yaml\n");
@@ -467,7 +467,7 @@ describe("a killed command's change is finished or undone by the next run", () =
 
     const next = await runCli(["bump-image", "4.0"], { cwd: chart, env: { DEBUG: undefined } });
     expect(next.code, shown(next)).toBe(0);
-    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image in .: it had not changed any file yet\n");
+    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image: it had not changed any file yet\n");
     expect(next.stdout).toContain("image.tag 1.0 → 4.0");
     expect(listFiles(chart)).toEqual([...before.keys()]);
   });

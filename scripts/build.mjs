@@ -7,7 +7,8 @@
 //   ignore files) every `{{` belongs to Helm except the triple-stash `{{{name}}}` and the partial
 //   `{{> part}}`, which are ours: Helm's delimiters are escaped before Handlebars sees them and
 //   come out untouched. templates/partials/ holds the parts that init's chart and migrate share.
-import { readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -37,11 +38,16 @@ async function templatesModule() {
   const partials = [];
   for (const file of await listFiles(templatesDir)) {
     const source = await readFile(path.join(templatesDir, file), "utf8");
-    const spec = Handlebars.precompile(isHelmSource(file) ? escapeHelmDelimiters(source) : source, {
-      strict: true,
-      noEscape: true,
-      knownHelpersOnly: true,
-    });
+    let spec;
+    try {
+      spec = Handlebars.precompile(isHelmSource(file) ? escapeHelmDelimiters(source) : source, {
+        strict: true,
+        noEscape: true,
+        knownHelpersOnly: true,
+      });
+    } catch (error) {
+      throw new Error(`templates/${file}: ${error.message}`);
+    }
     const partial = /^partials\/(.+)\.[a-z]+$/.exec(file)?.[1];
     if (partial) partials.push(`runtime.registerPartial(${JSON.stringify(partial)}, runtime.template(${spec}));`);
     else entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
@@ -66,6 +72,8 @@ async function valuesSchemaJson() {
     write: false,
     format: "esm",
     platform: "node",
+    // The input rules it is made from use yaml-doc's YAML 1.1 check, which imports the yaml package.
+    plugins: [esmYamlPlugin],
     logLevel: "warning",
   });
   const source = Buffer.from(bundled.outputFiles[0].text).toString("base64");
@@ -117,34 +125,103 @@ const lazyChildProcessPlugin = {
   },
 };
 
-await rm(path.join(root, "dist"), { recursive: true, force: true });
-const built = await esbuild.build({
-  metafile: true,
-  // One bundle per command (see src/bundles.ts), each loaded only when its command runs.
-  entryPoints: {
-    load: path.join(root, "src/load.ts"),
-    cli: path.join(root, "src/cli.ts"),
-    init: path.join(root, "src/commands/init.ts"),
-    "add-env": path.join(root, "src/commands/add-env.ts"),
-    "bump-image": path.join(root, "src/commands/bump-image.ts"),
-    doctor: path.join(root, "src/commands/doctor.ts"),
-    migrate: path.join(root, "src/commands/migrate.ts"),
-    prompts: path.join(root, "src/prompts.ts"),
+// @kubernetes-models/validate 3.x (under the Argo Rollouts models) offers Node's ES module
+// importers a build that finds its own dependencies at run time with
+// createRequire(import.meta.url): bundled, there is neither an import.meta nor a node_modules to
+// find them in. Its CommonJS build requires them plainly, so the bundle carries them.
+const commonJsValidatePlugin = {
+  name: "commonjs-validate",
+  setup(build) {
+    build.onResolve({ filter: /^@kubernetes-models\/validate$/ }, (args) =>
+      args.kind === "require-call" ? undefined : build.resolve(args.path, { kind: "require-call", resolveDir: args.resolveDir, importer: args.importer }),
+    );
   },
-  outdir: path.join(root, "dist"),
-  outExtension: { ".js": ".cjs" },
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [templatesPlugin, esmYamlPlugin, lazyChildProcessPlugin],
-  legalComments: "none",
-  minify: !process.env.NO_MINIFY,
-  logLevel: "warning",
-});
-await writeFile(path.join(root, "dist/THIRD-PARTY-LICENSES.txt"), await thirdPartyLicenses(built.metafile));
-await trainCodeCache();
+};
+
+// dist/ is replaced whole, never edited in place: everything is built into a directory beside
+// it and renamed over it at the end, so `npx bluegreen` in a clone runs the old build or the new
+// one, never half of either. A build that fails (or is interrupted) leaves the old dist/ working
+// and says which step failed, with that step's own output.
+class BuildError extends Error {}
+
+const dist = path.join(root, "dist");
+const staging = path.join(root, `.dist-building-${process.pid}`);
+await removeStaleBuilds();
+try {
+  const built = await step("bundling src/ and templates/ with esbuild", () =>
+    esbuild.build({
+      metafile: true,
+      // One bundle per command (see src/bundles.ts), each loaded only when its command runs.
+      entryPoints: {
+        load: path.join(root, "src/load.ts"),
+        cli: path.join(root, "src/cli.ts"),
+        init: path.join(root, "src/commands/init.ts"),
+        "add-env": path.join(root, "src/commands/add-env.ts"),
+        "bump-image": path.join(root, "src/commands/bump-image.ts"),
+        doctor: path.join(root, "src/commands/doctor.ts"),
+        migrate: path.join(root, "src/commands/migrate.ts"),
+        prompts: path.join(root, "src/prompts.ts"),
+      },
+      outdir: staging,
+      outExtension: { ".js": ".cjs" },
+      bundle: true,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
+      plugins: [templatesPlugin, esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin],
+      legalComments: "none",
+      minify: !process.env.NO_MINIFY,
+      // Errors are printed once, below, by the step that failed.
+      logLevel: "silent",
+    }),
+  );
+  await step("writing THIRD-PARTY-LICENSES.txt", async () =>
+    writeFile(path.join(staging, "THIRD-PARTY-LICENSES.txt"), await thirdPartyLicenses(built.metafile)),
+  );
+  await trainCodeCache(staging);
+  await step("replacing dist/", () => replaceDist());
+} catch (error) {
+  await rm(staging, { recursive: true, force: true });
+  process.stderr.write(`${error instanceof BuildError ? error.message : `build failed: ${error?.stack ?? error}`}\n`);
+  process.stderr.write(`dist/ is unchanged${existsSync(dist) ? "" : " (there was none)"}.\n`);
+  process.exit(1);
+}
+
+/** Runs one step of the build; a failure names the step and carries its own output. */
+async function step(name, action) {
+  try {
+    return await action();
+  } catch (error) {
+    const output = error?.errors?.length
+      ? // Without esbuild's notes on which plugin callback threw (a stack of the build script).
+        esbuild.formatMessagesSync(error.errors.map((message) => ({ ...message, notes: [] })), { kind: "error", color: false }).join("")
+      : error?.output ?? (error?.stack || String(error));
+    throw new BuildError(`build failed while ${name}:\n${String(output).trimEnd()}`);
+  }
+}
+
+/** Swaps the new build in: two renames, with the old dist/ removed only once the new one is in place. */
+async function replaceDist() {
+  const previous = `${dist}.previous-${process.pid}`;
+  if (existsSync(dist)) await rename(dist, previous);
+  await rename(staging, dist);
+  await rm(previous, { recursive: true, force: true });
+}
+
+/**
+ * Builds that were interrupted leave a staging directory behind (and, killed between the two
+ * renames, no dist/ but the previous one): tidy the first, put the second back.
+ */
+async function removeStaleBuilds() {
+  for (const entry of await readdir(root)) {
+    if (/^\.dist-building-\d+$/.test(entry)) await rm(path.join(root, entry), { recursive: true, force: true });
+    if (/^dist\.previous-\d+$/.test(entry)) {
+      if (existsSync(dist)) await rm(path.join(root, entry), { recursive: true, force: true });
+      else await rename(path.join(root, entry), dist);
+    }
+  }
+}
 
 /** The licenses of every package bundled into dist/, which ships their code. */
 async function thirdPartyLicenses(metafile) {
@@ -165,22 +242,29 @@ async function thirdPartyLicenses(metafile) {
 
 /**
  * Runs each command once, the way people run them, with the loader writing V8's code cache
- * of what ran beside each bundle (see src/load.ts).
+ * of what ran beside each bundle (see src/load.ts). The commands run from the new build.
  */
-async function trainCodeCache() {
+async function trainCodeCache(out) {
   const { mkdtemp } = await import("node:fs/promises");
   const { tmpdir } = await import("node:os");
-  const { execFileSync } = await import("node:child_process");
+  const { spawnSync } = await import("node:child_process");
   const work = await mkdtemp(path.join(tmpdir(), "bluegreen-build-"));
   const env = { ...process.env, BLUEGREEN_WRITE_CODE_CACHE: "1", NO_COLOR: "1" };
-  const run = (...args) => execFileSync(process.execPath, [path.join(root, "bin/bluegreen.cjs"), ...args], { cwd: work, env, stdio: "ignore" });
+  // What bin/bluegreen.cjs does, with the new build's loader.
+  const run = (...args) =>
+    step(`running bluegreen ${args[0]} to train the code cache`, () => {
+      const loader = path.join(out, "load.cjs");
+      const result = spawnSync(process.execPath, ["-e", 'require(process.argv[1]).load("cli")', loader, ...args], { cwd: work, env, encoding: "utf8" });
+      if (result.status !== 0) {
+        throw Object.assign(new Error("failed"), { output: `bluegreen ${args.join(" ")} exited with ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}` });
+      }
+    });
   try {
-    run("--help");
-    run("init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.0", "--slack-webhook", "https://hooks.slack.com/services/T0/B0/x");
-    run("add-env", "staging", "--chart", "shop");
-    run("bump-image", "1.1", "--chart", "shop");
+    await run("--help");
+    await run("init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.0", "--slack-webhook", "https://hooks.slack.com/services/T0/B0/x");
+    await run("add-env", "staging", "--chart", "shop");
+    await run("bump-image", "1.1", "--chart", "shop");
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
-

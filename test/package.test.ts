@@ -1,6 +1,6 @@
 // The package as npm ships it: `npm pack`, installed into an empty directory far from this
 // repository, must work on its own, and carry nothing but what it needs.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -29,6 +29,19 @@ beforeAll(async () => {
   expect(packed.code, packed.stderr).toBe(0);
   tarball = join(dir, JSON.parse(packed.stdout)[0].filename);
 }, 120_000);
+
+describe("installing the project", () => {
+  it("`npm ci` prints no warning on this Node: every dependency supports it", async () => {
+    // A copy of the manifest and lock file: the dependencies exactly as a clone installs them,
+    // without the build (the repository's own dist/ is not rebuilt under the other tests).
+    const clone = makeTempDir();
+    for (const file of ["package.json", "package-lock.json"]) writeFileSync(join(clone, file), readFileSync(join(REPO_ROOT, file)));
+    const env = mergeEnv(process.env, { npm_config_loglevel: "warn", npm_config_update_notifier: "false", NO_COLOR: "1" });
+    const install = await runProcess("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: clone, env, timeoutMs: 180_000 });
+    expect(install.code, install.stderr).toBe(0);
+    expect(`${install.stdout}${install.stderr}`).not.toMatch(/npm warn/i);
+  }, 180_000);
+});
 
 describe("the npm package", () => {
   it("packs only the CLI, its bundles and their licenses: no sources, tests or CI scripts", async () => {

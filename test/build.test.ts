@@ -1,0 +1,64 @@
+// `npm run build` in a clone: dist/ is replaced whole or not at all, so `npx bluegreen` never
+// runs half a build, and a failing build says which step failed with that step's own output.
+// Runs the real build script on a copy of the sources (node_modules linked, not copied).
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT, makeTempDir } from "./support/cli.js";
+import { runProcess } from "./support/process.js";
+
+/** A clone with the current dist/ built, to build again. */
+function clone(): string {
+  const dir = makeTempDir("bluegreen-clone-");
+  for (const part of ["bin", "dist", "scripts", "src", "templates", "package.json", "tsconfig.json"]) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
+const build = (dir: string) => runProcess(process.execPath, ["scripts/build.mjs"], { cwd: dir, timeoutMs: 120_000 });
+const version = (dir: string) => runProcess(process.execPath, [join(dir, "bin", "bluegreen.cjs"), "--version"], { cwd: dir });
+const leftovers = (dir: string) => readdirSync(dir).filter((entry) => /^\.dist-building-|^dist\.previous-/.test(entry));
+
+describe("npm run build", () => {
+  it("keeps the old dist/ working when a step fails, and prints that step's own output", async () => {
+    const dir = clone();
+    const before = readFileSync(join(dir, "dist", "cli.cjs"));
+    writeFileSync(join(dir, "templates/chart/templates/NOTES.txt"), `${readFileSync(join(dir, "templates/chart/templates/NOTES.txt"), "utf8")}{{{#if}}\n`);
+    const result = await build(dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^build failed while bundling src\/ and templates\/ with esbuild:\n/);
+    expect(result.stderr).toContain("templates/chart/templates/NOTES.txt: Parse error on line");
+    expect(result.stderr).toMatch(/dist\/ is unchanged\.\n$/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(readFileSync(join(dir, "dist", "cli.cjs"))).toEqual(before);
+    expect((await version(dir)).code).toBe(0);
+    expect(leftovers(dir)).toEqual([]);
+  }, 120_000);
+
+  it("keeps the old dist/ working when the build is killed halfway, and the next build tidies up", async () => {
+    const dir = clone();
+    const child = spawn(process.execPath, ["scripts/build.mjs"], { cwd: dir, stdio: "ignore" });
+    // Kill it once it has started writing its new build.
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (leftovers(dir).length > 0 && existsSync(join(dir, leftovers(dir)[0]!, "cli.cjs"))) {
+          clearInterval(poll);
+          child.kill("SIGKILL");
+          resolve();
+        }
+      }, 5);
+      child.on("exit", () => {
+        clearInterval(poll);
+        reject(new Error("the build ended before it could be interrupted"));
+      });
+    });
+    expect((await version(dir)).code).toBe(0);
+
+    const rebuilt = await build(dir);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(leftovers(dir)).toEqual([]);
+    expect((await version(dir)).stdout.trim()).toBe(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version);
+    expect(readdirSync(join(dir, "dist"))).toEqual(expect.arrayContaining(["cli.cjs", "cli.cjs.v8cache", "init.cjs", "THIRD-PARTY-LICENSES.txt"]));
+  }, 120_000);
+});

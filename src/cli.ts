@@ -2,8 +2,9 @@
 // on demand, so `bluegreen --help` never pays for prompts, schemas, YAML or templates.
 import { Command, CommanderError, Option } from "commander";
 import { loadBundle } from "./bundles.js";
-import { firstLine, isCliError } from "./errors.js";
+import { isCliError, unexpectedErrorLine } from "./errors.js";
 import { err } from "./output.js";
+import { redact } from "./redact.js";
 
 declare const __BLUEGREEN_VERSION__: string;
 
@@ -27,7 +28,11 @@ function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      outputError: (message, write) => write(err.red(message.trimEnd()) + "\n"),
+      outputError: (message, write) => {
+        // Commander repeats what was typed (an unknown command may be a URL with a token in it).
+        commanderMessage = redact(message.trimEnd());
+        write(err.red(commanderMessage) + "\n");
+      },
     })
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", EXAMPLES);
@@ -63,9 +68,12 @@ function buildProgram(): Command {
       await loadBundle("init").runInit(directory, options);
     });
 
-  program
+  // Commander keeps whichever of --auto-promote and --no-auto-promote came last; given both,
+  // the person asked for two things, which is a usage error (see addEnvInput).
+  const promotionFlags = new Set<string>();
+  const addEnv = program
     .command("add-env")
-    .description("add an environment: writes values-<env>.yaml from a preset (prod/production: manual promotion, autoscaling)")
+    .description("add an environment: writes values-<env>.yaml from a preset (named like production: manual promotion, autoscaling)")
     .argument("<env>", "environment name: lowercase letters, digits and '-', 1-20 characters")
     .option("--chart <dir>", CHART_HELP)
     .option("--replicas <n>", "replicas, 1-1000 (prod: the HPA's minimum)")
@@ -74,8 +82,9 @@ function buildProgram(): Command {
     .option("--force", "replace an existing values-<env>.yaml")
     .option("--dry-run", DIFF_HELP)
     .action(async (env: string, options) => {
-      await loadBundle("add-env").runAddEnv(env, options);
+      await loadBundle("add-env").runAddEnv(env, promotionFlags.size > 1 ? { ...options, autoPromote: "both" } : options);
     });
+  for (const flag of ["auto-promote", "no-auto-promote"]) addEnv.on(`option:${flag}`, () => promotionFlags.add(flag));
 
   program
     .command("bump-image")
@@ -114,8 +123,8 @@ function buildProgram(): Command {
 
 /** The exit status a command asks for (doctor: 1 when it found errors). */
 let status = 0;
-
-const EXIT_ZERO = new Set(["commander.helpDisplayed", "commander.version"]);
+/** What commander said about a usage error, redacted, for --json. */
+let commanderMessage: string | undefined;
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -127,28 +136,38 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return status;
   } catch (error) {
-    return reportError(error);
+    return reportError(error, wantsJson(argv));
   }
 }
 
-function reportError(error: unknown): number {
+/** --json before any `--`: the caller reads standard output as JSON, errors included. */
+const wantsJson = (argv: string[]) => argv.slice(0, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
+
+/**
+ * The one place errors reach people: each line redacted (it may repeat Helm's, git's or the
+ * person's text), on stderr; with --json, also as {"error": {"exitCode", "messages"}} on stdout.
+ */
+function reportError(error: unknown, json: boolean): number {
+  const report = (exitCode: number, lines: string[], printed = false) => {
+    const messages = lines.map(redact);
+    if (!printed) for (const line of messages) process.stderr.write(err.red(`error: ${line}`) + "\n");
+    if (json) process.stdout.write(`${JSON.stringify({ error: { exitCode, messages } }, null, 2)}\n`);
+    return exitCode;
+  };
   if (error instanceof CommanderError) {
-    // Commander has printed its message already; only the status is left to decide.
-    return EXIT_ZERO.has(error.code) ? 0 : 2;
+    // Help and version exit 0; anything else commander refused is usage. It has printed its
+    // message already.
+    if (error.exitCode === 0) return 0;
+    return report(2, [(commanderMessage ?? error.message).replace(/^error: /, "")], true);
   }
-  if (isCliError(error)) {
-    for (const line of error.lines) process.stderr.write(err.red(`error: ${line}`) + "\n");
-    return error.exitCode;
-  }
+  if (isCliError(error)) return report(error.exitCode, error.lines);
   if (error instanceof Error && error.name === "ExitPromptError") {
     // Ctrl-C at a prompt: leave quietly, as a shell would.
     process.stderr.write("\n");
     return 130;
   }
-  if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(err.red(`error: ${firstLine(message)}`) + "\n");
-  return 1;
+  if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${redact(error.stack ?? "")}\n`);
+  return report(1, [unexpectedErrorLine(error)]);
 }
 
 // Output piped into a program that stops reading (`| head`) ends the run quietly, as in git.

@@ -88,12 +88,29 @@ const SYSTEM_ERRORS: Record<string, string> = {
   EPIPE: "broken pipe",
 };
 
+/** A system error code in words, e.g. "permission denied (EACCES)"; undefined for one we do not know. */
+export function systemErrorWords(code: string | undefined): string | undefined {
+  const known = code === undefined ? undefined : SYSTEM_ERRORS[code];
+  return known && `${known} (${code})`;
+}
+
 /** One line for a failed file operation: what we were doing, where, and why it failed. */
 export function ioFailure(action: string, target: string, error: unknown): CliError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const known = code === undefined ? undefined : SYSTEM_ERRORS[code];
-  const reason = known ? `${known} (${code})` : firstLine(error instanceof Error ? error.message : String(error));
+  const reason = systemErrorWords(code) ?? firstLine(error instanceof Error ? error.message : String(error));
   return failure(`could not ${action} ${target}: ${reason}`);
+}
+
+/**
+ * The line for an error nobody foresaw: a system error in words with the file it concerns,
+ * anything else as its first line, with where to find more.
+ */
+export function unexpectedErrorLine(error: unknown): string {
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const words = systemErrorWords(code);
+  if (words) return `could not ${syscall ?? "access"} ${path ?? "a file"}: ${words}`;
+  const message = firstLine(error instanceof Error ? error.message : String(error));
+  return `${message || "something went wrong"} (this is a bug in bluegreen; DEBUG=1 shows where)`;
 }
 
 export function firstLine(text: string): string {

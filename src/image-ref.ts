@@ -4,7 +4,9 @@
 // carry: a lowercase path, an explicit tag of at most 128 characters, sha256 digests only.
 
 const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]{1,5})?`;
+// A registry port is a TCP port: 1-65535.
+const PORT = "(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})";
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::${PORT})?`;
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
 const PATH = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
@@ -25,6 +27,21 @@ export interface ImageRef {
   repository: string;
   tag?: string;
   digest?: string;
+}
+
+// Digest algorithms of the OCI image spec and of the hashes people paste. Written bare
+// (`sha512:<hex>`), one of these is a digest, never an image called sha512 with a tag.
+const DIGEST_ALGORITHM = /^(?:sha(?:1|224|256|384|512)|sha512[-_]256|sha3-(?:224|256|384|512)|blake2[bs](?:-?[0-9]+)?|blake3|md5|sm3|shake(?:128|256)|xxh(?:3|32|64|128))$/i;
+
+/**
+ * The algorithm of a digest that is not sha256 (`app@sha512:...`, `sha512:...`), which nothing
+ * here pulls; undefined when the text carries no such digest.
+ */
+export function unsupportedDigestAlgorithm(text: string): string | undefined {
+  const inReference = /@([^@:/]*):/.exec(text)?.[1];
+  if (inReference !== undefined) return inReference === "sha256" ? undefined : inReference || "(none)";
+  const bare = /^([A-Za-z0-9+._-]+):[A-Za-z0-9=_-]+$/.exec(text)?.[1];
+  return bare !== undefined && bare !== "sha256" && DIGEST_ALGORITHM.test(bare) ? bare : undefined;
 }
 
 /** Parses a full reference; undefined when it is not one. */

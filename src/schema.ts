@@ -6,8 +6,10 @@ import { inputError } from "./errors.js";
 import {
   isTag,
   parseImageRef,
+  unsupportedDigestAlgorithm,
   type ImageRef,
 } from "./image-ref.js";
+import { isAmbiguous } from "./yaml-doc.js";
 
 export const APP_NAME_MAX = 53;
 export const ENV_NAME_MAX = 20;
@@ -25,14 +27,33 @@ const text = (message: string) =>
 const rule = (message: string, test: (value: string) => boolean) =>
   text(message).check(z.refine(test, { error: message, abort: true }));
 
-export const appName = rule(
-  `must be 1-${APP_NAME_MAX} characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (it names the Rollout and its Services)`,
-  (v) => v.length <= APP_NAME_MAX && DNS_1035_LABEL.test(v),
+/** A text rule of several checks in turn, each with the message that says what it wants. */
+const rules = (...checks: [message: string, test: (value: string) => boolean][]) =>
+  text(checks[0]![0]).check(...checks.map(([message, test]) => z.refine<string>(test, { error: message, abort: true })));
+
+// Kubernetes and Helm read YAML 1.1 (sigs.k8s.io/yaml over go-yaml), where `yes`, `on`, `n` or
+// `null` written plain are not strings. A name is written plain in places bluegreen does not
+// control (a person's templates, kubectl output pasted into a file), so such a word is refused
+// as a name rather than trusted to be quoted everywhere.
+const yamlWord = (what: string): [string, (value: string) => boolean] => [
+  `reads as a boolean, a number or null in YAML (as yes, no, on, off, y, n, true and null do), which Kubernetes and Helm would not take for ${what}: choose another`,
+  (v) => !isAmbiguous(v),
+];
+
+export const appName = rules(
+  [
+    `must be 1-${APP_NAME_MAX} characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (it names the Rollout and its Services)`,
+    (v) => v.length <= APP_NAME_MAX && DNS_1035_LABEL.test(v),
+  ],
+  yamlWord("a name"),
 );
 
-export const envName = rule(
-  `must be 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit`,
-  (v) => v.length <= ENV_NAME_MAX && DNS_LABEL.test(v),
+export const envName = rules(
+  [
+    `must be 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit`,
+    (v) => v.length <= ENV_NAME_MAX && DNS_LABEL.test(v),
+  ],
+  yamlWord("an environment name"),
 );
 
 const wholeNumber = (min: number, max: number) => {
@@ -47,18 +68,28 @@ export const replicas = wholeNumber(1, REPLICAS_MAX);
 export const port = wholeNumber(1, 65535);
 
 const IMAGE_RULE =
-  "must be an image reference [registry[:port]/]path:tag[@sha256:digest] with a lowercase path and a tag of letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')";
+  "must be an image reference [registry[:port]/]path:tag[@sha256:digest] with a lowercase path, a registry port from 1 to 65535 and a tag of letters, digits, '_', '.' and '-' (at most 128, not starting with '.' or '-')";
+
+// Kubernetes and the registries pull sha256 digests; any other algorithm (sha512, blake3...) is
+// refused by name, also where it would otherwise pass for an image called sha512 with a tag.
+const DIGEST_RULE: [string, (value: string) => boolean] = [
+  "has a digest that is not sha256: only sha256 digests (sha256:<64 hex>) are supported",
+  (v) => unsupportedDigestAlgorithm(v) === undefined,
+];
 
 const LATEST_RULE =
   "needs a version tag, not latest: a release starts only when the tag changes, and latest never does";
 
-/** An image for a new chart: the tag is required, so a release never means "whatever latest is". */
+/**
+ * An image for a new chart: a tag or a digest is required, so a release never means "whatever
+ * latest is". A digest alone pins the image exactly.
+ */
 export const imageWithTag = z.pipe(
-  rule(IMAGE_RULE, (v) => parseImageRef(v) !== undefined),
+  rules(DIGEST_RULE, [IMAGE_RULE, (v) => parseImageRef(v) !== undefined]),
   z.transform((v: string) => parseImageRef(v)!),
 ).check(
-  z.refine((ref: ImageRef) => ref.tag !== undefined, {
-    error: "needs a tag, for example ghcr.io/acme/app:1.4.2 (without one the cluster would run whatever 'latest' is)",
+  z.refine((ref: ImageRef) => ref.tag !== undefined || ref.digest !== undefined, {
+    error: "needs a tag, for example ghcr.io/acme/app:1.4.2, or a digest (app@sha256:...): without one the cluster would run whatever 'latest' is",
     abort: true,
   }),
   z.refine((ref: ImageRef) => ref.tag !== "latest", { error: LATEST_RULE }),
@@ -87,10 +118,10 @@ function toImageChange(value: string): ImageChange | undefined {
  * with '/', ':' or '@' is a reference, which also sets the repository.
  */
 export const imageChange = z.pipe(
-  rule(
+  rules(DIGEST_RULE, [
     "must be a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'), an image reference such as ghcr.io/acme/app:v2, or a digest such as app@sha256:<64 hex>",
     (v) => toImageChange(v) !== undefined,
-  ),
+  ]),
   z.transform((v: string) => toImageChange(v)!),
 ).check(
   z.refine((change: ImageChange) => (change.kind === "tag" ? change.tag : change.kind === "ref" ? change.ref.tag : undefined) !== "latest", {
@@ -98,11 +129,17 @@ export const imageChange = z.pipe(
   }),
 );
 
+// The WHATWG URL parser turns a look-alike host (a Cyrillic і in gіthub.com) into punycode
+// silently, so the raw text is checked: what a person reads must be where the URL points.
+const ASCII_RULE =
+  "must be plain ASCII: a host with other letters (a Cyrillic letter that looks like a Latin one) can pass for another host; write an internationalized name in its xn-- form";
+const isAscii = (value: string) => /^[\x20-\x7e]*$/.test(value);
+
 const WEBHOOK_RULE = "must be an https:// URL (a Slack incoming webhook), or empty for no notifications";
 
 // The message never repeats the value: a webhook URL is a credential.
 export const slackWebhook = z.pipe(
-  rule(WEBHOOK_RULE, (v) => v === "" || isHttpsUrl(v)),
+  rules([WEBHOOK_RULE, (v) => v === "" || isHttpsUrl(v)], [ASCII_RULE, (v) => isAscii(v)]),
   z.transform((v: string) => (v === "" ? undefined : v)),
 );
 
@@ -117,12 +154,15 @@ function isHttpsUrl(value: string): boolean {
 }
 
 export const envList = z.pipe(
-  rule(
-    `must be a comma-separated list of environment names, each 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit, none repeated`,
-    (v) => {
-      const names = splitList(v);
-      return names.length > 0 && new Set(names).size === names.length && names.every((n) => envName.safeParse(n).success);
-    },
+  rules(
+    [
+      `must be a comma-separated list of environment names, each 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit, none repeated`,
+      (v) => {
+        const names = splitList(v);
+        return names.length > 0 && new Set(names).size === names.length && names.every((n) => n.length <= ENV_NAME_MAX && DNS_LABEL.test(n));
+      },
+    ],
+    [`has a name that ${yamlWord("an environment name")[0]}`, (v) => splitList(v).every((n) => yamlWord("")[1](n))],
   ),
   z.transform(splitList),
 );
@@ -165,20 +205,53 @@ export function isRepoUrl(value: string): boolean {
   }
 }
 
+// A token also travels in a query (?access_token=...) or a fragment; a git URL needs neither.
+const NO_QUERY_RULE =
+  "must not have a query (?...) or fragment (#...): a git repository URL needs neither, and a token there would be written into argocd/*.yaml and the README";
+
 // The message never repeats the value: it may hold a credential.
 export const repoUrl = z.pipe(
-  rule(REPO_URL_RULE, (v) => v === "" || isRepoUrl(v)),
+  rules(
+    [ASCII_RULE, (v) => isAscii(v)],
+    [NO_QUERY_RULE, (v) => !/[?#]/.test(v)],
+    [REPO_URL_RULE, (v) => v === "" || isRepoUrl(v)],
+  ),
   z.transform((v: string) => (v === "" ? undefined : v)),
 );
+
+/** The cluster an Application deploys to, as read from argocd/*.yaml: never with credentials. */
+export const clusterServer = rules(
+  [ASCII_RULE, (v) => isAscii(v)],
+  [
+    "must be the https:// URL of a Kubernetes API server, without a user, password, token, query or fragment in it (Argo CD keeps cluster credentials in its cluster Secrets)",
+    (v) => isServerUrl(v),
+  ],
+);
+
+function isServerUrl(value: string): boolean {
+  if (/[\s"'<>\\`{}|^?#]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.hostname !== "" && url.username === "" && url.password === "";
+  } catch {
+    return false;
+  }
+}
 
 export const repoPath = rule(
   "must be a path inside the repository, relative to its root (such as charts/shop, or . for the root), without '..'",
   (v) => v !== "" && !v.startsWith("/") && !/[\u0000-\u001f\u007f\\]/.test(v) && !v.split("/").includes(".."),
 );
 
+// git check-ref-format's rules, within the characters a ref in a values file should carry.
 export const revision = rule(
-  "must be a git branch, tag or commit (such as HEAD, main or v1.2.0)",
-  (v) => /^[A-Za-z0-9._/-]{1,255}$/.test(v) && !v.includes("..") && !v.startsWith("/") && !v.endsWith("/") && !v.endsWith(".lock") && !v.startsWith("-"),
+  "must be a git branch, tag or commit (such as HEAD, main or v1.2.0): letters, digits, '.', '_', '-' and '/', no part starting with '.' or ending with '.lock', no '..' or '//', not starting with '-' or '/', not ending with '/' or '.'",
+  (v) =>
+    /^[A-Za-z0-9._/-]{1,255}$/.test(v) &&
+    !v.startsWith("-") &&
+    !v.endsWith(".") &&
+    !v.includes("..") &&
+    v.split("/").every((part) => part !== "" && !part.startsWith(".") && !part.endsWith(".lock")),
 );
 
 export const namespace = rule(
@@ -186,9 +259,10 @@ export const namespace = rule(
   (v) => v.length <= NAMESPACE_MAX && DNS_LABEL.test(v),
 );
 
+// An AppProject is a Kubernetes object: its name is a DNS-1123 subdomain.
 export const project = rule(
-  "must be an Argo CD project name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
-  (v) => v.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v),
+  "must be an Argo CD project name: lowercase letters, digits, '-' and '.', each part between dots starting and ending with a letter or digit (at most 253 characters)",
+  (v) => v.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(v),
 );
 
 export const initInput = z
@@ -212,11 +286,10 @@ export const initInput = z
   })
   .check(
     z.superRefine((input, ctx) => {
-      // With Applications (or a namespace asked for), each environment deploys to
-      // <namespace>-<env>, which must still be a namespace name.
+      // Each environment deploys to <namespace>-<env> (the Applications, the next steps and the
+      // Secret's instructions all name it), which must still be a namespace name.
       const base = input.namespace ?? input.name;
-      const deploys = input.repoUrl !== undefined || input.namespace !== undefined;
-      const tooLong = deploys ? input.envs.filter((env) => `${base}-${env}`.length > NAMESPACE_MAX) : [];
+      const tooLong = input.envs.filter((env) => `${base}-${env}`.length > NAMESPACE_MAX);
       if (tooLong.length > 0) {
         ctx.addIssue({
           code: "custom",
@@ -237,6 +310,7 @@ export type InitInput = z.output<typeof initInput>;
 /** What add-env copies from the Applications already in argocd/. */
 export const argoFileSettings = z.looseObject({
   repoUrl: repoUrl,
+  server: clusterServer,
   repoPath: repoPath,
   revision: revision,
   argocdNamespace: namespace,
@@ -251,7 +325,9 @@ export const addEnvInput = z.object({
   env: envName,
   chart: z.optional(directory),
   replicas: z.optional(replicas),
-  autoPromote: z.optional(z.boolean()),
+  // "both" when --auto-promote and --no-auto-promote were given together (commander would keep
+  // whichever came last).
+  autoPromote: z.optional(z.boolean({ error: "cannot be given together with --no-auto-promote: choose one" })),
 });
 export type AddEnvInput = z.output<typeof addEnvInput>;
 

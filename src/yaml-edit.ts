@@ -44,7 +44,7 @@ export function parseOwnedYaml(file: string, source: string): ParsedYaml {
 
 /** The parser's wording, without its hints for programmers. */
 function readableReason(reason: string): string {
-  if (/multiple documents/i.test(reason)) return "holds more than one YAML document (a second one starts with ---); Helm reads only the first";
+  if (/multiple documents/i.test(reason)) return "holds more than one YAML document (a second one starts with ---), but a values file is one: Helm 3 would read only the first, Helm 4 only the last";
   return reason;
 }
 

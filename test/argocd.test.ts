@@ -79,8 +79,9 @@ describe("init --repo-url", () => {
     expect(app.spec.source).toMatchObject({ targetRevision: "HEAD", path: "charts/shop" });
     expect(app.spec.destination.namespace).toBe("shop-prod");
 
+    // Outside git the path must be given (init-flags.test.ts has the refusal).
     const outside = makeTempDir();
-    await init(outside, ["--repo-url", "https://github.com/acme/shop.git"]);
+    await init(outside, ["--repo-url", "https://github.com/acme/shop.git", "--repo-path", "shop"]);
     expect(readYaml(join(outside, "shop", "argocd", "sandbox.yaml")).spec.source.path).toBe("shop");
   });
 
@@ -92,7 +93,7 @@ describe("init --repo-url", () => {
 
   it("keeps argocd/ and the Secret out of the release: Helm neither renders nor packages them", async () => {
     const cwd = makeTempDir();
-    await init(cwd, ["--repo-url", REPO, "--slack-webhook", WEBHOOK]);
+    await init(cwd, ["--repo-url", REPO, "--repo-path", "shop", "--slack-webhook", WEBHOOK]);
     const chart = join(cwd, "shop");
     const helm = helmBinaries()[0]!;
     const rendered = await runHelm(helm.bin, ["template", "shop", chart, "-f", join(chart, "values-prod.yaml")]);
@@ -112,7 +113,7 @@ describe("init --repo-url", () => {
     ["scp-like", "git@github.com:acme/platform.git"],
   ])("accepts a %s repository URL", async (_, url) => {
     const cwd = makeTempDir();
-    await init(cwd, ["--repo-url", url]);
+    await init(cwd, ["--repo-url", url, "--repo-path", "shop"]);
     expect(readYaml(join(cwd, "shop", "argocd", "prod.yaml")).spec.source.repoURL).toBe(url);
   });
 
@@ -185,7 +186,7 @@ describe("add-env with Applications in the chart", () => {
 
   it("refuses to copy a credential someone put into an Application, and changes nothing", async () => {
     const cwd = makeTempDir();
-    await init(cwd, ["--repo-url", REPO]);
+    await init(cwd, ["--repo-url", REPO, "--repo-path", "shop"]);
     const chart = join(cwd, "shop");
     const file = join(chart, "argocd", "prod.yaml");
     const token = "glpat-S3cr3tT0ken0123";

@@ -60,7 +60,7 @@ const INIT_SHAPES = [
   { title: "the default chart", name: "shop", args: [], envs: ["sandbox", "prod"] },
   { title: "a chart with a Slack webhook", name: "shop", args: ["--slack-webhook", WEBHOOK], envs: ["sandbox", "prod"] },
   { title: "a chart with Argo Rollouts notifications", name: "shop", args: ["--slack-webhook", WEBHOOK, "--rollout-notifications"], envs: ["sandbox", "prod"] },
-  { title: "three environments wired to Argo CD", name: "shop", args: ["--envs", "dev,staging,production", "--repo-url", REPO], envs: ["dev", "staging", "production"] },
+  { title: "three environments wired to Argo CD", name: "shop", args: ["--envs", "dev,staging,production", "--repo-url", REPO, "--repo-path", "shop"], envs: ["dev", "staging", "production"] },
   { title: `a ${LONG_NAME.length}-character name`, name: LONG_NAME, args: [], envs: ["sandbox", "prod"] },
 ];
 

@@ -6,6 +6,7 @@ import { describe, expect, it, type ExpectStatic } from "vitest";
 import YAML from "yaml";
 import { CLI, REPO_ROOT, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
 import { mergeEnv, runProcess } from "./support/process.js";
+import { expectNoFindings, lintAndRenderAll } from "./support/chart.js";
 import { startInTerminal } from "./support/terminal.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
@@ -165,6 +166,19 @@ describe.concurrent("refuses bad input with exit 2, naming the flag, and writes 
     ["--envs", "a 21-character name", "e".repeat(21)],
     ["--envs", "a repeated name", "sandbox,prod,sandbox"],
     ["--envs", "an empty list", ","],
+    // Words YAML 1.1 (Kubernetes, Helm) reads as booleans or null are not names.
+    ["--name", "yes, a YAML boolean", "yes"],
+    ["--name", "true, a YAML boolean", "true"],
+    ["--name", "off, a YAML boolean", "off"],
+    ["--name", "null", "null"],
+    ["--envs", "on, a YAML boolean", "sandbox,on"],
+    ["--envs", "a number", "sandbox,123"],
+    ["--image", "a sha512 digest", `ghcr.io/acme/shop:1.0@sha512:${"ab".repeat(64)}`],
+    ["--image", "a bare sha512 digest", `sha512:${"ab".repeat(64)}`],
+    ["--image", "a registry port above 65535", "registry.example.com:65536/shop:1.0"],
+    ["--revision", "a hidden part", ".hidden"],
+    ["--revision", "an empty part", "a//b"],
+    ["--project", "two dots", "a..b"],
   ];
 
   it.for(cases)("%s with %s", async ([flag, _label, value], { expect }) => {
@@ -200,6 +214,26 @@ describe.concurrent("refuses bad input with exit 2, naming the flag, and writes 
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it("says why a name YAML reads as a boolean is refused", async ({ expect }) => {
+    const result = await initIn(makeTempDir(), ["--yes", "--name", "yes", "--image", IMAGE]);
+    expect(result.stderr).toMatch(/^error: --name: reads as a boolean, a number or null in YAML .* choose another\n$/);
+  });
+
+  const TOKEN = "ghp_S3cr3tT0kenValue0123456789";
+  const repoUrls: [label: string, value: string][] = [
+    ["a token in the query", `https://github.com/acme/platform.git?access_token=${TOKEN}`],
+    ["a token in the fragment", `https://github.com/acme/platform.git#${TOKEN}`],
+    ["a look-alike Cyrillic host", `https://g\u0456thub.com/acme/${TOKEN}.git`],
+  ];
+
+  it.for(repoUrls)("--repo-url with %s, never repeating it", async ([_label, value], { expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", value, "--repo-path", "shop"]);
+    expectUsageError(expect, result, "--repo-url");
+    expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("reports every bad flag, one line each", async ({ expect }) => {
     const dir = makeTempDir();
     const result = await initIn(dir, ["--yes", "--name", "Shop", "--image", "shop", "--replicas", "0", "--port", "http"]);
@@ -231,6 +265,14 @@ describe("usage", () => {
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/^Usage: bluegreen /);
     expect(top.stdout).toContain("init");
+
+    // As git does: `help` and `help <command>` are help, not mistakes.
+    const help = await runCli(["help"]);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toBe(top.stdout);
+    const helpInit = await runCli(["help", "init"]);
+    expect(helpInit.code, helpInit.stderr).toBe(0);
+    expect(helpInit.stdout).toMatch(/^Usage: bluegreen init /);
 
     const init = await runCli(["init", "--help"]);
     expect(init.code).toBe(0);
@@ -301,6 +343,18 @@ describe("an existing directory", () => {
 });
 
 describe("--dry-run", () => {
+  it("refuses a non-empty directory as the real run would, and changes nothing", async () => {
+    const dir = makeTempDir();
+    mkdirSync(join(dir, "shop"));
+    writeFileSync(join(dir, "shop", "notes.txt"), "mine\n");
+    const before = snapshotTree(dir);
+    const result = await initIn(dir, ["--yes", "--dry-run", "--name", "shop", "--image", IMAGE]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: shop is not empty \(use --force/);
+    expect(result.stdout).toBe("");
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
   it("prints every file with its contents and writes nothing", async () => {
     const { dir: reference, result: made } = await shopChart();
     expect(made.code).toBe(0);
@@ -501,5 +555,107 @@ describe("no colour where it does not belong", () => {
     expect((await bad.exited).code).toBe(2);
     expect(bad.output()).toContain("error: --name:");
     expect(bad.rawOutput()).not.toMatch(ANSI);
+  });
+});
+
+/** A git repository of its own: no outer GIT_DIR (a git hook running the tests) may leak in. */
+async function gitRepository(dir: string): Promise<void> {
+  const env = mergeEnv(process.env, { GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" });
+  const result = await runProcess("git", ["-c", "init.defaultBranch=main", "init", "-q", dir], { env });
+  expect(result.code, result.stderr).toBe(0);
+}
+
+const applicationPath = (chart: string, env = "prod") => YAML.parse(readFileSync(join(chart, "argocd", `${env}.yaml`), "utf8")).spec.source.path;
+
+describe("the Argo CD path is where the chart is in its repository", () => {
+  const REPO = "https://github.com/acme/platform.git";
+
+  it("is . at the repository's root", async () => {
+    const repo = makeTempDir();
+    await gitRepository(repo);
+    // --force: the root already holds .git.
+    const result = await initIn(repo, ["--yes", "--force", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "."]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(applicationPath(repo)).toBe(".");
+    expect(result.stdout).toContain("path .)");
+  });
+
+  it("is the path from the root when run in a subdirectory", async () => {
+    const repo = makeTempDir();
+    await gitRepository(repo);
+    mkdirSync(join(repo, "deploy"));
+    const result = await initIn(join(repo, "deploy"), ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "charts/shop"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(applicationPath(join(repo, "deploy/charts/shop"))).toBe("deploy/charts/shop");
+  });
+
+  it("is right when the chart's parent directories do not exist yet", async () => {
+    const repo = makeTempDir();
+    await gitRepository(repo);
+    const result = await initIn(repo, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "apps/payments/shop"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(applicationPath(join(repo, "apps/payments/shop"), "sandbox")).toBe("apps/payments/shop");
+  });
+
+  it("must be given outside git: --repo-url alone is refused with a hint, and nothing is written (a dry run too)", async () => {
+    const dir = makeTempDir();
+    for (const extra of [[], ["--dry-run"]]) {
+      const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, ...extra]);
+      expect(result.code).toBe(2);
+      expect(lines(result.stderr)).toEqual([expect.stringMatching(/^error: --repo-path is required .*not inside a git repository.*--repo-path charts\/shop/)]);
+      expect(result.stdout).toBe("");
+      expect(readdirSync(dir)).toEqual([]);
+    }
+    const given = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "--repo-path", "charts/shop"]);
+    expect(given.code, given.stderr).toBe(0);
+    expect(applicationPath(join(dir, "shop"))).toBe("charts/shop");
+  });
+});
+
+describe.concurrent("environments and what the next steps say about them", () => {
+  it("checks <name>-<env> against the namespace limit without --repo-url too", async ({ expect }) => {
+    const dir = makeTempDir();
+    const name = `a${"b".repeat(52)}`; // 53 characters, the most a name has: 53 + "-production" is 64
+    const result = await initIn(dir, ["--yes", "--name", name, "--image", IMAGE, "--envs", "sandbox,production"]);
+    expectUsageError(expect, result, "--name");
+    expect(result.stderr).toContain(`${name}-production would be 64 characters`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("gives environments named like production the production preset, and names only them in the promotion advice", async ({ expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--envs", "dev,pre-prod,prod-eu,us-prod"]);
+    expect(result.code, result.stderr).toBe(0);
+    const promotion = (env: string) => YAML.parse(readFileSync(join(dir, "shop", `values-${env}.yaml`), "utf8")).blueGreen.autoPromotionEnabled;
+    expect(["dev", "pre-prod", "prod-eu", "us-prod"].map(promotion)).toEqual([true, true, false, false]);
+    expect(result.stdout).toContain("promote it where promotion is manual (prod-eu, us-prod):");
+    const promotes = lines(result.stdout).filter((line) => line.includes("kubectl argo rollouts promote")).map((line) => line.trim());
+    expect(promotes).toEqual(["kubectl argo rollouts promote shop -n shop-prod-eu", "kubectl argo rollouts promote shop -n shop-us-prod"]);
+  });
+
+  it("has no promote step when every environment promotes itself", async ({ expect }) => {
+    const dir = makeTempDir();
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--envs", "dev,staging"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("kubectl argo rollouts promote");
+    expect(result.stdout).toContain("kubectl argo rollouts get rollout shop -n shop-dev --watch");
+  });
+});
+
+describe("a digest-only image", () => {
+  it("is accepted: the pods run repository@digest, with no version label or appVersion to claim a tag", async () => {
+    const dir = makeTempDir();
+    const ref = `ghcr.io/acme/shop@${DIGEST}`;
+    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", ref]);
+    expect(result.code, result.stderr).toBe(0);
+    const chart = join(dir, "shop");
+    expect(readValues(chart).image).toMatchObject({ repository: "ghcr.io/acme/shop", tag: "", digest: DIGEST });
+    expect(readChartYaml(chart).appVersion).toBe("");
+    for (const release of await lintAndRenderAll(chart)) {
+      const rollout = release.manifests.find((m) => m.kind === "Rollout")!;
+      expect(rollout.spec.template.spec.containers[0].image).toBe(ref);
+      expect(rollout.spec.template.metadata.labels["app.kubernetes.io/version"]).toBeUndefined();
+      expectNoFindings(release);
+    }
   });
 });

@@ -1,6 +1,6 @@
 // `bluegreen init` at a real terminal: a person answering questions. The CLI runs in a
 // pseudo-terminal (util-linux `script`); keystrokes go in, the screen comes out.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -17,6 +17,7 @@ const ASK_REPLICAS = "Replicas";
 const ASK_WEBHOOK = "Slack webhook URL";
 const NAME_RULE = /must be 1-53 characters of lowercase letters/;
 const ASK_REPOSITORY = "Git repository URL for Argo CD";
+const ASK_REPO_PATH = "Path of the chart in that repository";
 const DONE = /Next steps:[\s\S]*Release a new image/;
 
 const WAIT_MS = 8_000;
@@ -167,11 +168,15 @@ describe("init at a terminal", () => {
     // The refused text stays in the line to be edited: clear it, then give a clean URL.
     for (let i = 0; i < 80; i++) term.press("backspace");
     answer(term, "https://github.com/acme/platform.git");
+    // Outside git, bluegreen cannot tell where the chart will be in the repository: it asks.
+    await term.waitFor(ASK_REPO_PATH, WAIT_MS);
+    answer(term, "charts/shop");
     await term.waitFor(DONE, WAIT_MS);
     await expectExit(term, 0);
     expect(listFiles(join(dir, "shop")).filter((f) => f.startsWith("argocd/"))).toEqual(["argocd/prod.yaml", "argocd/sandbox.yaml"]);
     const app = YAML.parse(readFileSync(join(dir, "shop", "argocd", "prod.yaml"), "utf8"));
     expect(app.spec.source.repoURL).toBe("https://github.com/acme/platform.git");
+    expect(app.spec.source.path).toBe("charts/shop");
     for (const file of listFiles(dir)) expect(readFileSync(join(dir, file), "utf8")).not.toContain(secretToken);
   });
 
@@ -189,6 +194,41 @@ describe("init at a terminal", () => {
     await expectExit(term, 0);
     expect(term.output()).not.toContain(ASK_NAME);
     expect(readValues(join(dir, "shop")).replicaCount).toBe(4);
+  });
+
+  it("refuses a non-empty target right after the name, before any other question, and changes nothing", async () => {
+    const dir = makeTempDir();
+    mkdirSync(join(dir, "shop"));
+    writeFileSync(join(dir, "shop", "notes.txt"), "mine\n");
+    const term = startInTerminal(["init"], { cwd: dir });
+
+    await term.waitFor(ASK_NAME, WAIT_MS);
+    answer(term, "shop");
+    await expectExit(term, 1);
+    expect(term.output()).toMatch(/error: shop is not empty \(use --force/);
+    expect(term.output()).not.toContain(ASK_IMAGE);
+    expect(listFiles(dir)).toEqual(["shop/notes.txt"]);
+  });
+
+  it("trims spaces around every answer", async () => {
+    const dir = makeTempDir();
+    const term = startInTerminal(["init"], { cwd: dir });
+
+    await term.waitFor(ASK_NAME, WAIT_MS);
+    answer(term, "  shop ");
+    await term.waitFor(ASK_IMAGE, WAIT_MS);
+    answer(term, " nginx:1.27  ");
+    await term.waitFor(ASK_REPLICAS, WAIT_MS);
+    answer(term, " 3 ");
+    await term.waitFor(ASK_WEBHOOK, WAIT_MS);
+    answer(term, ` ${WEBHOOK} `);
+    await finishWithoutRepository(term);
+    await expectExit(term, 0);
+
+    const values = readValues(join(dir, "shop"));
+    expect(values.image).toMatchObject({ repository: "nginx", tag: "1.27" });
+    expect(values.replicaCount).toBe(3);
+    expect(secretUrls(join(dir, "shop"))).toEqual([WEBHOOK]);
   });
 
   it("leaves quietly with status 130 on Ctrl-C and writes nothing", async () => {

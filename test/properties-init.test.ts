@@ -27,6 +27,8 @@ describe("init on generated valid input", () => {
         fc.integer({ min: 1, max: 65535 }),
         fc.uniqueArray(arb.envName, { minLength: 1, maxLength: 3 }),
         async (name, image, replicas, port, envs) => {
+          // Each environment deploys to <name>-<env>, a namespace of at most 63 characters.
+          fc.pre(envs.every((env) => name.length + 1 + env.length <= 63));
           const cwd = makeTempDir();
           const args = ["init", "--yes", "--name", name, "--image", image.ref, "--replicas", String(replicas), "--port", String(port)];
           const result = await runCli([...args, "--envs", envs.join(","), "--slack-webhook", WEBHOOK], { cwd });

@@ -179,9 +179,13 @@ export async function applicationHelmArgs(chartDir: string): Promise<Map<string,
   return byValuesFile;
 }
 
-/** The chart's path inside the git repository that will hold it, or undefined outside one. */
+/**
+ * The chart's path inside the git repository that will hold it (`.` at its root), or undefined
+ * outside one. The target and its parents need not exist yet: the nearest `.git` (a directory,
+ * or the file of a worktree or submodule) above decides.
+ */
 export function pathInRepository(target: string): string | undefined {
-  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+  for (let dir = target; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, ".git"))) return path.relative(dir, target).split(path.sep).join("/") || ".";
     if (path.dirname(dir) === dir) return undefined;
   }

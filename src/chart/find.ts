@@ -1,11 +1,13 @@
 // Finding the chart a day-2 command works on, and reading the files a person owns in it.
+import { lstatSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { failure } from "../errors.js";
+import { failure, ioFailure } from "../errors.js";
 import { entriesOf, lockChart, tryLockChart, workspaceOf, type ChartLock } from "../chart-lock.js";
 import { readUtf8 } from "../fs-read.js";
 import { recover, sweepStaleStaging } from "../journal.js";
 import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
+import { isProduction } from "./values.js";
 
 export interface ChartDir {
   dir: string;
@@ -22,22 +24,32 @@ const OVERLAY = /^values-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
 export const overlayFile = (env: string) => `values-${env}.yaml`;
 
 /**
- * The chart in `--chart` or the current directory: it must have Chart.yaml and values.yaml.
+/**
+ * The chart in `--chart` or the current directory, or, as git finds a repository, in the
+ * nearest directory above it that has a Chart.yaml (not above the root of a git repository).
+ * It must have Chart.yaml and values.yaml. A chart found above is named on stderr.
  * A command that will change the chart names itself as `editing`: it then holds the chart's lock
  * (chart-lock.ts) from before it reads a file until it exits.
  */
 export async function findChart(chart: string | undefined, options: { editing?: string } = {}): Promise<ChartDir> {
-  const dir = path.resolve(chart ?? ".");
+  const start = path.resolve(chart ?? ".");
   const shown = chart ?? "the current directory";
   try {
-    if (!(await stat(dir)).isDirectory()) throw failure(`${shown} is not a directory`);
+    if (!(await stat(start)).isDirectory()) throw failure(`${shown} is not a directory`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw failure(`no chart found: ${shown} does not exist`);
+    if ((error as NodeJS.ErrnoException).code) throw ioFailure("read", shown, error);
     throw error;
   }
-  await prepareChart(dir, chart ?? ".", options.editing);
-  const chartYaml = await readOwned(dir, "Chart.yaml", `no chart found in ${shown} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
-  const values = await readOwned(dir, "values.yaml", `no values.yaml in ${shown}: bluegreen edits charts that have one`);
+  const dir = nearestChart(start);
+  if (dir === undefined) {
+    throw failure(`no chart found in ${shown} or above it (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
+  }
+  const where = dir === start ? shown : displayDir(dir);
+  if (dir !== start) process.stderr.write(`note: using the chart in ${where} (the nearest Chart.yaml above ${shown})\n`);
+  await prepareChart(dir, dir === start ? (chart ?? ".") : where, options.editing);
+  const chartYaml = await readOwned(dir, "Chart.yaml", `no chart found in ${where} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
+  const values = await readOwned(dir, "values.yaml", `no values.yaml in ${where}: bluegreen edits charts that have one`);
   const name = chartYaml.doc.get("name");
   return { dir, name: typeof name === "string" ? name : path.basename(dir), chartYaml, values, envs: await listEnvs(dir) };
 }
@@ -57,6 +69,24 @@ async function prepareChart(dir: string, shown: string, editing: string | undefi
   for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
   if (editing === undefined) lock.release();
 }
+
+/** The nearest directory from `start` up that holds a Chart.yaml, stopping at a repository's root. */
+function nearestChart(start: string): string | undefined {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (lstatOrUndefined(path.join(dir, "Chart.yaml"))) return dir;
+    if (lstatOrUndefined(path.join(dir, ".git")) || path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function lstatOrUndefined(file: string) {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+const displayDir = (dir: string) => path.relative(process.cwd(), dir) || ".";
 
 async function readOwned(dir: string, file: string, missing: string): Promise<ParsedYaml> {
   return parseOwnedYaml(file, await readText(path.join(dir, file), missing));
@@ -102,8 +132,8 @@ async function listEnvs(dir: string): Promise<string[]> {
   return sortEnvs(envs);
 }
 
-/** Environments in promotion order: everything else alphabetically, then prod/production. */
+/** Environments in promotion order: everything else alphabetically, then the production ones. */
 export function sortEnvs(envs: string[]): string[] {
-  const rank = (env: string) => (env === "prod" || env === "production" ? 1 : 0);
+  const rank = (env: string) => (isProduction(env) ? 1 : 0);
   return [...new Set(envs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }

@@ -276,7 +276,12 @@ export interface OverlayOptions {
   autoscaling?: boolean;
 }
 
-export const isProduction = (env: string) => env === "prod" || env === "production";
+/**
+ * Environments named like production get its preset: prod, production, prod-* and production-*
+ * (prod-eu), *-prod and *-production (eu-prod). pre-prod, non-prod and not-prod say the opposite.
+ */
+export const isProduction = (env: string) =>
+  /^(?:prod|production)(?:-.+)?$|^.+-(?:prod|production)$/.test(env) && !/^(?:pre|non|not)-prod(?:uction)?$/.test(env);
 
 /** values-<env>.yaml: prod waits for a person and autoscales; anything else promotes itself and stays small. */
 export function overlayValues(env: string, options: OverlayOptions = {}): Section {

@@ -84,6 +84,7 @@ async function argoSettingsOf(chart: ChartDir): Promise<ArgoSettings | undefined
   const source = `${ARGOCD_DIR}/*.yaml`;
   parseInput(argoFileSettings, argo, {
     repoUrl: `${source} spec.source.repoURL`,
+    server: `${source} spec.destination.server`,
     repoPath: `${source} spec.source.path`,
     revision: `${source} spec.source.targetRevision`,
     argocdNamespace: `${source} metadata.namespace`,

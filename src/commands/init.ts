@@ -4,10 +4,11 @@ import path from "node:path";
 import { loadBundle } from "../bundles.js";
 import { applicationFile, IN_CLUSTER, pathInRepository, type ArgoSettings } from "../chart/argocd.js";
 import { renderChart, SLACK_SECRET_FILE, type ChartFile } from "../chart/render.js";
-import { isProduction, namespaceFor, type ChartSettings } from "../chart/values.js";
-import { failure, inputError } from "../errors.js";
+import { initialOverlay, namespaceFor, type ChartSettings } from "../chart/values.js";
+import { failure, inputError, usageError } from "../errors.js";
 import { directoryState, shownPath, writeDirectory } from "../fs-atomic.js";
 import { out } from "../output.js";
+import { sectionData } from "../yaml-doc.js";
 import { fieldError, initInput, parseInput, type InitAnswers } from "../schema.js";
 
 export interface InitOptions {
@@ -71,14 +72,22 @@ export async function runInit(directory: string | undefined, options: InitOption
     previewHost: options.previewHost,
   };
   refuseInvalidFlags(given);
+  // A target that cannot be written is refused as soon as it is known (a dry run too): before
+  // any question when a flag names it, right after the name otherwise.
+  const targetOf = (name: string) => path.resolve(directory ?? name);
   const knownTarget = directory ?? options.name;
-  if (knownTarget !== undefined && !options.dryRun) refuseNonEmpty(path.resolve(knownTarget), options.force);
+  if (knownTarget !== undefined) refuseNonEmpty(path.resolve(knownTarget), options.force);
 
   const interactive = !options.yes && process.stdin.isTTY === true;
-  const answers = interactive ? await loadBundle("prompts").askInitQuestions(given) : given;
+  const answers = interactive
+    ? await loadBundle("prompts").askInitQuestions(given, {
+        afterName: (name) => refuseNonEmpty(targetOf(name), options.force),
+        needsRepoPath: (name) => pathInRepository(targetOf(name)) === undefined,
+      })
+    : given;
   const input = parseInput(initInput, answers, INIT_FIELDS);
 
-  const target = path.resolve(input.directory ?? input.name);
+  const target = targetOf(input.name);
   const settings: ChartSettings = {
     name: input.name,
     image: input.image,
@@ -94,7 +103,7 @@ export async function runInit(directory: string | undefined, options: InitOption
   const argo: ArgoSettings | undefined = input.repoUrl
     ? {
         repoUrl: input.repoUrl,
-        repoPath: input.repoPath ?? pathInRepository(target) ?? input.name,
+        repoPath: input.repoPath ?? repoPathOf(target, input.name),
         revision: input.revision,
         argocdNamespace: input.argocdNamespace,
         project: input.project,
@@ -125,6 +134,15 @@ function refuseNonEmpty(target: string, force: boolean | undefined): void {
   }
 }
 
+/** Where Argo CD finds the chart in its repository: only git knows, so outside one it must be given. */
+function repoPathOf(target: string, name: string): string {
+  const inRepository = pathInRepository(target);
+  if (inRepository !== undefined) return inRepository;
+  throw usageError(
+    `--repo-path is required with --repo-url here: ${displayPath(target)} is not inside a git repository, so bluegreen cannot tell where the chart will be in it (give its path from the repository's root, such as --repo-path charts/${name})`,
+  );
+}
+
 const displayPath = shownPath;
 
 function printDryRun(target: string, files: ChartFile[]): void {
@@ -141,7 +159,8 @@ function printDryRun(target: string, files: ChartFile[]): void {
 
 function printWritten(target: string, files: ChartFile[], settings: ChartSettings, argo: ArgoSettings | undefined, replaced: string[]): void {
   const dir = displayPath(target);
-  const prod = settings.envs.find(isProduction) ?? settings.envs.at(-1)!;
+  // Only environments that wait for a person are promoted by one.
+  const manual = settings.envs.filter((env) => (sectionData(initialOverlay(env, settings)) as any).blueGreen?.autoPromotionEnabled === false);
   const namespaces = settings.envs.map((env) => namespaceFor(settings.namespace, env));
   const lines = [
     out.green(`Wrote a Blue/Green chart for ${settings.name} to ${dir}:`),
@@ -183,13 +202,21 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
     if (settings.host) lines.push(`       production:                 http://${settings.host}/  (add ingress.tls for HTTPS)`);
     if (settings.previewHost) lines.push(`       green, before promotion:    http://${settings.previewHost}/  (keep this host internal)`);
   }
-  lines.push(
-    `  ${step++}. Watch a release, then promote it where promotion is manual:`,
-    `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, prod)} --watch`,
-    `       kubectl argo rollouts promote ${settings.name} -n ${namespaceFor(settings.namespace, prod)}`,
-    `  ${step++}. Release a new image: bluegreen bump-image <tag> --chart ${dir}, then commit and push.`,
-    "",
-  );
+  if (manual.length > 0) {
+    lines.push(
+      `  ${step++}. Watch a release, then promote it where promotion is manual (${manual.join(", ")}):`,
+      ...manual.flatMap((env) => [
+        `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, env)} --watch`,
+        `       kubectl argo rollouts promote ${settings.name} -n ${namespaceFor(settings.namespace, env)}`,
+      ]),
+    );
+  } else {
+    lines.push(
+      `  ${step++}. Watch a release (every environment promotes itself once green is ready):`,
+      `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, settings.envs[0]!)} --watch`,
+    );
+  }
+  lines.push(`  ${step++}. Release a new image: bluegreen bump-image <tag> --chart ${dir}, then commit and push.`, "");
   process.stdout.write(lines.join("\n"));
 }
 

@@ -1,8 +1,10 @@
 // A Slack webhook URL is a credential: it belongs in a Secret applied out of band, never in a
 // rendered manifest (which lives in git) or in any file git would commit.
+import { SLACK_WEBHOOK_SOURCE } from "../redact.js";
 import { resourceName, type Finding, type Rule } from "./types.js";
 
-const SLACK_WEBHOOK = /https:\/\/hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/-]+/;
+// Whatever the case of the host or a port: https://HOOKS.SLACK.COM:443/services/... posts as well.
+const SLACK_WEBHOOK = new RegExp(SLACK_WEBHOOK_SOURCE, "i");
 
 /**
  * Whether text holds a webhook URL, also base64-encoded (as `kubectl create secret -o yaml`
@@ -16,11 +18,7 @@ export function containsWebhook(text: string): boolean {
   return false;
 }
 
-/** Text safe to print: webhook URLs and credentials in URLs are cut out. */
-export const redact = (text: string) =>
-  text
-    .replace(new RegExp(SLACK_WEBHOOK.source, "g"), "https://hooks.slack.com/…(redacted)")
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(:[^\s/@]*)?@/gi, "$1…(redacted)@");
+export { redact } from "../redact.js";
 
 /** Paths (a.b[0].c) of every string in a value that holds a webhook URL. */
 export function webhookPaths(value: unknown, path = ""): string[] {

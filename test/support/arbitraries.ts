@@ -1,6 +1,7 @@
 // Generators for property-based tests: inputs a person may give, valid ones at and around the
 // limits, and broken ones in every way the rules forbid.
 import fc from "fast-check";
+import { isAmbiguous } from "../../src/yaml-doc.js";
 
 /** Fixed seed, so a failure reproduces; fast-check prints it with the counterexample. */
 export const SEED = 20261126;
@@ -22,8 +23,9 @@ function label(length: number, first: string): fc.Arbitrary<string> {
     .map(([a, middle, z]) => a + middle.join("") + z);
 }
 
-export const appName = lengthIn(1, 53).chain((n) => label(n, LOWER));
-export const envName = lengthIn(1, 20).chain((n) => label(n, `${LOWER}${DIGITS}`));
+// Names YAML 1.1 reads as booleans, nulls or numbers (y, no, 123) are refused as names.
+export const appName = lengthIn(1, 53).chain((n) => label(n, LOWER)).filter((name) => !isAmbiguous(name));
+export const envName = lengthIn(1, 20).chain((n) => label(n, `${LOWER}${DIGITS}`)).filter((name) => !isAmbiguous(name));
 
 const pathComponent = fc
   .tuple(

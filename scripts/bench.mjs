@@ -1,11 +1,11 @@
 // Start-up benchmark: whole processes, measured against `node -e 0` on the same machine in the
 // same run, alternating so that both see the same load. Prints medians and ratios, then the time
 // of one large edit, then the packed size and the installed size of the package with its
-// production dependencies.
+// production dependencies, then doctor on a chart with many environments.
 //   npm run bench            (RUNS=40 npm run bench for more samples)
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,6 +51,7 @@ try {
   });
   console.log(`Edit: ${largeEdit()}`);
   console.log(`Package: ${packageSizes()}`);
+  console.log(doctorOverManyEnvironments());
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -102,4 +103,26 @@ function directorySize(dir) {
 
 function kb(bytes) {
   return `${(bytes / 1024).toFixed(0)} kB`;
+}
+
+/**
+ * `bluegreen doctor` on a chart with 12 environments: 13 renders with real Helm, which doctor
+ * runs side by side. Helm comes from HELM_BIN, else from the tests' cache.
+ */
+function doctorOverManyEnvironments() {
+  const cache = path.join(homedir(), ".cache", "bluegreen-test");
+  const cached = existsSync(cache)
+    ? readdirSync(cache).sort().map((dir) => path.join(cache, dir, "helm")).filter((file) => existsSync(file))
+    : [];
+  const helm = process.env.HELM_BIN || cached.at(-1);
+  if (!helm) return "Doctor: skipped, no Helm (set HELM_BIN, or run npm test once to cache Helm in ~/.cache/bluegreen-test)";
+  const envs = Array.from({ length: 12 }, (_, i) => `env${i + 1}`).join(",");
+  const chart = path.join(work, "many");
+  const init = spawnSync(process.execPath, [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", "--envs", envs, chart], { env });
+  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
+  const version = spawnSync(helm, ["version", "--short"], { encoding: "utf8" }).stdout.trim();
+  const argv = [cli, "doctor", "--chart", chart, "--helm", helm];
+  time(argv); // warm
+  const samples = Array.from({ length: 3 }, () => time(argv));
+  return `Doctor: values.yaml and 12 environments, 13 renders with helm ${version}, median of 3 runs: ${median(samples).toFixed(0)} ms`;
 }

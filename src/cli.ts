@@ -104,6 +104,7 @@ function buildProgram(): Command {
     .option("--chart <dir>", CHART_HELP)
     .option("--json", "print the findings as JSON, for CI")
     .option("--helm <path>", "the helm binary to render with (default: HELM_BIN, else helm on PATH)")
+    .option("--timeout <seconds>", "longest one helm template may take, 1-3600 (default: 120)")
     .action(async (options) => {
       status = await loadBundle("doctor").runDoctor(options);
     });

@@ -366,6 +366,7 @@ export const migrateInput = z.object({
 export const doctorInput = z.object({
   chart: z.optional(directory),
   helm: z.optional(helmBinary),
+  timeout: z._default(wholeNumber(1, 3600), 120),
 });
 
 /** One parse of everything a person gave a command; a refusal names each field as they gave it. */

@@ -2,15 +2,18 @@
 // passes; each mistake a person makes by hand is caught, one at a time, with its rule id,
 // severity, resource, values file and fix; no secret is ever printed; the exit status is §5.3's.
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readApplications } from "../src/chart/argocd.js";
 import { applicationsDeploying } from "../src/chart/replica-drift.js";
 import { checkRelease } from "../src/rules/index.js";
 import { initChart, valuesCombinations } from "./support/chart.js";
-import { makeTempDir, runCli, type CliResult } from "./support/cli.js";
+import { REPO_ROOT, cliEnv, makeTempDir, runCli, type CliResult } from "./support/cli.js";
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
+import { runProcess } from "./support/process.js";
+import { startInTerminal } from "./support/terminal.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
@@ -362,15 +365,19 @@ describe("doctor on a chart with one mistake made by hand", () => {
       );
 
       // One implementation: what doctor reports for each values file is what the release rules
-      // our own tests use find in Helm's render of it, with the Applications that deploy it.
+      // our own tests use find in Helm's render of it, with the Applications that deploy it
+      // (the fix may name that values file).
       const applications = await readApplications(chart);
+      const withoutFix = ({ fix: _, ...finding }: { fix: string }) => finding;
       for (const { label, manifests } of rendered) {
-        const reported = report.findings.filter((f) => f.valuesFile === label).map(({ valuesFile: _, ...finding }) => finding);
+        const reported = report.findings.filter((f) => f.valuesFile === label).map(({ valuesFile: _, ...finding }) => withoutFix(finding));
         if (manifests === undefined) {
-          expect(reported.map((f) => f.rule), `${label}: Helm fails, so doctor reports that alone`).toEqual(["helm-render"]);
+          expect(reported.map((f: any) => f.rule), `${label}: Helm fails, so doctor reports that alone`).toEqual(["helm-render"]);
           continue;
         }
-        expect(reported, `${label} (helm ${versionString})`).toEqual(checkRelease(manifests, { applications: applicationsDeploying(applications, label) }));
+        expect(reported, `${label} (helm ${versionString})`).toEqual(
+          checkRelease(manifests, { applications: applicationsDeploying(applications, label) }).map(withoutFix),
+        );
       }
     }
   });
@@ -442,6 +449,36 @@ describe("doctor's exit status and where it finds Helm", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: --helm: \/nonexistent\/helm [^\n]*\n$/);
     expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 when --helm or HELM_BIN runs but is not Helm, saying so", async () => {
+    for (const program of ["/bin/echo", "/bin/true"]) {
+      const result = await doctor(chart, program);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`error: --helm: ${program} is not Helm: \`${program} version --short\` prints no Helm version (point --helm at the helm binary)\n`);
+      expect(result.stdout).toBe("");
+    }
+    const fromEnv = await doctor(chart, undefined, [], { HELM_BIN: "/bin/echo", PATH: emptyPath });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toMatch(/^error: HELM_BIN: \/bin\/echo is not Helm/);
+  });
+
+  it("with --json, says what went wrong as JSON on stdout too, with the same exit status", async () => {
+    const cases: [args: string[], env: Record<string, string>, exitCode: number, message: RegExp][] = [
+      [["--chart", chart, "--helm", "/bin/echo"], {}, 2, /^--helm: \/bin\/echo is not Helm/],
+      [["--chart", chart], { PATH: emptyPath }, 2, /^no helm found on PATH/],
+      [["--chart", join(makeTempDir(), "nowhere"), "--helm", helmBinaries()[0]!.bin], {}, 1, /^no chart found/],
+      [["--chart", chart, "--fix-everything"], {}, 2, /^unknown option '--fix-everything'/],
+      [["--chart", chart, "--timeout", "0"], {}, 2, /^--timeout: must be a whole number from 1 to 3600$/],
+    ];
+    for (const [args, env, exitCode, message] of cases) {
+      const result = await runCli(["doctor", "--json", ...args], { env: { HELM_BIN: undefined, ...env } });
+      expect(result.code, result.stderr).toBe(exitCode);
+      const { error } = JSON.parse(result.stdout);
+      expect(error.exitCode).toBe(exitCode);
+      expect(error.messages).toEqual([expect.stringMatching(message)]);
+      expect(result.stderr).toMatch(/^error: /); // people reading the CI log still see it
+    }
   });
 
   it("exits 2 with a clear error when there is no Helm on PATH and no HELM_BIN", async () => {
@@ -533,5 +570,233 @@ describe("doctor reads the chart the way Helm and git do", () => {
     const result = await doctor(chart, helmBinaries()[0]!.bin, ["--json"]);
     expect(parseReport(result).findings).toEqual([]);
     expect(result.code).toBe(0);
+  });
+});
+
+describe("doctor reads Helm's output the way the cluster does (YAML 1.1)", () => {
+  it("reports a chart named yes like one named true: both are booleans to Kubernetes", async () => {
+    const helm = helmBinaries()[0]!.bin;
+    const named = async (name: string) => {
+      const chart = await initChart(["--image", IMAGE], "shop");
+      // What earlier versions of init wrote for --name yes: quoted in Chart.yaml, plain in every label.
+      edit(chart, "Chart.yaml", /^name: shop$/m, `name: "${name}"`);
+      const result = await doctor(chart, helm, ["--json"]);
+      expect(result.code).toBe(1);
+      return parseReport(result);
+    };
+    const [yes, truth] = await Promise.all([named("yes"), named("true")]);
+    expect(yes.errors).toBeGreaterThan(0);
+    expect(yes.findings.map((f) => f.message)).toContain("does not match the argoproj.io/v1alpha1 Rollout schema: /metadata/name must be string");
+    // Plain, both names are the boolean true; in longer names (yes-preview) they stay words.
+    const shape = (report: Report) => report.findings.map(({ rule, resource, message }) => [rule, resource.replace(/\/(yes|true)-/, "/<name>-"), message]);
+    expect(shape(yes)).toEqual(shape(truth));
+  });
+});
+
+describe("doctor finds webhook URLs whatever their case or port, and never prints one", () => {
+  const SHAPES = [
+    "https://HOOKS.SLACK.COM/services/T0000000/B0000000/upperCASEsecret01",
+    "https://hooks.slack.com:443/services/T0000000/B0000000/withPORTsecret02",
+  ];
+
+  it.each(SHAPES)("finds %s in values.yaml and in the manifest", async (url) => {
+    const chart = await initChart(["--image", IMAGE], "shop");
+    edit(chart, "values.yaml", "env: []\n", `env:\n  - name: SLACK_WEBHOOK_URL\n    value: ${url}\n`);
+    const [json, text] = await Promise.all([doctor(chart, helmBinaries()[0]!.bin, ["--json"]), doctor(chart, helmBinaries()[0]!.bin)]);
+    expect(json.code).toBe(1);
+    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(expect.arrayContaining(["webhook-in-manifest", "webhook-in-file"]));
+    const secret = url.split("/").at(-1)!;
+    for (const output of [json.stdout, json.stderr, text.stdout, text.stderr]) expect(output).not.toContain(secret);
+  });
+
+  it("redacts every URL shape when Helm's error message quotes them", async () => {
+    const chart = await initChart(["--image", IMAGE], "shop");
+    const quoted = [
+      ...SHAPES,
+      "https://deploy:p@ssATsecret03@git.example.com/acme/shop.git?x=querySECRET03",
+      "https://git.example.com/acme/shop.git?access_token=querySECRET04",
+      "https://git.example.com/acme/shop.git#fragmentSECRET05",
+      "https://deploy:pa/ssSLASHsecret06@git.example.com/acme/shop.git",
+    ];
+    writeFileSync(join(chart, "templates/check.yaml"), `{{- fail "cannot reach ${quoted.join(" or ")}" }}\n`);
+    const [json, text] = await Promise.all([doctor(chart, helmBinaries().at(-1)!.bin, ["--json"]), doctor(chart, helmBinaries()[0]!.bin)]);
+    // (The template holds the URLs too, which git would commit.)
+    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(["helm-render", "helm-render", "helm-render", "webhook-in-file"]);
+    expect(text.stdout).toMatch(/helm template fails: .*cannot reach https:\/\/hooks\.slack\.com\/…\(redacted\)/);
+    for (const output of [json.stdout, text.stdout, json.stderr, text.stderr]) {
+      for (const secret of ["upperCASEsecret01", "withPORTsecret02", "ssATsecret03", "querySECRET03", "querySECRET04", "fragmentSECRET05", "ssSLASHsecret06"]) {
+        expect(output).not.toContain(secret);
+      }
+    }
+  });
+
+  it("redacts a URL given where a path belongs, in the message and in --json", async () => {
+    const result = await runCli(["doctor", "--json", "--chart", "https://deploy:pathSECRET07@git.example.com/acme/shop"], { cwd: makeTempDir() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe("error: no chart found: https://…(redacted)@git.example.com/acme/shop does not exist\n");
+    expect(result.stdout + result.stderr).not.toContain("pathSECRET07");
+  });
+});
+
+describe("doctor's fixes fix what they are about", () => {
+  /** A chart in its own directory, doctor run from beside it as a person would. */
+  async function chartBeside(): Promise<{ cwd: string; chart: string }> {
+    const chart = await initChart(["--image", IMAGE, "--repo-url", REPO, "--repo-path", "shop"], "shop");
+    return { cwd: join(chart, ".."), chart };
+  }
+  const report = async (cwd: string) => {
+    const result = await runCli(["doctor", "--chart", "shop", "--json"], { cwd, env: { HELM_BIN: helmBinaries()[0]!.bin } });
+    return { code: result.code, report: parseReport(result) };
+  };
+
+  it("names --env when an overlay pins the image, and running the fix clears the finding", async () => {
+    const { cwd, chart } = await chartBeside();
+    writeFileSync(join(chart, "values-prod.yaml"), `${readFileSync(join(chart, "values-prod.yaml"), "utf8")}\nimage:\n  tag: latest\n`);
+    const before = await report(cwd);
+    const findings = before.report.findings.filter((f) => f.rule === "image-unpinned");
+    expect(findings.map((f) => [f.valuesFile, f.fix])).toEqual([["values-prod.yaml", "set a version tag: bluegreen bump-image <tag> --env prod --chart shop"]]);
+
+    const command = findings[0]!.fix.replace(/^.*: bluegreen /, "").replace("<tag>", "1.4.3").split(" ");
+    const fixed = await runCli(command, { cwd });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(await report(cwd)).toMatchObject({ code: 0, report: { errors: 0 } });
+  });
+
+  it("names the overlay that sets a value, and the edit it names clears the finding", async () => {
+    const { cwd, chart } = await chartBeside();
+    edit(chart, "values-prod.yaml", "blueGreen:\n", "blueGreen:\n  scaleDownDelaySeconds: 10\n");
+    const before = await report(cwd);
+    expect(before.report.findings.map((f) => [f.rule, f.valuesFile, f.fix])).toEqual([
+      ["scale-down-delay", "values-prod.yaml", expect.stringMatching(/^set blueGreen\.scaleDownDelaySeconds to 30 or more in shop\/values-prod\.yaml: /)],
+    ]);
+    edit(chart, "values-prod.yaml", "scaleDownDelaySeconds: 10", "scaleDownDelaySeconds: 30");
+    expect(await report(cwd)).toMatchObject({ code: 0, report: { errors: 0 } });
+  });
+
+  it("names files as seen from where it runs: chmod the Secret beside the chart", async () => {
+    const chart = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", REPO, "--repo-path", "shop"], "shop");
+    chmodSync(join(chart, "slack-webhook-secret.yaml"), 0o644);
+    const cwd = join(chart, "..");
+    const { report: found } = await report(cwd);
+    expect(found.findings.map((f) => [f.rule, f.fix])).toEqual([["secret-file-mode", "chmod 600 shop/slack-webhook-secret.yaml"]]);
+    execFileSync("sh", ["-c", found.findings[0]!.fix], { cwd });
+    expect((await report(cwd)).report.findings).toEqual([]);
+  });
+});
+
+/** A Helm that does what the real one does, after `script` (sh) has run for `template`. */
+function wrappedHelm(script: string): string {
+  const real = helmBinaries()[0]!.bin;
+  const file = join(makeTempDir("bluegreen-helm-wrapper-"), "helm");
+  writeFileSync(file, `#!/bin/sh\nif [ "$1" = template ]; then\n${script}\nfi\nexec "${real}" "$@"\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe("doctor on many environments", () => {
+  let chart: string;
+  beforeAll(async () => {
+    chart = await initChart(["--image", IMAGE, "--envs", "dev,qa,staging,prod", "--repo-url", REPO, "--repo-path", "shop"], "shop");
+  });
+
+  it("renders them side by side, at most as many at a time as there are CPUs, and reports in the same order", async () => {
+    const log = join(makeTempDir(), "renders.log");
+    const helm = wrappedHelm(`echo "start $(date +%s%N)" >> "${log}"; sleep 1; echo "end $(date +%s%N)" >> "${log}"`);
+    const result = await doctor(chart, helm, ["--json"]);
+    expect(result.code, result.stdout).toBe(0);
+    expect(parseReport(result).valuesFiles).toEqual(["values.yaml", "values-dev.yaml", "values-qa.yaml", "values-staging.yaml", "values-prod.yaml"]);
+
+    // The most renders running at one moment, from their start and end times.
+    const events = readFileSync(log, "utf8").trim().split("\n").map((line) => line.split(" ")).map(([kind, at]) => ({ delta: kind === "start" ? 1 : -1, at: BigInt(at!) }));
+    let running = 0;
+    let most = 0;
+    for (const { delta } of events.sort((a, b) => (a.at === b.at ? a.delta - b.delta : a.at < b.at ? -1 : 1))) most = Math.max(most, (running += delta));
+    expect(events).toHaveLength(10);
+    expect(most).toBe(Math.min(5, availableParallelism()));
+  });
+
+  it("on a terminal, says which render it is waiting for; in a pipe and with --json, says nothing of it", async () => {
+    const helm = wrappedHelm("sleep 1.5");
+    const term = startInTerminal(["doctor", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
+    await term.waitFor(/rendering values\.yaml with helm v3\.\d+\.\d+\S*…/, 10_000);
+    expect((await term.exited).code).toBe(0);
+    expect(term.output()).toContain("No errors: the chart holds every Blue/Green rule bluegreen checks.");
+
+    const json = startInTerminal(["doctor", "--json", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
+    expect((await json.exited).code).toBe(0);
+    expect(json.output()).not.toContain("rendering");
+
+    const piped = await doctor(chart, helm);
+    expect(piped.code).toBe(0);
+    expect(piped.stderr).toBe("");
+    expect(piped.stdout).not.toContain("rendering");
+  });
+});
+
+describe("doctor says what went wrong in words", () => {
+  let chart: string;
+  beforeAll(async () => {
+    chart = await initChart(["--image", IMAGE, "--repo-url", REPO, "--repo-path", "shop"], "shop");
+  });
+
+  it("names a render that prints more than it may, never ENOBUFS", async () => {
+    const helm = wrappedHelm("head -c 70000000 /dev/zero | tr '\\\\0' 'a'; exit 0");
+    const result = await doctor(chart, helm, ["--json"]);
+    expect(result.code).toBe(1);
+    const messages = parseReport(result).findings.map((f) => f.message);
+    expect(messages).toContain("helm template printed more than 64 MB, more than a chart's manifests should be");
+    expect(result.stdout).not.toMatch(/ENOBUFS|spawn/);
+  });
+
+  it("names a render that takes longer than --timeout, never ETIMEDOUT", async () => {
+    const helm = wrappedHelm("sleep 5");
+    const started = Date.now();
+    const result = await doctor(chart, helm, ["--json", "--timeout", "1"]);
+    expect(Date.now() - started).toBeLessThan(4_500);
+    expect(result.code).toBe(1);
+    expect(parseReport(result).findings.map((f) => f.message)).toContain("helm template did not finish within 1 s (--timeout gives it longer)");
+    expect(result.stdout).not.toMatch(/ETIMEDOUT|spawn/);
+  });
+
+  it("names a values file of several documents and the line, never the library's hint", async () => {
+    const copy = join(makeTempDir(), "shop");
+    cpSync(chart, copy, { recursive: true });
+    writeFileSync(join(copy, "values.yaml"), `${readFileSync(join(copy, "values.yaml"), "utf8")}---\nreplicaCount: 5\n`);
+    const result = await doctor(copy, helmBinaries()[0]!.bin);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: values\.yaml:\d+: holds more than one YAML document \(a second one starts with ---\), but a values file is one: Helm 3 would read only the first, Helm 4 only the last\n$/);
+    expect(result.stderr).not.toMatch(/parseAllDocuments/);
+  });
+
+  it("skips what .helmignore excludes when it cannot read it, and reports what else it cannot read", async () => {
+    const copy = join(makeTempDir(), "shop");
+    cpSync(chart, copy, { recursive: true });
+    mkdirSync(join(copy, "private"));
+    writeFileSync(join(copy, "private", "notes.txt"), "mine\n");
+    chmodSync(join(copy, "private"), 0o000);
+    // Root reads anything: run doctor and Helm as nobody, on copies nobody can read.
+    const tools = makeTempDir("bluegreen-nobody-");
+    const helmCopy = join(tools, "helm");
+    cpSync(helmBinaries()[0]!.bin, helmCopy);
+    for (const part of ["bin", "dist", "package.json"]) cpSync(join(REPO_ROOT, part), join(tools, part), { recursive: true });
+    for (const dir of [join(copy, ".."), tools]) chmodSync(dir, 0o755);
+    const asNobody = () =>
+      runProcess("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, join(tools, "bin", "bluegreen.cjs"), "doctor", "--json", "--chart", copy, "--helm", helmCopy], {
+        cwd: "/",
+        env: cliEnv({ HELM_BIN: undefined, HOME: "/tmp", HELM_CACHE_HOME: "/tmp/bluegreen-nobody-helm", HELM_CONFIG_HOME: "/tmp/bluegreen-nobody-helm", HELM_DATA_HOME: "/tmp/bluegreen-nobody-helm" }),
+      });
+
+    writeFileSync(join(copy, ".helmignore"), `${readFileSync(join(copy, ".helmignore"), "utf8")}private/\n`);
+    const ignored = await asNobody();
+    expect(ignored.stderr).toBe("");
+    expect(JSON.parse(ignored.stdout).findings).toEqual([]);
+    expect(ignored.code).toBe(0);
+
+    writeFileSync(join(copy, ".helmignore"), readFileSync(join(copy, ".helmignore"), "utf8").replace("private/\n", ""));
+    const unreadable = await asNobody();
+    const findings: Finding[] = JSON.parse(unreadable.stdout).findings;
+    expect(findings).toContainEqual(expect.objectContaining({ rule: "unreadable-file", severity: "warning", resource: "private/", valuesFile: null }));
+    expect(findings.find((f) => f.rule === "unreadable-file")!.message).toMatch(/^private\/ cannot be read \(permission denied \(EACCES\)\)/);
+    expect(unreadable.stderr).toBe("");
   });
 });

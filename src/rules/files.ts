@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { systemErrorWords } from "../errors.js";
 import { containsWebhook } from "./secrets.js";
 import type { Finding } from "./types.js";
 
@@ -12,13 +13,23 @@ const SECRET_FILE = "slack-webhook-secret.yaml";
 /** `values` is values.yaml as data, already read by the caller. */
 export function checkChartFiles(dir: string, values: Record<string, any> | null): Finding[] {
   const findings: Finding[] = [];
-  const files = listFiles(dir);
+  const helmignore = ignoreLines(dir, ".helmignore");
+  const { files, unreadable } = listFiles(dir, helmignore);
   const listed = (ignoreFile: string) => matchesIgnoreFile(ignoreLines(dir, ignoreFile), SECRET_FILE);
+  // Fixes are commands and edits to run from where doctor was run.
+  const shown = (file: string) => path.relative(process.cwd(), path.join(dir, file)) || file;
 
   for (const file of files) {
     const full = path.join(dir, file);
-    if (statSync(full).size > 1_000_000) continue;
-    if (!containsWebhook(readFileSync(full, "utf8"))) continue;
+    let text: string;
+    try {
+      if (statSync(full).size > 1_000_000) continue;
+      text = readFileSync(full, "utf8");
+    } catch (error) {
+      if (!matchesIgnoreFile(helmignore, file)) unreadable.push({ file, error });
+      continue;
+    }
+    if (!containsWebhook(text)) continue;
     if (isGitIgnored(dir, file)) {
       if ((statSync(full).mode & 0o077) !== 0) {
         findings.push({
@@ -26,7 +37,7 @@ export function checkChartFiles(dir: string, values: Record<string, any> | null)
           severity: "warning",
           resource: file,
           message: `${file} holds a Slack webhook URL and other users of this machine can read it`,
-          fix: `chmod 600 ${file}`,
+          fix: `chmod 600 ${shown(file)}`,
         });
       }
       continue;
@@ -39,12 +50,22 @@ export function checkChartFiles(dir: string, values: Record<string, any> | null)
       fix: `move the URL into ${SECRET_FILE} (git-ignored, applied with kubectl) or Sealed/External Secrets, and read it with secretKeyRef`,
     });
   }
+  for (const { file, error } of unreadable) {
+    const why = systemErrorWords((error as NodeJS.ErrnoException).code) ?? "it cannot be read";
+    findings.push({
+      rule: "unreadable-file",
+      severity: "warning",
+      resource: file,
+      message: `${file} cannot be read (${why}), so doctor could not check it for webhook URLs, and Helm cannot read it either`,
+      fix: `make it readable (chmod u+rX ${shown(file)}), or list it in ${shown(".helmignore")} if it is not part of the chart`,
+    });
+  }
   if (files.includes(SECRET_FILE)) {
     if (!listed(".gitignore") && !isGitIgnored(dir, SECRET_FILE)) {
-      findings.push({ rule: "secret-not-ignored", severity: "error", resource: SECRET_FILE, message: `${SECRET_FILE} is not git-ignored`, fix: `add ${SECRET_FILE} to .gitignore` });
+      findings.push({ rule: "secret-not-ignored", severity: "error", resource: SECRET_FILE, message: `${SECRET_FILE} is not git-ignored`, fix: `add ${SECRET_FILE} to ${shown(".gitignore")}` });
     }
     if (!listed(".helmignore")) {
-      findings.push({ rule: "secret-packaged", severity: "error", resource: SECRET_FILE, message: `${SECRET_FILE} is not in .helmignore, so helm package would ship it`, fix: `add ${SECRET_FILE} to .helmignore` });
+      findings.push({ rule: "secret-packaged", severity: "error", resource: SECRET_FILE, message: `${SECRET_FILE} is not in .helmignore, so helm package would ship it`, fix: `add ${SECRET_FILE} to ${shown(".helmignore")}` });
     }
   }
   if (!files.includes("values.schema.json")) {
@@ -52,18 +73,40 @@ export function checkChartFiles(dir: string, values: Record<string, any> | null)
   }
   for (const key of ["repository", "tag"]) {
     if (typeof values?.image?.[key] !== "string") {
-      findings.push({ rule: "values-keys", severity: "warning", resource: "values.yaml", message: `values.yaml has no image.${key} string, which bump-image edits`, fix: `set image.${key} in values.yaml` });
+      findings.push({ rule: "values-keys", severity: "warning", resource: "values.yaml", message: `values.yaml has no image.${key} string, which bump-image edits`, fix: `set image.${key} in ${shown("values.yaml")}` });
     }
   }
   return findings;
 }
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/"))
-    .filter((file) => !file.startsWith(".git/") && !file.startsWith("charts/"))
-    .sort();
+/**
+ * The chart's regular files (not .git/ or charts/). What cannot be read is listed apart, unless
+ * .helmignore excludes it: Helm never reads that, and a directory there that git ignores too is
+ * not entered at all (a virtualenv, a cache).
+ */
+function listFiles(dir: string, helmignore: string[]): { files: string[]; unreadable: { file: string; error: unknown }[] } {
+  const files: string[] = [];
+  const unreadable: { file: string; error: unknown }[] = [];
+  const walk = (relative: string) => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(dir, relative), { withFileTypes: true });
+    } catch (error) {
+      if (!matchesIgnoreFile(helmignore, relative)) unreadable.push({ file: `${relative}/`, error });
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (file === ".git" || file === "charts") continue;
+      if (entry.isDirectory()) {
+        if (!(matchesIgnoreFile(helmignore, file) && isGitIgnored(dir, file))) walk(file);
+      } else if (entry.isFile()) {
+        files.push(file);
+      }
+    }
+  };
+  walk("");
+  return { files: files.sort(), unreadable };
 }
 
 function ignoreLines(dir: string, file: string): string[] {

@@ -43,7 +43,7 @@ function buildProgram(): Command {
     .description("write a new Blue/Green chart (asks for what the flags don't give)")
     .argument("[directory]", "where to write the chart (default: ./<name>)")
     .option("--name <name>", "app name: lowercase letters, digits and '-', 1-53 characters")
-    .option("--image <ref>", "container image with a tag: [registry[:port]/]path:tag[@sha256:digest]")
+    .option("--image <ref>", "container image with a tag or a digest: [registry[:port]/]path[:tag][@sha256:digest]")
     .option("--replicas <n>", "replicas, 1-1000 (default: 2)")
     .addOption(
       new Option("--slack-webhook <url>", "Slack incoming webhook URL; kept only in slack-webhook-secret.yaml (default: none)").env(
@@ -53,7 +53,7 @@ function buildProgram(): Command {
     .option("--port <n>", "container port, 1-65535 (default: 8080; the Services expose port 80)")
     .option("--envs <list>", "environments, comma-separated (default: sandbox,prod)")
     .option("--repo-url <git-url>", "git repository Argo CD deploys from; writes argocd/<env>.yaml (https://, ssh:// or git@host:path)")
-    .option("--repo-path <path>", "the chart's path in that repository (default: its path in the git repository around it, else <name>)")
+    .option("--repo-path <path>", "the chart's path in that repository (default: its path in the git repository around it; required outside one)")
     .option("--revision <ref>", "branch, tag or commit Argo CD follows (default: HEAD)")
     .option("--namespace <ns>", "namespace prefix: each environment deploys to <ns>-<env> (default: <name>)")
     .option("--argocd-namespace <ns>", "namespace of Argo CD and its Applications (default: argocd)")

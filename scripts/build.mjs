@@ -159,6 +159,8 @@ try {
         "add-env": path.join(root, "src/commands/add-env.ts"),
         "bump-image": path.join(root, "src/commands/bump-image.ts"),
         doctor: path.join(root, "src/commands/doctor.ts"),
+        history: path.join(root, "src/commands/history.ts"),
+        rollback: path.join(root, "src/commands/rollback.ts"),
         migrate: path.join(root, "src/commands/migrate.ts"),
         prompts: path.join(root, "src/prompts.ts"),
       },

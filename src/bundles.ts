@@ -11,6 +11,8 @@ export interface Bundles {
   "add-env": typeof import("./commands/add-env.js");
   "bump-image": typeof import("./commands/bump-image.js");
   doctor: typeof import("./commands/doctor.js");
+  history: typeof import("./commands/history.js");
+  rollback: typeof import("./commands/rollback.js");
   migrate: typeof import("./commands/migrate.js");
   prompts: typeof import("./prompts.js");
 }

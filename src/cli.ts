@@ -14,10 +14,15 @@ Examples:
   $ bluegreen init --yes --name shop --image ghcr.io/acme/shop:1.4.2
   $ bluegreen add-env staging --chart shop
   $ bluegreen bump-image 1.4.3 --chart shop --env sandbox
+  $ bluegreen bump-image --chart shop --env prod --from sandbox --commit
+  $ bluegreen history --chart shop --env prod
+  $ bluegreen rollback --chart shop --env prod --commit
   $ bluegreen doctor --chart shop`;
 
 const CHART_HELP = "the chart's directory (default: the current directory)";
 const DIFF_HELP = "print the changes as a unified diff, and write nothing";
+const COMMIT_HELP = "commit exactly the files this changes, with a message naming the app, environments and images (never pushes)";
+const JSON_HELP = "print what changed as JSON, for CI (errors too)";
 
 function buildProgram(): Command {
   const program = new Command("bluegreen")
@@ -81,6 +86,8 @@ function buildProgram(): Command {
     .option("--no-auto-promote", "wait for kubectl argo rollouts promote (default for prod)")
     .option("--force", "replace an existing values-<env>.yaml")
     .option("--dry-run", DIFF_HELP)
+    .option("--commit", COMMIT_HELP)
+    .option("--json", JSON_HELP)
     .action(async (env: string, options) => {
       await loadBundle("add-env").runAddEnv(env, promotionFlags.size > 1 ? { ...options, autoPromote: "both" } : options);
     });
@@ -94,8 +101,33 @@ function buildProgram(): Command {
     .option("--env <env>", "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)")
     .option("--from <env>", "with --env: copy the image that <env> renders (repository, tag, digest) instead of giving one")
     .option("--dry-run", DIFF_HELP)
+    .option("--commit", COMMIT_HELP)
+    .option("--json", JSON_HELP)
     .action(async (image: string | undefined, options) => {
       await loadBundle("bump-image").runBumpImage(image, options);
+    });
+
+  program
+    .command("history")
+    .description("list, from git, every change of the image each environment renders, newest first")
+    .option("--chart <dir>", CHART_HELP)
+    .option("--env <env>", "only this environment (default: every one)")
+    .option("--json", "print the history as JSON, for CI")
+    .action(async (options) => {
+      await loadBundle("history").runHistory(options);
+    });
+
+  program
+    .command("rollback")
+    .description("put back the image an environment ran before its current one (or --to another), through git")
+    .option("--env <env>", "the environment to roll back (required)")
+    .option("--to <tag|image-ref|commit>", "the image to go to, or a commit whose image to go to (default: the one before the current)")
+    .option("--chart <dir>", CHART_HELP)
+    .option("--dry-run", DIFF_HELP)
+    .option("--commit", COMMIT_HELP)
+    .option("--json", JSON_HELP)
+    .action(async (options) => {
+      await loadBundle("rollback").runRollback(options);
     });
 
   program

@@ -328,6 +328,8 @@ export const addEnvInput = z.object({
   // "both" when --auto-promote and --no-auto-promote were given together (commander would keep
   // whichever came last).
   autoPromote: z.optional(z.boolean({ error: "cannot be given together with --no-auto-promote: choose one" })),
+  commit: z.optional(z.boolean()),
+  json: z.optional(z.boolean()),
 });
 export type AddEnvInput = z.output<typeof addEnvInput>;
 
@@ -338,6 +340,8 @@ export const bumpImageInput = z
     env: z.optional(envName),
     from: z.optional(envName),
     dryRun: z.optional(z.boolean()),
+    commit: z.optional(z.boolean()),
+    json: z.optional(z.boolean()),
   })
   .check(
     z.superRefine((input, ctx) => {
@@ -356,6 +360,43 @@ export const bumpImageInput = z
 export type BumpImageInput = z.output<typeof bumpImageInput>;
 
 const helmBinary = rule("must be the path of a helm binary", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
+
+export const historyInput = z.object({
+  chart: z.optional(directory),
+  env: z.optional(envName),
+  json: z.optional(z.boolean()),
+});
+
+// A commit as git names one: a hash, a branch or tag, HEAD~2, main^, @{1}.
+const COMMITISH = /^(?!-)[A-Za-z0-9._/@{}~^-]{1,255}$/;
+
+/** What rollback --to names: an image (when it parses as one) and the word, which may also be a commit. */
+export interface RollbackTarget {
+  word: string;
+  image?: ImageChange;
+}
+
+export const rollbackTarget = z.pipe(
+  rule(
+    "must be a commit of the chart's history (such as HEAD~1 or a1b2c3d), an image tag (1.4.2), a reference (ghcr.io/acme/app:1.4.2) or a digest (sha256:<64 hex>)",
+    (v) => toImageChange(v) !== undefined || COMMITISH.test(v),
+  ),
+  z.transform((v: string): RollbackTarget => {
+    const image = toImageChange(v);
+    const latest = image && (image.kind === "tag" ? image.tag : image.kind === "ref" ? image.ref.tag : undefined) === "latest";
+    return { word: v, image: latest ? undefined : image };
+  }),
+);
+
+export const rollbackInput = z.object({
+  env: envName,
+  to: z.optional(rollbackTarget),
+  chart: z.optional(directory),
+  dryRun: z.optional(z.boolean()),
+  commit: z.optional(z.boolean()),
+  json: z.optional(z.boolean()),
+});
+export type RollbackInput = z.output<typeof rollbackInput>;
 
 export const migrateInput = z.object({
   chart: z.optional(directory),

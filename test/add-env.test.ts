@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { parseImageRef } from "../src/image-ref.js";
 import { expectNoFindings, initChart, lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
 import { helmBinaries } from "./support/helm.js";
 import { makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
@@ -105,6 +106,8 @@ describe("add-env on a chart made by init", () => {
     const production = parse(chart, "values-production.yaml");
     expect(production).toEqual({ ...init.prod, environment: "production" });
     expect(production.blueGreen.autoPromotionEnabled).toBe(false);
+    // It pins, whole, the image values.yaml renders when it is added.
+    expect(production.image).toEqual({ ...parseImageRef(IMAGE), digest: "" });
     expect(production.autoscaling.enabled).toBe(true);
   });
 
@@ -112,10 +115,17 @@ describe("add-env on a chart made by init", () => {
     const staging = parse(chart, "values-staging.yaml");
     const production = parse(chart, "values-production.yaml");
     expect(parse(chart, "values-dev.yaml")).toEqual({ ...staging, environment: "dev", replicaCount: 4 });
-    expect(parse(chart, "values-qa.yaml")).toEqual({ ...staging, environment: "qa", blueGreen: { ...staging.blueGreen, autoPromotionEnabled: false } });
-    // On production, --replicas is the HPA's minimum.
+    // Manual promotion pins the image values.yaml renders, as in production.
+    expect(parse(chart, "values-qa.yaml")).toEqual({
+      ...staging,
+      environment: "qa",
+      image: production.image,
+      blueGreen: { ...staging.blueGreen, autoPromotionEnabled: false },
+    });
+    // On production, --replicas is the HPA's minimum; with automatic promotion, no image of its own.
+    const { image: _pinned, ...productionPreset } = production;
     expect(parse(chart, "values-prod.yaml")).toEqual({
-      ...production,
+      ...productionPreset,
       environment: "prod",
       autoscaling: { ...production.autoscaling, minReplicas: 3 },
       blueGreen: { ...production.blueGreen, autoPromotionEnabled: true },

@@ -99,7 +99,16 @@ describe("bump-image changes only the scalars concerned", () => {
     const chart = await copyChart();
     const result = await bump(chart, "1.1");
     expectSuccess(result);
-    expect(result.stdout).toBe("image.tag 1.0 → 1.1 (values.yaml)\nappVersion 1.0 → 1.1 (Chart.yaml)\n");
+    expect(result.stdout).toBe(
+      [
+        "image.tag 1.0 → 1.1 (values.yaml)",
+        "appVersion 1.0 → 1.1 (Chart.yaml)",
+        `Releases ${REPO}:1.1 to sandbox.`,
+        `prod keeps ${REPO}:1.0 (values-prod.yaml pins its image); once sandbox runs 1.1 well, promote it:`,
+        "  bluegreen bump-image --env prod --from sandbox",
+        "",
+      ].join("\n"),
+    );
     expectFiles(chart, {
       "values.yaml": replaceOnce(chart.text("values.yaml"), TAG_LINE("1.0"), TAG_LINE("1.1")),
       "Chart.yaml": replaceOnce(chart.text("Chart.yaml"), APP_VERSION("1.0"), APP_VERSION("1.1")),
@@ -128,6 +137,9 @@ describe("bump-image changes only the scalars concerned", () => {
         `image.repository ${REPO} → registry.example.com:5000/team/shop (values.yaml)`,
         "image.tag 1.0 → 2.0 (values.yaml)",
         "appVersion 1.0 → 2.0 (Chart.yaml)",
+        "Releases registry.example.com:5000/team/shop:2.0 to sandbox.",
+        `prod keeps ${REPO}:1.0 (values-prod.yaml pins its image); once sandbox runs registry.example.com:5000/team/shop:2.0 well, promote it:`,
+        "  bluegreen bump-image --env prod --from sandbox",
         "",
       ].join("\n"),
     );
@@ -159,78 +171,101 @@ describe("bump-image changes only the scalars concerned", () => {
     });
   });
 
-  it("with --env prod adds image.tag to values-prod.yaml only; Helm 3 and 4 render each environment's image", async () => {
+  it("with --env sandbox gives values-sandbox.yaml a whole image of its own; Helm 3 and 4 render each environment's image", async () => {
     const chart = await copyChart();
-    const prod = chart.text("values-prod.yaml");
-    expect(YAML.parse(prod).image).toBeUndefined();
+    const sandbox = chart.text("values-sandbox.yaml");
+    expect(YAML.parse(sandbox).image).toBeUndefined();
 
-    const result = await bump(chart, "3.0", "--env", "prod");
+    const result = await bump(chart, "3.0", "--env", "sandbox");
     expectSuccess(result);
-    expect(result.stdout).toBe("image.tag 1.0 → 3.0 (values-prod.yaml)\n");
-    const now = read(chart, "values-prod.yaml");
-    // The old text stays as it was; what follows is comments and exactly the new key.
-    expect(now.startsWith(prod)).toBe(true);
-    expect(lines(now.slice(prod.length)).filter((line) => !line.startsWith("#"))).toEqual(["image:", '  tag: "3.0"']);
-    expect(YAML.parse(now)).toEqual({ ...YAML.parse(prod), image: { tag: "3.0" } });
-    expectFiles(chart, { "values-prod.yaml": now });
+    expect(result.stdout).toBe(
+      [`image.repository ${REPO}, pinned (values-sandbox.yaml)`, "image.tag 1.0 → 3.0 (values-sandbox.yaml)", "image.digest (none), pinned (values-sandbox.yaml)", ""].join("\n"),
+    );
+    const now = read(chart, "values-sandbox.yaml");
+    // The old text stays as it was; what follows is comments and exactly the new keys.
+    expect(now.startsWith(sandbox)).toBe(true);
+    expect(lines(now.slice(sandbox.length)).filter((line) => !line.startsWith("#"))).toEqual(["image:", `  repository: ${REPO}`, '  tag: "3.0"', '  digest: ""']);
+    expect(YAML.parse(now)).toEqual({ ...YAML.parse(sandbox), image: { repository: REPO, tag: "3.0", digest: "" } });
+    expectFiles(chart, { "values-sandbox.yaml": now });
 
-    // A later bump of the base: prod keeps its own tag, everything else follows.
+    // A later bump of values.yaml, repository and all, reaches neither environment: both pin theirs whole.
     const base = await bump(chart, "registry.example.com:5000/team/shop:2.0");
     expectSuccess(base);
+    expect(base.stdout).not.toContain("Releases");
+    expect(base.stdout).toContain(`sandbox keeps ${REPO}:3.0 (values-sandbox.yaml pins its image); to change it:\n  bluegreen bump-image <tag> --env sandbox\n`);
     let values = replaceOnce(chart.text("values.yaml"), REPO_LINE(REPO), REPO_LINE("registry.example.com:5000/team/shop"));
     values = replaceOnce(values, TAG_LINE("1.0"), TAG_LINE("2.0"));
     expectFiles(chart, {
       "values.yaml": values,
       "Chart.yaml": replaceOnce(chart.text("Chart.yaml"), APP_VERSION("1.0"), APP_VERSION("2.0")),
-      "values-prod.yaml": now,
+      "values-sandbox.yaml": now,
     });
 
     const releases = await lintAndRenderAll(chart.dir);
     expect(releases).toHaveLength(3 * helmBinaries().length);
+    const expected: Record<string, string> = {
+      "values.yaml": "registry.example.com:5000/team/shop:2.0",
+      "values-sandbox.yaml": `${REPO}:3.0`,
+      "values-prod.yaml": `${REPO}:1.0`,
+    };
     for (const release of releases) {
       expectNoFindings(release);
       const image = one(release.manifests, "Rollout").spec.template.spec.containers[0].image;
-      const tag = release.label === "values-prod.yaml" ? "3.0" : "2.0";
-      expect(image, `helm ${release.helm.version}, ${release.label}`).toBe(`registry.example.com:5000/team/shop:${tag}`);
+      expect(image, `helm ${release.helm.version}, ${release.label}`).toBe(expected[release.label]);
     }
   });
 
-  it("with --env prod clears, for prod, a digest that values.yaml pins", async () => {
+  it("names an environment that pins only its tag when a new repository in values.yaml reaches it", async () => {
+    const chart = await copyChart();
+    // A chart from before environments pinned their whole image.
+    const prod = replaceOnce(chart.text("values-prod.yaml"), `  repository: ${REPO}\n`, "");
+    writeFileSync(join(chart.dir, "values-prod.yaml"), replaceOnce(prod, '  digest: ""\n', ""));
+    const result = await bump(chart, "registry.example.com:5000/team/shop:2.0");
+    expectSuccess(result);
+    expect(result.stdout).toContain("Releases registry.example.com:5000/team/shop:2.0 to sandbox.\n");
+    expect(result.stdout).toContain(
+      "note: values-prod.yaml sets only image.tag, so prod now renders registry.example.com:5000/team/shop:1.0; give it a whole image with bluegreen bump-image <image-ref> --env prod",
+    );
+    expect(await renderedImage(helmBinaries()[0]!.bin, chart, "values-prod.yaml")).toBe("registry.example.com:5000/team/shop:1.0");
+  });
+
+  it("never lets a digest in values.yaml reach an environment that pins its image", async () => {
     const chart = await copyChart();
     expectSuccess(await bump(chart, `${REPO}:1.0@${DIGEST}`));
     const pinned = snapshotTree(chart.dir);
 
-    const result = await bump(chart, "3.1", "--env", "prod");
+    const result = await bump(chart, "3.1", "--env", "sandbox");
     expectSuccess(result);
-    const prod = parse(chart, "values-prod.yaml");
-    expect(prod.image).toEqual({ tag: "3.1", digest: "" });
-    expect(read(chart, "values-prod.yaml").startsWith(chart.text("values-prod.yaml"))).toBe(true);
-    for (const file of ["values.yaml", "Chart.yaml"]) expect(readFileSync(join(chart.dir, file)).equals(pinned.get(file)!), file).toBe(true);
+    expect(parse(chart, "values-sandbox.yaml").image).toEqual({ repository: REPO, tag: "3.1", digest: "" });
+    expect(read(chart, "values-sandbox.yaml").startsWith(chart.text("values-sandbox.yaml"))).toBe(true);
+    for (const file of ["values.yaml", "Chart.yaml", "values-prod.yaml"]) expect(readFileSync(join(chart.dir, file)).equals(pinned.get(file)!), file).toBe(true);
     expect(listFiles(chart.dir)).toEqual([...chart.before.keys()]);
 
     for (const { bin } of helmBinaries()) {
-      expect(await renderedImage(bin, chart, "values-prod.yaml")).toBe(`${REPO}:3.1`);
-      expect(await renderedImage(bin, chart, "values-sandbox.yaml")).toBe(`${REPO}:1.0@${DIGEST}`);
+      expect(await renderedImage(bin, chart)).toBe(`${REPO}:1.0@${DIGEST}`);
+      expect(await renderedImage(bin, chart, "values-sandbox.yaml")).toBe(`${REPO}:3.1`);
+      // prod's pin says digest "": values.yaml's digest never reaches it.
+      expect(await renderedImage(bin, chart, "values-prod.yaml")).toBe(`${REPO}:1.0`);
     }
   });
 
   it("keeps CRLF line endings", async () => {
     const chart = await copyChart();
     const crlf: Record<string, string> = {};
-    for (const file of ["values.yaml", "Chart.yaml", "values-prod.yaml"]) {
+    for (const file of ["values.yaml", "Chart.yaml", "values-sandbox.yaml"]) {
       crlf[file] = chart.text(file).replace(/\n/g, "\r\n");
       writeFileSync(join(chart.dir, file), crlf[file]!);
     }
     expectSuccess(await bump(chart, "1.1"));
-    expectSuccess(await bump(chart, "1.2", "--env", "prod"));
-    const prod = read(chart, "values-prod.yaml");
-    expect(prod.startsWith(crlf["values-prod.yaml"]!)).toBe(true);
-    expect(prod).not.toMatch(/(?<!\r)\n/);
-    expect(YAML.parse(prod).image).toEqual({ tag: "1.2" });
+    expectSuccess(await bump(chart, "1.2", "--env", "sandbox"));
+    const sandbox = read(chart, "values-sandbox.yaml");
+    expect(sandbox.startsWith(crlf["values-sandbox.yaml"]!)).toBe(true);
+    expect(sandbox).not.toMatch(/(?<!\r)\n/);
+    expect(YAML.parse(sandbox).image).toEqual({ repository: REPO, tag: "1.2", digest: "" });
     expectFiles(chart, {
       "values.yaml": replaceOnce(crlf["values.yaml"]!, TAG_LINE("1.0"), TAG_LINE("1.1")),
       "Chart.yaml": replaceOnce(crlf["Chart.yaml"]!, APP_VERSION("1.0"), APP_VERSION("1.1")),
-      "values-prod.yaml": prod,
+      "values-sandbox.yaml": sandbox,
     });
   });
 });

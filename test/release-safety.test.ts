@@ -127,11 +127,22 @@ describe("promotion between environments", () => {
     const prodBefore = readFileSync(join(dir, "values-prod.yaml"), "utf8");
     const result = await runCli(["bump-image", "--env", "prod", "--from", "sandbox", "--chart", dir]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("image.tag 1.0 → 1.1 (values-prod.yaml)");
+    expect(result.stdout).toBe(
+      [
+        "image.repository ghcr.io/acme/shop → registry.example.com:5000/team/shop (values-prod.yaml)",
+        "image.tag 1.0 → 1.1 (values-prod.yaml)",
+        `image.digest (none) → ${DIGEST} (values-prod.yaml)`,
+        "",
+      ].join("\n"),
+    );
     const prod = YAML.parse(readFileSync(join(dir, "values-prod.yaml"), "utf8"));
     expect(prod.image).toEqual({ repository: "registry.example.com:5000/team/shop", tag: "1.1", digest: DIGEST });
-    // Only the image block was added; everything that was there stays as it was.
-    expect(readFileSync(join(dir, "values-prod.yaml"), "utf8").startsWith(prodBefore)).toBe(true);
+    // Only the three scalars of prod's pinned image changed; every other byte stays as it was.
+    const expected = prodBefore
+      .replace("  repository: ghcr.io/acme/shop\n", "  repository: registry.example.com:5000/team/shop\n")
+      .replace('  tag: "1.0"\n', '  tag: "1.1"\n')
+      .replace('  digest: ""\n', `  digest: "${DIGEST}"\n`);
+    expect(readFileSync(join(dir, "values-prod.yaml"), "utf8")).toBe(expected);
     for (const helm of helmBinaries()) {
       const image = async (env: string) =>
         one(await helmTemplate(helm.bin, dir, [join(dir, "values.yaml"), join(dir, `values-${env}.yaml`)]), "Rollout").spec.template.spec.containers[0].image;

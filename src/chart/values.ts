@@ -2,7 +2,7 @@
 // comment that says what it does; each values-<env>.yaml holds only what that environment
 // changes, with a comment that says why.
 import type { ImageRef } from "../image-ref.js";
-import { group, knob, section, type Section } from "../yaml-doc.js";
+import { group, knob, section, type Entry, type Section } from "../yaml-doc.js";
 import { configValues, disruptionValues, exposureValues, migrationValues } from "./values-production.js";
 
 /**
@@ -274,7 +274,33 @@ export interface OverlayOptions {
   disruptionBudget?: boolean;
   /** The chart can render an HPA (a migrated chart may have none): production autoscales. Default true. */
   autoscaling?: boolean;
+  /** The image values.yaml renders: an environment with manual promotion pins it (see imagePin). */
+  image?: ImageRef;
+  /** The environment whose tested image is promoted into this one, named in the pin's comment. */
+  promoteFrom?: string;
 }
+
+/**
+ * An environment where a person promotes runs its own image: a new tag in values.yaml releases
+ * everywhere else first, and reaches this one only when the tested image is copied in with
+ * `bump-image --env <env> --from <tested env>`. Repository and digest are pinned with the tag,
+ * so that a later change of repository (or a digest) in values.yaml can never combine with this
+ * tag into an image that was never built or tested.
+ */
+function imagePin(env: string, image: ImageRef, from = "<env>"): Entry {
+  return group(
+    "image",
+    `${env} runs its own image: a new tag in values.yaml releases to the other environments first,\nand reaches ${env} when the tested image is promoted:  bluegreen bump-image --env ${env} --from ${from}`,
+    knob("repository", image.repository),
+    knob("tag", image.tag ?? ""),
+    knob("digest", image.digest ?? ""),
+  );
+}
+
+/** Manual promotion is where a person looks at green before it takes traffic. */
+const pinned = (env: string, manual: boolean, options: OverlayOptions): Entry[] =>
+  manual && options.image ? [imagePin(env, options.image, options.promoteFrom)] : [];
+
 
 /**
  * Environments named like production get its preset: prod, production, prod-* and production-*
@@ -299,6 +325,7 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
           );
     return section(
       knob("environment", env),
+      ...pinned(env, options.autoPromote !== true, options),
       scaling,
       ...(options.disruptionBudget === false
         ? []
@@ -318,6 +345,7 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
   }
   return section(
     knob("environment", env),
+    ...pinned(env, options.autoPromote === false, options),
     knob("replicaCount", options.replicas ?? 1, "Small and cheap: enough to try each release.", true),
     group(
       "autoscaling",
@@ -344,7 +372,12 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
 
 /** The overlays init writes: prod autoscales from the replica count asked for, at least 2. */
 export const initialOverlay = (env: string, settings: ChartSettings) =>
-  overlayValues(env, isProduction(env) ? { replicas: Math.max(settings.replicas, 2) } : {});
+  overlayValues(
+    env,
+    isProduction(env)
+      ? { replicas: Math.max(settings.replicas, 2), image: settings.image, promoteFrom: settings.envs.find((other) => !isProduction(other)) }
+      : {},
+  );
 
 export function overlayHeader(env: string): string {
   return [

@@ -8,7 +8,11 @@ import { refreshBlocks, describeEnvironment } from "../chart/readme.js";
 import { yamlText } from "../yaml-doc.js";
 import { mergeValues, namespaceFor, overlayHeader, overlayValues } from "../chart/values.js";
 import { failure, usageError } from "../errors.js";
-import { applyChanges } from "../changes.js";
+import { currentImage, shortImage } from "../chart/image-edit.js";
+import { chartFlag } from "../chart/image-report.js";
+import { imageText, pinsImage, valuesOf } from "../chart/rendered-image.js";
+import { commitMessage, writeAndCommit } from "../commit.js";
+import { printJson, withJsonErrors } from "../json.js";
 import { out } from "../output.js";
 import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
@@ -19,12 +23,22 @@ export interface AddEnvOptions {
   autoPromote?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  commit?: boolean;
+  json?: boolean;
 }
 
-const FIELDS = { env: "<env>", chart: "--chart", replicas: "--replicas", autoPromote: "--auto-promote" };
+const FIELDS = { env: "<env>", chart: "--chart", replicas: "--replicas", autoPromote: "--auto-promote", commit: "--commit", json: "--json" };
 
-export async function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
-  const input = parseInput(addEnvInput, { env, chart: options.chart, replicas: options.replicas, autoPromote: options.autoPromote }, FIELDS);
+export function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
+  return withJsonErrors(options.json, () => addEnv(env, options));
+}
+
+async function addEnv(env: string, options: AddEnvOptions): Promise<void> {
+  const input = parseInput(
+    addEnvInput,
+    { env, chart: options.chart, replicas: options.replicas, autoPromote: options.autoPromote, commit: options.commit, json: options.json },
+    FIELDS,
+  );
   const chart = await findChart(input.chart, { editing: options.dryRun ? undefined : "add-env" });
   const file = overlayFile(input.env);
   if (chart.envs.includes(input.env) && !options.force) {
@@ -34,7 +48,15 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const base = helmValues(chart.values) as Record<string, any>;
   // Charts made before the PodDisruptionBudget existed have no template that would read it.
   const disruptionBudget = "podDisruptionBudget" in base;
-  const overlay = yamlText(overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote, disruptionBudget }), overlayHeader(input.env));
+  // With manual promotion the new environment pins what values.yaml renders now (see overlayValues).
+  const overlays = await readOverlays(chart);
+  const previous = overlays.find((o) => o.env === input.env);
+  const image = currentImage(chart, undefined);
+  const promoteFrom = overlays.find((o) => o.env !== input.env && !pinsImage(valuesOf(o.overlay)))?.env;
+  const overlay = yamlText(
+    overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote, disruptionBudget, image, promoteFrom }),
+    overlayHeader(input.env),
+  );
   const values = mergeValues(base, helmValues(parseOwnedYaml(file, overlay)));
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 
@@ -50,11 +72,31 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   }
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
-  await applyChanges(chart.dir, writes, { dryRun: options.dryRun });
+
+  const parsedOverlay = parseOwnedYaml(file, overlay);
+  const renders = imageText(currentImage(chart, parsedOverlay));
+  const pinned = pinsImage(valuesOf(parsedOverlay));
+  const was = previous && imageText(currentImage(chart, previous.overlay));
+  const summary = `${previous ? "replace" : "add"} environment, ${pinned ? "pinned to" : "following values.yaml at"} ${renders ?? "no image"}${was !== undefined && was !== renders ? ` (was ${shortImage(was, renders)})` : ""}`;
+  const body = writes.map((w) => `${path.relative(chart.dir, w.path).split(path.sep).join("/")}: ${w.path.endsWith("README.md") ? "environment lists" : previous && w.path.endsWith(file) ? "replaced" : "new"}`);
+  const commit = await writeAndCommit(chart.dir, writes, { dryRun: options.dryRun, commit: input.commit, json: input.json }, commitMessage(chart.name, [input.env], summary, body));
+  if (input.json) {
+    return printJson({
+      chart: chart.dir,
+      env: input.env,
+      files: writes.map((w) => ({ file: path.relative(chart.dir, w.path).split(path.sep).join("/"), created: !(previous && w.path.endsWith(file)) && !w.path.endsWith("README.md") })),
+      promotion: values.blueGreen?.autoPromotionEnabled === false ? "manual" : "automatic",
+      image: renders ?? null,
+      pinned,
+      dryRun: options.dryRun === true,
+      commit: commit ? { id: commit.id, short: commit.short, message: commit.message } : null,
+    });
+  }
   if (options.dryRun) return;
 
   const lines = [
     out.green(`Wrote ${file}`) + `: ${describeEnvironment(values)}.`,
+    ...(pinned ? [`${input.env} runs its own image, ${renders}; promote into it with bluegreen bump-image --env ${input.env} --from ${promoteFrom ?? "<env>"}${chartFlag(chart.dir)}`] : []),
     ...(argo ? [`Wrote ${applicationFile(input.env)}: an Argo CD Application like the others (kubectl apply -f it once).`] : []),
     ...(readme ? ["Updated the environment lists in README.md."] : []),
     "",
@@ -71,6 +113,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   if (values.blueGreen?.autoPromotionEnabled === false) {
     lines.push(`  kubectl argo rollouts promote ${chart.name} -n ${namespaceFor(namespaceBase, input.env)}   # promotion is manual here`);
   }
+  if (commit) lines.push("", `${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

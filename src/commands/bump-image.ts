@@ -1,121 +1,68 @@
-// `bluegreen bump-image <tag | image-ref>`: set the image of every environment (values.yaml and
-// Chart.yaml appVersion) or of one (values-<env>.yaml), changing only the scalars concerned.
-// With --from, the image one environment renders is copied into another: promote what was tested.
-import path from "node:path";
+// `bluegreen bump-image <tag | image-ref>`: set the image of values.yaml (and Chart.yaml
+// appVersion), which every environment that does not pin its own image follows, or of one
+// environment (values-<env>.yaml), changing only the scalars concerned. With --from, the image
+// one environment renders is copied into another: promote what was tested.
 import { findChart, readOverlay, readOverlays, type ChartDir } from "../chart/find.js";
-import { mergeValues } from "../chart/values.js";
-import { applyChanges } from "../changes.js";
+import { applyChange, currentImage, planImageEdit, shortImage } from "../chart/image-edit.js";
+import { changeLine, commitBody, editJson, environmentNotes, movedEnvironments } from "../chart/image-report.js";
+import { commitMessage, writeAndCommit } from "../commit.js";
 import { failure } from "../errors.js";
-import { helmText, helmValues, isHelmMap } from "../helm-values.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
+import { printJson, withJsonErrors } from "../json.js";
 import { out } from "../output.js";
-import { bumpImageInput, parseInput, type ImageChange } from "../schema.js";
-import { setStrings, valueAt, type ParsedYaml } from "../yaml-edit.js";
+import { bumpImageInput, parseInput } from "../schema.js";
 
 export interface BumpImageOptions {
   chart?: string;
   env?: string;
   from?: string;
   dryRun?: boolean;
+  commit?: boolean;
+  json?: boolean;
 }
 
-const FIELDS = { image: "<tag | image-ref>", chart: "--chart", env: "--env", from: "--from" };
+const FIELDS = { image: "<tag | image-ref>", chart: "--chart", env: "--env", from: "--from", commit: "--commit", json: "--json" };
 
-interface Change {
-  file: ParsedYaml;
-  key: string;
-  path: string[];
-  from: string;
-  to: string;
+export function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
+  return withJsonErrors(options.json, () => bumpImage(image, options));
 }
 
-export async function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
-  const given = { image, chart: options.chart, env: options.env, from: options.from, dryRun: options.dryRun };
+async function bumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
+  const given = { image, chart: options.chart, env: options.env, from: options.from, dryRun: options.dryRun, commit: options.commit, json: options.json };
   const input = parseInput(bumpImageInput, given, FIELDS);
   const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "bump-image" });
-  const target = input.env === undefined ? chart.values : await readOverlay(chart, input.env);
-  const current = effectiveImage(chart.values, input.env === undefined ? undefined : target);
+  // Read everything before writing anything: a chart that cannot be read is refused unchanged.
+  if (input.env !== undefined) await readOverlay(chart, input.env);
+  const overlays = await readOverlays(chart);
+  const target = input.env === undefined ? undefined : overlays.find((o) => o.env === input.env)!.overlay;
+  const current = currentImage(chart, target) ?? { repository: "" };
   const next = input.from === undefined ? applyChange(current, input.image!) : await renderedImage(chart, input.from);
 
-  const changes: Change[] = [];
-  const change = (file: ParsedYaml, key: string, keyPath: string[], from: string, to: string) => {
-    if (from !== to) changes.push({ file, key, path: keyPath, from, to });
-  };
-  change(target, "image.repository", ["image", "repository"], current.repository, next.repository);
-  change(target, "image.tag", ["image", "tag"], current.tag ?? "", next.tag ?? "");
-  change(target, "image.digest", ["image", "digest"], current.digest ?? "", next.digest ?? "");
-  if (input.env === undefined && next.tag !== undefined && next.tag !== current.tag) {
-    change(chart.chartYaml, "appVersion", ["appVersion"], stringAt(chart.chartYaml, ["appVersion"]), next.tag);
-  }
-
-  if (changes.length === 0) {
-    process.stdout.write(`${out.dim(`image is already ${formatImageRef(next)} in ${target.file}: nothing changed`)}\n`);
+  const edit = planImageEdit(chart, overlays, input.env, next);
+  const where = input.env === undefined ? chart.values.file : target!.file;
+  if (edit.changes.length === 0) {
+    if (input.json) return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, undefined, input.dryRun === true));
+    process.stdout.write(`${out.dim(`image is already ${formatImageRef(next)} in ${where}: nothing changed`)}\n`);
     return;
   }
-  // Read everything before writing anything: a chart that cannot be read is refused unchanged.
-  const notes = input.env === undefined ? await pinnedEnvironmentNotes(chart, changes) : [];
-  const files = [...new Set(changes.map((c) => c.file))];
-  const writes = files.map((file) => ({
-    path: path.join(chart.dir, file.file),
-    content: setStrings(
-      file,
-      changes.filter((c) => c.file === file).map(({ path: p, to }) => ({ path: p, value: to, comment: pinComment(input.env) })),
-    ),
-  }));
-  const summary = changes.map((c) => `${c.key} ${shown(c.from)} → ${out.bold(shown(c.to))} (${c.file.file})\n`).join("");
+  const envs = movedEnvironments(edit);
+  const summary = `release ${edit.after ?? formatImageRef(next)} (was ${shortImage(edit.moves[0]?.before ?? edit.before, edit.after)})`;
+  const body = [...commitBody(edit), ...(input.from === undefined ? [] : [`Promoted from ${input.from}, which runs it now.`])];
+  const lines = [...edit.changes.map((c) => changeLine(c)), ...environmentNotes(edit, chart.dir)];
+
   // Say what changed only once it has; a dry run says what would, then shows it.
-  if (input.dryRun) process.stdout.write(summary);
-  await applyChanges(chart.dir, writes, { dryRun: input.dryRun });
-  if (!input.dryRun) process.stdout.write(summary);
-  for (const note of notes) process.stdout.write(`${note}\n`);
+  if (input.dryRun && !input.json) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
+  const commit = await writeAndCommit(chart.dir, edit.writes, input, commitMessage(chart.name, envs, summary, body));
+  if (input.json) return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, commit, input.dryRun === true));
+  if (!input.dryRun) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
+  if (commit) process.stdout.write(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
 }
 
 /** The image an environment renders exactly, to be copied as it is into another. */
 async function renderedImage(chart: ChartDir, env: string): Promise<ImageRef> {
-  const rendered = effectiveImage(chart.values, await readOverlay(chart, env, "--from"));
-  if (rendered.repository === "" || (rendered.tag === undefined && rendered.digest === undefined)) {
+  const rendered = currentImage(chart, await readOverlay(chart, env, "--from"));
+  if (rendered === undefined) {
     throw failure(`--from: ${env} renders no complete image (image.repository with image.tag or image.digest)`);
   }
   return rendered;
-}
-
-/**
- * The image an environment renders: values.yaml, with the overlay's image keys on top, both as
- * Helm reads them (merge keys, anchors and aliases resolved).
- */
-function effectiveImage(values: ParsedYaml, overlay: ParsedYaml | undefined): ImageRef {
-  const base = helmValues(values);
-  const merged = overlay ? mergeValues(base, helmValues(overlay)) : base;
-  const image = isHelmMap(merged.image) ? merged.image : {};
-  const text = (key: string) => helmText(image[key]);
-  return { repository: text("repository") ?? "", tag: text("tag") || undefined, digest: text("digest") || undefined };
-}
-
-/** A tag replaces the tag and clears a digest; a reference replaces what it names; a digest alone pins. */
-function applyChange(current: ImageRef, change: ImageChange): ImageRef {
-  if (change.kind === "tag") return { repository: current.repository, tag: change.tag };
-  if (change.kind === "digest") return { ...current, digest: change.digest };
-  const { ref } = change;
-  return { repository: ref.repository, tag: ref.tag ?? current.tag, digest: ref.digest };
-}
-
-function stringAt(file: ParsedYaml, keyPath: string[]): string {
-  return helmText(valueAt(file, keyPath)) ?? "";
-}
-
-/** Said above an image block that bump-image adds to an overlay. */
-const pinComment = (env: string | undefined) =>
-  env === undefined ? undefined : `${env} runs its own image, not the one in values.yaml (set by bluegreen bump-image --env ${env}).`;
-
-const shown = (value: string) => (value === "" ? "(none)" : value);
-
-/** Environments that set their own image keep it: say so, so nobody expects them to change. */
-async function pinnedEnvironmentNotes(chart: ChartDir, changes: Change[]): Promise<string[]> {
-  const keys = changes.filter((c) => c.key.startsWith("image.")).map((c) => c.path);
-  return (await readOverlays(chart)).flatMap(({ env, overlay }) => {
-    const pinned = keys.filter((keyPath) => valueAt(overlay, keyPath) !== undefined).map((p) => p.join("."));
-    return pinned.length === 0
-      ? []
-      : [`${out.yellow("note:")} ${overlay.file} sets its own ${pinned.join(", ")}, so ${env} keeps it (bluegreen bump-image <tag> --env ${env} changes it)`];
-  });
 }

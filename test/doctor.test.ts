@@ -35,6 +35,7 @@ interface Report {
   chart: string;
   helm: string;
   valuesFiles: string[];
+  images: { valuesFile: string; image: string | null }[];
   errors: number;
   warnings: number;
   findings: Finding[];
@@ -89,8 +90,11 @@ describe.each(INIT_SHAPES.map((shape) => [shape.title, shape] as const))("doctor
     expect(text.stdout.match(/^warning\b.*$/gm) ?? []).toEqual(unchecked.map((f) => `warning ${f.rule}  ${f.resource}  (${f.valuesFile})`));
 
     expect(json.code).toBe(0);
+    // What each environment runs, as history and rollback see it: prod pins the image it started with.
+    const images = valuesFiles.map((valuesFile) => ({ valuesFile, image: IMAGE }));
     const report = parseReport(json);
-    expect(report).toEqual({ chart, helm: versionString, valuesFiles, errors: 0, warnings: unchecked.length, findings: unchecked.map((f) => expect.objectContaining(f)) });
+    expect(report).toEqual({ chart, helm: versionString, valuesFiles, images, errors: 0, warnings: unchecked.length, findings: unchecked.map((f) => expect.objectContaining(f)) });
+    for (const file of valuesFiles) expect(text.stdout).toMatch(new RegExp(`^  ${escapeRegExp(file)} +runs ${escapeRegExp(IMAGE)}$`, "m"));
   });
 });
 
@@ -250,7 +254,8 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   {
     mistake: "image tag latest set by hand in values.yaml",
     edit: (c) => edit(c, "values.yaml", '  tag: "1.4.2"\n', "  tag: latest\n"),
-    findings: [error("image-unpinned", "Rollout/shop", ALL, /ghcr\.io\/acme\/shop:latest/)],
+    // prod pins its own image, so values.yaml's tag never reaches it.
+    findings: [error("image-unpinned", "Rollout/shop", ["values.yaml", "values-sandbox.yaml"], /ghcr\.io\/acme\/shop:latest/)],
   },
   {
     mistake: "the readinessProbe removed from values.yaml",

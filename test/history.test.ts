@@ -116,6 +116,17 @@ describe("history of a chart bluegreen made and released", () => {
   });
 });
 
+describe("doctor and history", () => {
+  it("agree on the image each environment renders", async () => {
+    const { repo } = await releasedChart();
+    const history = JSON.parse((await runCli(["history", "--chart", "charts/shop", "--json"], { cwd: repo })).stdout);
+    const doctor = await runCli(["doctor", "--chart", "charts/shop", "--json", "--helm", helmBinaries()[0]!.bin], { cwd: repo });
+    const images = JSON.parse(doctor.stdout).images as { valuesFile: string; image: string }[];
+    expect(images.slice(1)).toEqual(history.environments.map((e: any) => ({ valuesFile: `values-${e.env}.yaml`, image: e.image })));
+    expect(images.map((i) => i.image)).toEqual([`${REPO}:1.2`, `${REPO}:1.2`, `${REPO}:1.1`]);
+  });
+});
+
 describe("history of a chart made by helm create, where the tag defaults to appVersion", () => {
   it.each(helmBinaries())("follows Chart.yaml appVersion through git, as Helm $version renders it", async ({ bin }) => {
     const repo = await newRepo();

@@ -7,7 +7,8 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseDocument } from "yaml";
 import { applicationHelmArgs, readApplications, type ApplicationFile } from "../chart/argocd.js";
-import { findChart, sortEnvs, type ChartDir } from "../chart/find.js";
+import { findChart, readText, sortEnvs, type ChartDir } from "../chart/find.js";
+import { appVersionOf, imageText, renderedImage, valuesOf } from "../chart/rendered-image.js";
 import { applicationsDeploying, releaseNameOf } from "../chart/replica-drift.js";
 import { locateHelm, renderChartAsync, type Helm } from "../helm.js";
 import { out } from "../output.js";
@@ -15,6 +16,7 @@ import { checkChartFiles } from "../rules/files.js";
 import { checkRelease, type Finding } from "../rules/index.js";
 import { redact } from "../rules/secrets.js";
 import { doctorInput, parseInput } from "../schema.js";
+import { parseOwnedYaml } from "../yaml-edit.js";
 
 export interface DoctorOptions {
   chart?: string;
@@ -82,11 +84,12 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 
   const errors = reports.filter((r) => r.severity === "error").length;
   const warnings = reports.length - errors;
+  const images = await imagesOf(chart, combinations);
   if (options.json) {
-    const report = { chart: chart.dir, helm: helm.version, valuesFiles: combinations.map((c) => c.label), errors, warnings, findings: reports };
+    const report = { chart: chart.dir, helm: helm.version, valuesFiles: combinations.map((c) => c.label), images, errors, warnings, findings: reports };
     process.stdout.write(`${redact(JSON.stringify(report, null, 2))}\n`);
   } else {
-    process.stdout.write(redact(textReport(chart.name, helm.version, combinations.map((c) => c.label), reports)));
+    process.stdout.write(redact(textReport(chart.name, helm.version, combinations.map((c) => c.label), reports, images)));
   }
   return errors > 0 ? 1 : 0;
 }
@@ -209,8 +212,33 @@ class FixWriter {
   }
 }
 
-function textReport(name: string, helm: string, valuesFiles: string[], reports: Report[]): string {
+/**
+ * The image each values combination renders, decided as history and rollback decide it
+ * (src/chart/rendered-image.ts); null where it renders none or an overlay does not parse.
+ */
+async function imagesOf(chart: ChartDir, combinations: { label: string; files: string[] }[]) {
+  const values = valuesOf(chart.values);
+  const appVersion = appVersionOf(chart.chartYaml);
+  return Promise.all(
+    combinations.map(async ({ label, files }) => {
+      const overlayFile = files[1];
+      let overlay;
+      try {
+        overlay = overlayFile === undefined ? undefined : valuesOf(parseOwnedYaml(overlayFile, await readText(path.join(chart.dir, overlayFile), `${overlayFile} disappeared`)));
+      } catch {
+        return { valuesFile: label, image: null };
+      }
+      return { valuesFile: label, image: imageText(renderedImage(values, overlay, appVersion)) ?? null };
+    }),
+  );
+}
+
+function textReport(name: string, helm: string, valuesFiles: string[], reports: Report[], images: { valuesFile: string; image: string | null }[]): string {
   const lines = [out.bold(`bluegreen doctor: ${name}, rendered by helm ${helm} with ${valuesFiles.join(", ")}`), ""];
+  // What each environment runs, as history and rollback see it.
+  const width = Math.max(...images.map((i) => i.valuesFile.length));
+  for (const { valuesFile, image } of images) lines.push(`  ${valuesFile.padEnd(width)}  runs ${image ?? "no image (its image keys render none)"}`);
+  lines.push("");
   // The same finding (and fix) for several values files is shown once, naming them all.
   const grouped = new Map<string, { report: Report; files: string[] }>();
   for (const report of reports) {

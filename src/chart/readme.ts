@@ -93,6 +93,9 @@ export function readmeContext(settings: ChartSettings, envs: Environment[], argo
     image: formatImageRef(settings.image),
     firstEnv: summary[0]!,
     lastEnv: summary.at(-1)!,
+    // The release flow: bump where promotion is automatic, watch, promote into the pinned ones.
+    testedEnv: summary.find((_, i) => envs[i]!.values.blueGreen?.autoPromotionEnabled !== false) ?? summary[0]!,
+    pinnedEnv: summary.find((_, i) => envs[i]!.values.blueGreen?.autoPromotionEnabled === false),
     slack: settings.slackEnabled,
     environmentsBlock: environmentsBlock(settings.namespace, envs),
     secretsBlock: secretsBlock(settings.namespace, envs),

@@ -202,21 +202,29 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
     if (settings.host) lines.push(`       production:                 http://${settings.host}/  (add ingress.tls for HTTPS)`);
     if (settings.previewHost) lines.push(`       green, before promotion:    http://${settings.previewHost}/  (keep this host internal)`);
   }
-  if (manual.length > 0) {
+  // The release flow: bump where promotion is automatic, watch it there, promote the tested image
+  // into the environments that pin theirs (manual promotion), roll back through git.
+  const tested = settings.envs.find((env) => !manual.includes(env));
+  const rollout = (env: string) => `${settings.name} -n ${namespaceFor(settings.namespace, env)}`;
+  if (tested) {
     lines.push(
-      `  ${step++}. Watch a release, then promote it where promotion is manual (${manual.join(", ")}):`,
-      ...manual.flatMap((env) => [
-        `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, env)} --watch`,
-        `       kubectl argo rollouts promote ${settings.name} -n ${namespaceFor(settings.namespace, env)}`,
-      ]),
-    );
-  } else {
-    lines.push(
-      `  ${step++}. Watch a release (every environment promotes itself once green is ready):`,
-      `       kubectl argo rollouts get rollout ${settings.name} -n ${namespaceFor(settings.namespace, settings.envs[0]!)} --watch`,
+      `  ${step++}. Release a new image to ${tested}${settings.envs.length - manual.length > 1 ? " (and every environment that follows values.yaml)" : ""}, and watch it there:`,
+      `       bluegreen bump-image <tag> --chart ${dir} --commit && git push`,
+      `       kubectl argo rollouts get rollout ${rollout(tested)} --watch`,
     );
   }
-  lines.push(`  ${step++}. Release a new image: bluegreen bump-image <tag> --chart ${dir}, then commit and push.`, "");
+  for (const env of manual) {
+    lines.push(
+      `  ${step++}. ${tested ? `Promote the image tested in ${tested} into ${env}` : `Release a new image to ${env}`} (it pins its own), then switch its traffic:`,
+      `       bluegreen bump-image ${tested ? `--env ${env} --from ${tested}` : `<tag> --env ${env}`} --chart ${dir} --commit && git push`,
+      `       kubectl argo rollouts promote ${rollout(env)}`,
+    );
+  }
+  lines.push(
+    `  ${step++}. Roll back through git (kubectl argo rollouts undo is reverted by self-heal):`,
+    `       bluegreen rollback --env ${manual[0] ?? settings.envs.at(-1)!} --chart ${dir} --commit && git push`,
+    "",
+  );
   process.stdout.write(lines.join("\n"));
 }
 

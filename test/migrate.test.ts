@@ -275,6 +275,15 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     expect(readme).toContain("kubectl scale deployment web -n <namespace> --replicas 0");
   });
 
+  it("pins in prod the image the chart ran, so a new tag reaches prod only by promotion", async () => {
+    const prod = YAML.parse(readFileSync(join(chart, "values-prod.yaml"), "utf8"));
+    const appVersion = YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).appVersion;
+    expect(prod.image).toEqual({ repository: "nginx", tag: appVersion, digest: "" });
+    for (const { label, manifests } of releases) {
+      expect(one(manifests, "Deployment").spec.template.spec.containers[0].image, label).toBe(`nginx:${appVersion}`);
+    }
+  });
+
   it("passes doctor with no error", async () => {
     const result = await runCli(["doctor", "--chart", chart, "--helm", helm.bin, "--json"], { env: { HELM_BIN: undefined } });
     expect(result.stderr).toBe("");

@@ -16,11 +16,13 @@ import templates from "virtual:templates";
 import { parseDocument } from "yaml";
 import { readApplications, type ApplicationFile } from "../chart/argocd.js";
 import { applyChanges, type FileChange } from "../changes.js";
+import { currentImage } from "../chart/image-edit.js";
 import { findChart, overlayFile } from "../chart/find.js";
 import { applicationsDeploying, deploymentWorkload, releaseNameOf, rolloutWorkload, valuesFileOf, withReplicaIgnores } from "../chart/replica-drift.js";
 import { baseValues, isProduction, overlayHeader, overlayValues, type ChartSettings } from "../chart/values.js";
 import { migratedExposureValues } from "../chart/values-production.js";
 import { failure } from "../errors.js";
+import type { ImageRef } from "../image-ref.js";
 import { locateHelm } from "../helm.js";
 import { helmValues } from "../helm-values.js";
 import { proveMigration, type Combination, type Render } from "../migrate/prove.js";
@@ -102,7 +104,8 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
     change("values.yaml", withValuesBlock(chart.values, block, sectionData(added)));
   }
   const newOverlays = ["sandbox", "prod"].filter((e) => !chart.envs.includes(e));
-  for (const env of newOverlays) change(overlayFile(env), yamlText(migratedOverlay(env, values, workload.autoscaled), overlayHeader(env)));
+  const image = currentImage(chart, undefined);
+  for (const env of newOverlays) change(overlayFile(env), yamlText(migratedOverlay(env, values, workload.autoscaled, image), overlayHeader(env)));
 
   // Every environment, rendered before (what runs now) and after, by real Helm, under the
   // release name its Argo CD Application gives it.
@@ -231,11 +234,14 @@ function settingsFor(name: string, values: Record<string, any>): ChartSettings {
  * The overlays init writes; prod autoscales only where the chart has an HPA, and then also gets
  * a CPU request if the chart has none.
  */
-function migratedOverlay(env: string, values: Record<string, any>, autoscaled: boolean): Section {
+function migratedOverlay(env: string, values: Record<string, any>, autoscaled: boolean, image: ImageRef | undefined): Section {
   // No PodDisruptionBudget here: the chart's templates may have one, and a pod under two budgets cannot be evicted.
+  // prod pins the image values.yaml renders now, as init's does: releases reach it by promotion.
   const overlay = overlayValues(
     env,
-    isProduction(env) ? { replicas: Math.max(Number(values.replicaCount) || 2, 2), disruptionBudget: false, autoscaling: autoscaled } : {},
+    isProduction(env)
+      ? { replicas: Math.max(Number(values.replicaCount) || 2, 2), disruptionBudget: false, autoscaling: autoscaled, image, promoteFrom: "sandbox" }
+      : {},
   );
   if (isProduction(env) && autoscaled && values.resources?.requests?.cpu === undefined) {
     overlay.entries.push({

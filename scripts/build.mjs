@@ -251,12 +251,15 @@ async function trainCodeCache(out) {
   const { tmpdir } = await import("node:os");
   const { spawnSync } = await import("node:child_process");
   const work = await mkdtemp(path.join(tmpdir(), "bluegreen-build-"));
-  const env = { ...process.env, BLUEGREEN_WRITE_CODE_CACHE: "1", NO_COLOR: "1" };
+  // Never the git of a hook that runs the build (GIT_DIR and friends): only the scratch repository.
+  const { GIT_DIR: _dir, GIT_WORK_TREE: _tree, GIT_INDEX_FILE: _index, ...outside } = process.env;
+  const env = { ...outside, BLUEGREEN_WRITE_CODE_CACHE: "1", NO_COLOR: "1" };
   // What bin/bluegreen.cjs does, with the new build's loader.
+  const spawnCli = (args) =>
+    spawnSync(process.execPath, ["-e", 'require(process.argv[1]).load("cli")', path.join(out, "load.cjs"), ...args], { cwd: work, env, encoding: "utf8" });
   const run = (...args) =>
     step(`running bluegreen ${args[0]} to train the code cache`, () => {
-      const loader = path.join(out, "load.cjs");
-      const result = spawnSync(process.execPath, ["-e", 'require(process.argv[1]).load("cli")', loader, ...args], { cwd: work, env, encoding: "utf8" });
+      const result = spawnCli(args);
       if (result.status !== 0) {
         throw Object.assign(new Error("failed"), { output: `bluegreen ${args.join(" ")} exited with ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}` });
       }
@@ -266,6 +269,13 @@ async function trainCodeCache(out) {
     await run("init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.0", "--slack-webhook", "https://hooks.slack.com/services/T0/B0/x");
     await run("add-env", "staging", "--chart", "shop");
     await run("bump-image", "1.1", "--chart", "shop");
+    // history and rollback read git: a repository with the chart uncommitted is enough (rollback
+    // then refuses with exit 1, which runs its code all the same). Without git, they compile when
+    // first run.
+    if (spawnSync("git", ["init", "-q"], { cwd: work, env, stdio: "ignore" }).status === 0) {
+      spawnCli(["history", "--chart", "shop"]);
+      spawnCli(["rollback", "--env", "prod", "--chart", "shop"]);
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -39,6 +39,10 @@ export function prepareCommit(chartDir: string, shown: string, files: string[]):
       `--commit: ${dirty.join(", ")} ${dirty.length === 1 ? "has" : "have"} uncommitted changes; commit or stash them first, so that the release commit holds only the release`,
     );
   }
+  const untracked = files.filter((_, i) => states.get(paths[i]!) === "untracked").map(relative);
+  if (untracked.length > 0) {
+    throw failure(`--commit: ${untracked.join(", ")} ${untracked.length === 1 ? "is" : "are"} not in git yet; commit the chart first, so that the release commit holds only the release`);
+  }
   const ignored = files.filter((_, i) => states.get(paths[i]!) === "ignored").map(relative);
   if (ignored.length > 0) throw failure(`--commit: git ignores ${ignored.join(", ")}, so it cannot be committed`);
   const originals = new Map(files.map((file) => [file, readOrUndefined(file)]));

@@ -188,10 +188,10 @@ export function commitInHistory(repo: Repo, word: string): string | undefined {
   return ancestor.status === 0 ? id : undefined;
 }
 
-export type PathState = "clean" | "changed" | "ignored";
+export type PathState = "clean" | "changed" | "untracked" | "ignored";
 
 /**
- * Whether each path differs from HEAD, staged or not (an untracked file differs too), or is
+ * Whether each path differs from HEAD, staged or not, is there but unknown to git, or is
  * ignored. From `git status --porcelain=v2`, the format git keeps stable for programs.
  */
 export function pathStates(repo: Repo, paths: string[]): Map<string, PathState> {
@@ -203,7 +203,7 @@ export function pathStates(repo: Repo, paths: string[]): Map<string, PathState> 
     // "1 XY ... path", "2 XY ... path" (renames are off), "u XY ... path", "? path", "! path".
     const kind = token[0];
     const file = kind === "?" || kind === "!" ? token.slice(2) : token.split(" ").slice(kind === "u" ? 10 : 8).join(" ");
-    if (states.has(file)) states.set(file, kind === "!" ? "ignored" : "changed");
+    if (states.has(file)) states.set(file, kind === "!" ? "ignored" : kind === "?" ? "untracked" : "changed");
   }
   return states;
 }

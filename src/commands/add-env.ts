@@ -1,5 +1,6 @@
 // `bluegreen add-env <env>`: write values-<env>.yaml from a preset, and keep the README's lists
 // of environments true. Nothing else in the chart changes.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { application, applicationFile, applicationHeader, ARGOCD_DIR, readArgoSettings, type ArgoSettings } from "../chart/argocd.js";
 import { findChart, overlayFile, readOptionalText, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
@@ -57,7 +58,8 @@ async function addEnv(env: string, options: AddEnvOptions): Promise<void> {
     overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote, disruptionBudget, image, promoteFrom }),
     overlayHeader(input.env),
   );
-  const values = mergeValues(base, helmValues(parseOwnedYaml(file, overlay)));
+  const parsed = parseOwnedYaml(file, overlay);
+  const values = mergeValues(base, helmValues(parsed));
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 
   // With Argo CD Applications in the chart, the new environment gets one like theirs.
@@ -73,24 +75,21 @@ async function addEnv(env: string, options: AddEnvOptions): Promise<void> {
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
 
-  const parsedOverlay = parseOwnedYaml(file, overlay);
-  const renders = imageText(currentImage(chart, parsedOverlay));
-  const pinned = pinsImage(valuesOf(parsedOverlay));
+  // What the new environment runs, and the commit that says so: `shop(qa): add environment, pinned to …`.
+  const renders = imageText(currentImage(chart, parsed));
+  const pinned = pinsImage(valuesOf(parsed));
   const was = previous && imageText(currentImage(chart, previous.overlay));
-  const summary = `${previous ? "replace" : "add"} environment, ${pinned ? "pinned to" : "following values.yaml at"} ${renders ?? "no image"}${was !== undefined && was !== renders ? ` (was ${shortImage(was, renders)})` : ""}`;
-  const body = writes.map((w) => `${path.relative(chart.dir, w.path).split(path.sep).join("/")}: ${w.path.endsWith("README.md") ? "environment lists" : previous && w.path.endsWith(file) ? "replaced" : "new"}`);
+  const files = writes.map((w) => ({ file: path.relative(chart.dir, w.path).split(path.sep).join("/"), created: !existsSync(w.path) }));
+  const summary = [
+    `${previous ? "replace" : "add"} environment, ${pinned ? "pinned to" : "following values.yaml at"} ${renders ?? "no image"}`,
+    was !== undefined && was !== renders ? ` (was ${shortImage(was, renders)})` : "",
+  ].join("");
+  const body = files.map(({ file, created }) => `${file}: ${created ? "new" : file === "README.md" ? "environment lists" : "replaced"}`);
   const commit = await writeAndCommit(chart.dir, writes, { dryRun: options.dryRun, commit: input.commit, json: input.json }, commitMessage(chart.name, [input.env], summary, body));
   if (input.json) {
-    return printJson({
-      chart: chart.dir,
-      env: input.env,
-      files: writes.map((w) => ({ file: path.relative(chart.dir, w.path).split(path.sep).join("/"), created: !(previous && w.path.endsWith(file)) && !w.path.endsWith("README.md") })),
-      promotion: values.blueGreen?.autoPromotionEnabled === false ? "manual" : "automatic",
-      image: renders ?? null,
-      pinned,
-      dryRun: options.dryRun === true,
-      commit: commit ? { id: commit.id, short: commit.short, message: commit.message } : null,
-    });
+    const promotion = values.blueGreen?.autoPromotionEnabled === false ? "manual" : "automatic";
+    const committed = commit ? { id: commit.id, short: commit.short, message: commit.message } : null;
+    return printJson({ chart: chart.dir, env: input.env, files, promotion, image: renders ?? null, pinned, dryRun: options.dryRun === true, commit: committed });
   }
   if (options.dryRun) return;
 

@@ -95,6 +95,7 @@ export async function writeAndCommit(
   const plan = options.commit ? prepareCommit(chartDir, shown, writes.map((w) => w.path)) : undefined;
   if (options.dryRun) {
     if (!options.json) await applyChanges(chartDir, writes, { dryRun: true });
+    if (plan && !options.json) process.stdout.write(`Would commit: ${message.split("\n", 1)[0]}\n`);
     return undefined;
   }
   // The command holds the chart's lock (findChart's `editing`) from its first read to here, so

@@ -129,6 +129,18 @@ describe("rollback of an environment that pins its image", () => {
   });
 });
 
+describe("rollback --dry-run", () => {
+  it("shows the diff and the commit it would make, and changes nothing", async () => {
+    const repo = copy();
+    const before = await repoState(repo);
+    const result = await rollback(repo, ["--env", "prod", "--commit", "--dry-run"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`-  tag: "1.2"\n-  digest: "${DIGEST}"\n+  tag: "1.1"\n+  digest: ""\n`);
+    expect(result.stdout.endsWith(`Dry run: nothing written.\nWould commit: shop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`)).toBe(true);
+    expect(await repoState(repo)).toEqual(before);
+  });
+});
+
 describe("rollback of an environment that follows values.yaml", () => {
   it("rolls back values.yaml and appVersion, and names the environments that go back with it", async () => {
     const repo = copy();

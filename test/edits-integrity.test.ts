@@ -144,14 +144,28 @@ describe("edits through anchors, aliases and merge keys", () => {
     expect(await renderedImages(chart, "values.yaml")).toEqual([`${REPO}:1.4.2@${OLD_DIGEST}`, `${REPO}:1.4.2@${OLD_DIGEST}`]);
     const result = await bump(chart, "1.5.0");
     expectSuccess(result);
-    expect(result.stdout).toBe(`image.tag 1.4.2 → 1.5.0 (values.yaml)\nimage.digest ${OLD_DIGEST} → (none) (values.yaml)\nappVersion 1.4.2 → 1.5.0 (Chart.yaml)\n`);
+    expect(result.stdout).toBe(
+      [
+        "image.tag 1.4.2 → 1.5.0 (values.yaml)",
+        `image.digest ${OLD_DIGEST} → (none) (values.yaml)`,
+        "appVersion 1.4.2 → 1.5.0 (Chart.yaml)",
+        `Releases ${REPO}:1.5.0 to sandbox.`,
+        // prod pins its own image, as init wrote it.
+        `prod keeps ${REPO}:1.4.2 (values-prod.yaml pins its image); once sandbox runs 1.5.0 well, promote it:`,
+        "  bluegreen bump-image --env prod --from sandbox",
+        "",
+      ].join("\n"),
+    );
     expect(await renderedImages(chart, "values.yaml")).toEqual([`${REPO}:1.5.0`, `${REPO}:1.5.0`]);
     expect(parse(chart, "values.yaml").defaults.tag, "the anchor's own values stay").toBe("1.4.2");
   });
 
   it("--from copies the image an environment renders through a merge key", async () => {
     const chart = merged("image:\n  <<: *img");
-    writeFileSync(join(chart, "values-prod.yaml"), `${read(chart, "values-prod.yaml")}\nrelease: &rel {tag: "2.0"}\nimage:\n  <<: *rel\n`);
+    // prod's image through a merge key of its own, in place of the image block init pinned.
+    const prod = read(chart, "values-prod.yaml").replace(/\n# prod runs its own image[^]*?\n  digest: ""\n/, "\n");
+    expect(YAML.parse(prod).image).toBeUndefined();
+    writeFileSync(join(chart, "values-prod.yaml"), `${prod}\nrelease: &rel {tag: "2.0"}\nimage:\n  <<: *rel\n`);
     const result = await bump(chart, "--env", "sandbox", "--from", "prod");
     expectSuccess(result);
     expect(await renderedImages(chart, "values.yaml", "values-sandbox.yaml")).toEqual([`${REPO}:2.0@${OLD_DIGEST}`, `${REPO}:2.0@${OLD_DIGEST}`]);
@@ -206,7 +220,8 @@ describe("links, modes and special files", () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe("../shared/values-prod.yaml");
     const target = read(shared, "values-prod.yaml");
-    expect(target.startsWith(prodBefore.replace(/\n+$/, ""))).toBe(true);
+    // Only the tag of the image prod pins changed.
+    expect(target).toBe(prodBefore.replace('  tag: "1.4.2"\n', '  tag: "3.0"\n'));
     expect(YAML.parse(target).image.tag).toBe("3.0");
     expect(lstatSync(join(shared, "values-prod.yaml")).mode & 0o7777).toBe(0o640);
     expect(await renderedImages(chart, "values.yaml", "values-prod.yaml")).toEqual([`${REPO}:3.0`, `${REPO}:3.0`]);

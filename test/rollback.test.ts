@@ -248,13 +248,19 @@ describe("--commit commits exactly what the command changed, with the person's o
     await git(repo, ["config", "user.name", "Config Person"]);
     await git(repo, ["config", "user.email", "config@example.com"]);
     const ran = join(makeTempDir(), "hooks");
-    writeFileSync(join(repo, ".git/hooks/pre-commit"), `#!/bin/sh\necho pre-commit >> '${ran}'\n`, { mode: 0o755 });
+    // The commit happens while bluegreen holds the chart's lock (in the git directory): no other
+    // bluegreen can change the files between the write and the commit.
+    writeFileSync(
+      join(repo, ".git/hooks/pre-commit"),
+      `#!/bin/sh\nif ls .git/bluegreen/*/lock >/dev/null 2>&1; then echo "pre-commit, chart locked" >> '${ran}'; else echo pre-commit >> '${ran}'; fi\n`,
+      { mode: 0o755 },
+    );
     writeFileSync(join(repo, ".git/hooks/commit-msg"), `#!/bin/sh\nhead -1 "$1" >> '${ran}'\ngrep -q '^shop(prod): ' "$1"\n`, { mode: 0o755 });
     const noIdentity = { ...gitEnv(), GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined };
 
     const result = await runCli(["rollback", "--chart", "charts/shop", "--env", "prod", "--commit"], { cwd: repo, env: noIdentity });
     expect(result.code, result.stderr).toBe(0);
-    expect(readFileSync(ran, "utf8")).toBe(`pre-commit\nshop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`);
+    expect(readFileSync(ran, "utf8")).toBe(`pre-commit, chart locked\nshop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`);
     expect((await git(repo, ["log", "-1", "--format=%an <%ae> %cn"])).stdout.trim()).toBe("Config Person <config@example.com> Config Person");
 
     // The commit-msg hook refuses a message for sandbox: the files are put back, the index too.

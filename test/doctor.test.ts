@@ -656,7 +656,10 @@ describe("doctor's fixes fix what they are about", () => {
 
   it("names --env when an overlay pins the image, and running the fix clears the finding", async () => {
     const { cwd, chart } = await chartBeside();
-    writeFileSync(join(chart, "values-prod.yaml"), `${readFileSync(join(chart, "values-prod.yaml"), "utf8")}\nimage:\n  tag: latest\n`);
+    // prod pins its own image (init does that where promotion is manual): make its tag latest.
+    const prod = readFileSync(join(chart, "values-prod.yaml"), "utf8");
+    expect(prod).toMatch(/^  tag: "1\.4\.2"$/m);
+    writeFileSync(join(chart, "values-prod.yaml"), prod.replace(/^  tag: "1\.4\.2"$/m, "  tag: latest"));
     const before = await report(cwd);
     const findings = before.report.findings.filter((f) => f.rule === "image-unpinned");
     expect(findings.map((f) => [f.valuesFile, f.fix])).toEqual([["values-prod.yaml", "set a version tag: bluegreen bump-image <tag> --env prod --chart shop"]]);

@@ -628,7 +628,11 @@ describe.concurrent("environments and what the next steps say about them", () =>
     expect(result.code, result.stderr).toBe(0);
     const promotion = (env: string) => YAML.parse(readFileSync(join(dir, "shop", `values-${env}.yaml`), "utf8")).blueGreen.autoPromotionEnabled;
     expect(["dev", "pre-prod", "prod-eu", "us-prod"].map(promotion)).toEqual([true, true, false, false]);
-    expect(result.stdout).toContain("promote it where promotion is manual (prod-eu, us-prod):");
+    const promotions = lines(result.stdout).filter((line) => line.includes("--from")).map((line) => line.trim());
+    expect(promotions).toEqual([
+      "bluegreen bump-image --env prod-eu --from dev --chart shop --commit && git push",
+      "bluegreen bump-image --env us-prod --from dev --chart shop --commit && git push",
+    ]);
     const promotes = lines(result.stdout).filter((line) => line.includes("kubectl argo rollouts promote")).map((line) => line.trim());
     expect(promotes).toEqual(["kubectl argo rollouts promote shop -n shop-prod-eu", "kubectl argo rollouts promote shop -n shop-us-prod"]);
   });

@@ -13,7 +13,7 @@ import { currentImage, shortImage } from "../chart/image-edit.js";
 import { chartFlag } from "../chart/image-report.js";
 import { imageText, pinsImage, valuesOf } from "../chart/rendered-image.js";
 import { commitMessage, writeAndCommit } from "../commit.js";
-import { printJson, withJsonErrors } from "../json.js";
+import { printJson } from "../json.js";
 import { out } from "../output.js";
 import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
@@ -30,11 +30,7 @@ export interface AddEnvOptions {
 
 const FIELDS = { env: "<env>", chart: "--chart", replicas: "--replicas", autoPromote: "--auto-promote", commit: "--commit", json: "--json" };
 
-export function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
-  return withJsonErrors(options.json, () => addEnv(env, options));
-}
-
-async function addEnv(env: string, options: AddEnvOptions): Promise<void> {
+export async function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
   const input = parseInput(
     addEnvInput,
     { env, chart: options.chart, replicas: options.replicas, autoPromote: options.autoPromote, commit: options.commit, json: options.json },

@@ -8,7 +8,7 @@ import { changeLine, commitBody, editJson, environmentNotes, movedEnvironments }
 import { commitMessage, writeAndCommit } from "../commit.js";
 import { failure } from "../errors.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
-import { printJson, withJsonErrors } from "../json.js";
+import { printJson } from "../json.js";
 import { out } from "../output.js";
 import { bumpImageInput, parseInput } from "../schema.js";
 
@@ -23,11 +23,7 @@ export interface BumpImageOptions {
 
 const FIELDS = { image: "<tag | image-ref>", chart: "--chart", env: "--env", from: "--from", commit: "--commit", json: "--json" };
 
-export function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
-  return withJsonErrors(options.json, () => bumpImage(image, options));
-}
-
-async function bumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
+export async function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
   const given = { image, chart: options.chart, env: options.env, from: options.from, dryRun: options.dryRun, commit: options.commit, json: options.json };
   const input = parseInput(bumpImageInput, given, FIELDS);
   const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "bump-image" });

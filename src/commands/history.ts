@@ -6,7 +6,7 @@ import { findChart, type ChartDir } from "../chart/find.js";
 import { readHistory, type EnvironmentHistory, type HistoryEntry } from "../chart/history.js";
 import { shortImage } from "../chart/image-edit.js";
 import type { Repo } from "../git.js";
-import { printJson, withJsonErrors } from "../json.js";
+import { printJson } from "../json.js";
 import { out } from "../output.js";
 import { historyInput, parseInput } from "../schema.js";
 
@@ -16,11 +16,7 @@ export interface HistoryOptions {
   json?: boolean;
 }
 
-export function runHistory(options: HistoryOptions): Promise<void> {
-  return withJsonErrors(options.json, () => history(options));
-}
-
-async function history(options: HistoryOptions): Promise<void> {
+export async function runHistory(options: HistoryOptions): Promise<void> {
   const input = parseInput(historyInput, { chart: options.chart, env: options.env, json: options.json }, { chart: "--chart", env: "--env", json: "--json" });
   const chart = await findChart(input.chart);
   const { repo, histories } = await readHistory(chart, input.chart, input.env, "bluegreen history reads the chart's history from git");

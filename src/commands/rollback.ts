@@ -11,7 +11,7 @@ import { pinsImage, valuesOf } from "../chart/rendered-image.js";
 import { commitMessage, writeAndCommit } from "../commit.js";
 import { failure, usageError } from "../errors.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
-import { printJson, withJsonErrors } from "../json.js";
+import { printJson } from "../json.js";
 import { out } from "../output.js";
 import { parseInput, rollbackInput, type RollbackInput } from "../schema.js";
 
@@ -26,11 +26,7 @@ export interface RollbackOptions {
 
 const FIELDS = { env: "--env", to: "--to", chart: "--chart", commit: "--commit", json: "--json" };
 
-export function runRollback(options: RollbackOptions): Promise<void> {
-  return withJsonErrors(options.json, () => rollback(options));
-}
-
-async function rollback(options: RollbackOptions): Promise<void> {
+export async function runRollback(options: RollbackOptions): Promise<void> {
   const input = parseInput(rollbackInput, { ...options }, FIELDS);
   const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "rollback" });
   const shown = input.chart ?? "the current directory";

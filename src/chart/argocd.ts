@@ -2,9 +2,10 @@
 // are kept out of the chart's release (.helmignore) and applied once with kubectl; from then on
 // Argo CD syncs each environment from git.
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { parse, parseDocument } from "yaml";
+import { parseDocument } from "yaml";
+import { readUtf8 } from "../fs-read.js";
 import { section, type Entry, type Section } from "../yaml-doc.js";
 import { ignoreEntry, RESPECT_IGNORE_DIFFERENCES, rolloutWorkload } from "./replica-drift.js";
 import { namespaceFor } from "./values.js";
@@ -122,16 +123,8 @@ export function applicationHeader(name: string, env: string): string {
  * undefined when the chart has no argocd/ folder or no Application in it.
  */
 export async function readArgoSettings(chartDir: string): Promise<ArgoSettings | undefined> {
-  const dir = path.join(chartDir, ARGOCD_DIR);
-  if (!existsSync(dir)) return undefined;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
-    let app: any;
-    try {
-      app = parse(await readFile(path.join(dir, file), "utf8"));
-    } catch {
-      continue; // Not ours to judge: only Applications we can read are a model.
-    }
-    if (app?.kind !== "Application" || typeof app.spec?.source?.repoURL !== "string") continue;
+  for (const { app } of await readApplications(chartDir)) {
+    if (typeof app.spec?.source?.repoURL !== "string") continue;
     const env = /^values-(.+)\.yaml$/.exec(app.spec.source.helm?.valueFiles?.at(-1) ?? "")?.[1];
     const destination: string = app.spec.destination?.namespace ?? "";
     return {
@@ -153,18 +146,10 @@ export async function readArgoSettings(chartDir: string): Promise<ArgoSettings |
  * --set-string with forceString, commas escaped). Without any, Argo CD renders what plain Helm does,
  * as it does for the Applications bluegreen writes: they pass none.
  */
-export async function applicationHelmArgs(chartDir: string): Promise<Map<string, string[]>> {
+export function applicationHelmArgs(applications: ApplicationFile[]): Map<string, string[]> {
   const byValuesFile = new Map<string, string[]>();
-  const dir = path.join(chartDir, ARGOCD_DIR);
-  if (!existsSync(dir)) return byValuesFile;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".yaml")).sort()) {
-    let app: any;
-    try {
-      app = parse(await readFile(path.join(dir, file), "utf8"));
-    } catch {
-      continue;
-    }
-    const helm = app?.kind === "Application" ? app.spec?.source?.helm : undefined;
+  for (const { app } of applications) {
+    const helm = app.spec?.source?.helm;
     const valuesFile = helm?.valueFiles?.at(-1);
     const parameters = Array.isArray(helm?.parameters) ? helm.parameters : [];
     if (typeof valuesFile !== "string" || parameters.length === 0 || byValuesFile.has(valuesFile)) continue;
@@ -205,7 +190,9 @@ export async function readApplications(chartDir: string): Promise<ApplicationFil
   if (!existsSync(dir)) return [];
   const applications: ApplicationFile[] = [];
   for (const name of (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-    const source = await readFile(path.join(dir, name), "utf8").catch(() => "");
+    // Read as the chart's own files are: a named pipe or a non-UTF-8 file is refused, never waited on.
+    const read = readUtf8(path.join(dir, name), `${ARGOCD_DIR}/${name}`);
+    const source = read.kind === "text" ? read.text : "";
     const doc = parseDocument(source);
     const app = doc.errors.length === 0 ? doc.toJS() : undefined;
     if (app?.kind === "Application" && String(app.apiVersion ?? "").startsWith("argoproj.io/")) {

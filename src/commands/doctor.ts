@@ -55,11 +55,11 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   const envOf = (file: string) => file.replace(/^values-|\.ya?ml$/g, "");
   const overlays = (await readdir(chart.dir)).filter((file) => /^values-.+\.ya?ml$/.test(file));
   const ordered = sortEnvs(overlays.map(envOf)).map((env) => overlays.find((file) => envOf(file) === env)!);
-  // Where an Application in argocd/ passes parameters, render that environment as Argo CD does.
-  const argocd = await applicationHelmArgs(chart.dir);
   // The Applications in argocd/ that deploy each combination, for the rules about what Argo CD
   // must leave alone; with none in the chart, those rules say they cannot check.
   const applications = await readApplications(chart.dir);
+  // Where an Application in argocd/ passes parameters, render that environment as Argo CD does.
+  const argocd = applicationHelmArgs(applications);
   const combinations: Combination[] = [
     { label: "values.yaml", files: ["values.yaml"], namespace: chart.name },
     ...ordered.map((file) => ({ label: file, files: ["values.yaml", file], namespace: `${chart.name}-${envOf(file).replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63).replace(/-+$/, "") })),

@@ -18,6 +18,11 @@ describe("image references", () => {
     expect(isTag("-x")).toBe(false);
   });
 
+  it("reads a first component with a capital letter as a registry host, as the distribution grammar does", () => {
+    expect(parseImageRef("Shop/app:1")).toEqual({ repository: "Shop/app", tag: "1" });
+    expect(parseImageRef("shop/App:1")).toBeUndefined();
+  });
+
   it("writes a reference back the way a pod spec carries it", () => {
     expect(formatImageRef({ repository: "app", digest: `sha256:${"b".repeat(64)}` })).toBe(`app@sha256:${"b".repeat(64)}`);
     expect(formatImageRef({ repository: "app", tag: "v2" })).toBe("app:v2");

@@ -59,70 +59,29 @@ describe("init on generated valid input", () => {
           }
         },
       ),
-      { seed: arb.SEED, numRuns: 8 },
+      { seed: arb.SEED, numRuns: 6 },
     );
   });
 });
 
-/** Each field with a valid value and the ways to break it; `flag` is what the error must name. */
-const fields = {
-  name: { flag: "--name", valid: arb.appName, broken: [fc.constantFrom("Shop", "1shop", "shop-", "-shop", "a_b", "")] },
-  image: {
-    flag: "--image",
-    valid: arb.image.map((i) => i.ref),
-    broken: [
-      fc.constantFrom("nginx", "ghcr.io/acme/shop", "Ghcr.io/Acme/shop:1", "shop:latest", "shop:.1", "shop:-1", "shop:1@sha256:abc", `shop:${"a".repeat(129)}`),
-    ],
-  },
-  replicas: { flag: "--replicas", valid: fc.integer({ min: 1, max: 1000 }).map(String), broken: [fc.constantFrom("0", "1001", "-1", "2.5", "+3", "three", "١", "1e2")] },
-  port: { flag: "--port", valid: fc.integer({ min: 1, max: 65535 }).map(String), broken: [fc.constantFrom("0", "65536", "http", "80.0", "-80")] },
-  envs: {
-    flag: "--envs",
-    valid: fc.uniqueArray(arb.envName, { minLength: 1, maxLength: 3 }).map((e) => e.join(",")),
-    broken: [fc.constantFrom("Prod", "a/b", "a.b", "sandbox,sandbox", ",", "x".repeat(21), "-dev")],
-  },
-  "slack-webhook": {
-    flag: "--slack-webhook",
-    valid: fc.constant(WEBHOOK),
-    broken: [fc.constantFrom("http://hooks.slack.com/services/x", "hooks.slack.com/services/x", "https://user:pass@hooks.slack.com/x", "ftp://x")],
-  },
-} as const;
-
-type Field = keyof typeof fields;
-
-function brokenValue(field: Field): fc.Arbitrary<{ why: string; value: string }> {
-  const { valid, broken } = fields[field];
-  // Look-alike unicode is a valid URL path character, and spaces around commas are forgiven.
-  const foreign = arb.withForeign(valid).filter(
-    ({ why, value }) =>
-      !(field === "slack-webhook" && why === "look-alike unicode") && !(field === "envs" && why === "a space" && /(^|,) | ($|,)/.test(value)),
-  );
-  return fc.oneof(foreign, arb.tooLong(valid), ...broken.map((b) => b.map((value: string) => ({ why: "a value the rule forbids", value }))));
-}
-
-describe("init on generated broken input", () => {
-  it("exits 2 naming the broken field, never echoes the webhook, and writes nothing", async () => {
-    const field = fc.constantFrom(...(Object.keys(fields) as Field[]));
-    const validName = arb.appName;
-    await fc.assert(
-      fc.asyncProperty(
-        field.chain((f) => fc.tuple(fc.constant(f), brokenValue(f))),
-        validName,
-        async ([f, { value }], name) => {
-          const cwd = makeTempDir();
-          const given: Record<string, string> = { name, image: "ghcr.io/acme/shop:1.0", [f]: value };
-          const args = Object.entries(given).flatMap(([key, v]) => [`--${key}`, v]);
-          const result = await runCli(["init", "--yes", ...args], { cwd });
-          expect(result.code).toBe(2);
-          expect(result.stdout).toBe("");
-          const lines = result.stderr.trimEnd().split("\n");
-          expect(lines).toHaveLength(1);
-          expect(lines[0]).toMatch(new RegExp(`^error: ${fields[f].flag}[: ]`));
-          if (f === "slack-webhook" && value.length > 8) expect(result.stderr).not.toContain(value);
-          expect(readdirSync(cwd)).toEqual([]);
-        },
-      ),
-      { seed: arb.SEED, numRuns: 40 },
-    );
+// Every generated broken value of every field is refused by the input rules in process, in one
+// line naming the field and never repeating a webhook (test/unit/input-properties); these runs
+// prove the CLI applies them before it writes anything.
+describe("init on broken input", () => {
+  it.each([
+    ["--name", "Shop"],
+    ["--envs", "sandbox,sandbox"],
+    ["--slack-webhook", "https://user:pass@hooks.slack.com/x"],
+  ])("exits 2 naming %s, never echoes the webhook, and writes nothing", async (flag, value) => {
+    const cwd = makeTempDir();
+    const given: Record<string, string> = { "--name": "shop", "--image": "ghcr.io/acme/shop:1.0", [flag]: value };
+    const result = await runCli(["init", "--yes", ...Object.entries(given).flat()], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^error: ${flag}[: ]`));
+    if (flag === "--slack-webhook") expect(result.stderr).not.toContain(value);
+    expect(readdirSync(cwd)).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { REPO_ROOT, cliEnv, makeTempDir, runCli, type CliResult } from "./suppor
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
 import { runProcess } from "./support/process.js";
 import { startInTerminal } from "./support/terminal.js";
+import { itNeeds } from "./support/facilities.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
@@ -758,7 +759,7 @@ describe("doctor on many environments", () => {
     expect(most).toBe(Math.min(5, availableParallelism()));
   });
 
-  it("on a terminal, says which render it is waiting for; in a pipe and with --json, says nothing of it", async () => {
+  itNeeds(["script"])("on a terminal, says which render it is waiting for; in a pipe and with --json, says nothing of it", async () => {
     // Only values.yaml alone renders slowly: one render the report waits for is enough.
     const helm = wrappedHelm('case "$*" in *values-*) ;; *) sleep 1.5 ;; esac');
     const term = startInTerminal(["doctor", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
@@ -814,7 +815,7 @@ describe("doctor says what went wrong in words", () => {
     expect(result.stderr).not.toMatch(/parseAllDocuments/);
   });
 
-  it("skips what .helmignore excludes when it cannot read it, and reports what else it cannot read", async () => {
+  itNeeds(["nobody"])("skips what .helmignore excludes when it cannot read it, and reports what else it cannot read", async () => {
     const copy = join(makeTempDir(), "shop");
     cpSync(chart, copy, { recursive: true });
     mkdirSync(join(copy, "private"));

@@ -14,6 +14,7 @@ import { CLI, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, type CliResu
 import { helmBinaries, helmTemplate } from "./support/helm.js";
 import { one } from "./support/manifests.js";
 import { runProcess } from "./support/process.js";
+import { itNeeds } from "./support/facilities.js";
 
 const REPO = "ghcr.io/acme/shop";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -99,7 +100,7 @@ describe("two commands at once", () => {
     }
   });
 
-  it("refuses with exit 1, after waiting, while another command keeps the chart", async () => {
+  itNeeds(["strace"])("refuses with exit 1, after waiting, while another command keeps the chart", async () => {
     const chart = copy();
     const before = snapshot(chart);
     // The first command is held for 13 s at its first rename (after it took the lock and
@@ -227,7 +228,7 @@ describe("links, modes and special files", () => {
     expect(await renderedImages(chart, "values.yaml", "values-prod.yaml")).toEqual([`${REPO}:3.0`, `${REPO}:3.0`]);
   });
 
-  it("keeps every mode exactly (0444, 0640) and the owner of a file it rewrites", async () => {
+  itNeeds(["root"])("keeps every mode exactly (0444, 0640) and the owner of a file it rewrites", async () => {
     const chart = copy();
     chmodSync(join(chart, "values.yaml"), 0o444);
     chmodSync(join(chart, "Chart.yaml"), 0o640);

@@ -3,6 +3,8 @@
 // delivers SIGKILL), a directory the user may not write to (the CLI runs as uid 65534), and files
 // that are not what they should be (a dangling symlink, `templates` as a regular file). No mocks,
 // no hooks in the product: every case runs the built CLI (bin/bluegreen.cjs) as a process.
+// The faults need Linux root facilities (strace, unshare, setpriv as root): CI has them all; where
+// one is missing, the tests that need it are skipped and say so (test/support/facilities.ts).
 //
 // After every fault: exit status 1, exactly one `error: ` line on stderr and no stack frame; no
 // partial chart, no half-written file, no temporary file (except beside a file after a crash, where
@@ -12,6 +14,7 @@ import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readdirSync, readFi
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, REPO_ROOT, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
+import { describeNeeds, itNeeds } from "./support/facilities.js";
 import { runProcess } from "./support/process.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.0";
@@ -202,7 +205,7 @@ function expectOneErrorLine(result: CliResult, reason?: RegExp): string {
 // --- init -------------------------------------------------------------------------------------
 
 describe("init leaves no trace when writing fails partway", () => {
-  it("leaves no partial chart when the disk fills up partway through init", async () => {
+  itNeeds(["unshare"])("leaves no partial chart when the disk fills up partway through init", async () => {
     const { files } = await reference();
     // Room for the files written before the first one that needs more than one page, and for
     // one page of that one: it fails after 4 kB were written, with other files already complete.
@@ -243,7 +246,7 @@ describe("init leaves no trace when writing fails partway", () => {
     expect(readdirSync(cwd), "no chart and no hidden staging directory in the parent").toEqual([]);
   });
 
-  it("creates nothing and says permission denied when the parent directory is not writable", async () => {
+  itNeeds(["nobody"])("creates nothing and says permission denied when the parent directory is not writable", async () => {
     const parent = makeTempDir();
     chmodSync(parent, 0o755); // root's: uid 65534 may enter and read, not write
     const result = await asNobody(parent, ["init", "--yes", "--name", "shop", "--image", IMAGE]);
@@ -282,7 +285,7 @@ describe("init leaves no trace when writing fails partway", () => {
 // --- bump-image ---------------------------------------------------------------------------------
 
 describe("bump-image never leaves a half-written file", () => {
-  it("changes neither values.yaml nor Chart.yaml when the disk fills up partway through bump-image", async () => {
+  itNeeds(["unshare"])("changes neither values.yaml nor Chart.yaml when the disk fills up partway through bump-image", async () => {
     const chart = await copyChart();
     const before = snapshot(chart);
     // Room for the new values.yaml and not for the new Chart.yaml as well.
@@ -310,7 +313,7 @@ describe("bump-image never leaves a half-written file", () => {
     expectUnchanged(chart, before);
   });
 
-  it("keeps values.yaml and Chart.yaml byte-identical when bump-image is killed with half a file written", async () => {
+  itNeeds(["strace"])("keeps values.yaml and Chart.yaml byte-identical when bump-image is killed with half a file written", async () => {
     // A 4 kB file-size limit cuts the new values.yaml off after 4096 bytes; strace then kills the
     // process (SIGKILL) as it starts removing that half-written staged file: a real crash with
     // half a file on disk. Only the chart's hidden workspace may hold it, and the next run clears it.
@@ -342,7 +345,7 @@ describe("bump-image never leaves a half-written file", () => {
     expectUnchanged(chart, before);
   });
 
-  it("changes nothing and says permission denied when the chart directory is not writable", async () => {
+  itNeeds(["nobody"])("changes nothing and says permission denied when the chart directory is not writable", async () => {
     const chart = await copyChart();
     chmodSync(join(chart, ".."), 0o755);
     chmodSync(chart, 0o755); // root's: uid 65534 may not create files in it…
@@ -385,7 +388,7 @@ describe("bump-image never leaves a half-written file", () => {
 // --- add-env ----------------------------------------------------------------------------------
 
 describe("add-env writes its overlay and README.md together or not at all", () => {
-  it("writes no overlay and leaves README.md as it was when the disk fills up partway through add-env", async () => {
+  itNeeds(["unshare"])("writes no overlay and leaves README.md as it was when the disk fills up partway through add-env", async () => {
     const chart = await copyChart();
     const before = snapshot(chart);
     // Two pages: room for the new overlay (one page) and for the first 4 kB of the new README.
@@ -401,7 +404,7 @@ describe("add-env writes its overlay and README.md together or not at all", () =
     expectUnchanged(join(result.out, "shop"), before);
   });
 
-  it("writes no overlay and says permission denied when the chart directory is not writable", async () => {
+  itNeeds(["nobody"])("writes no overlay and says permission denied when the chart directory is not writable", async () => {
     const chart = await copyChart();
     chmodSync(join(chart, ".."), 0o755);
     chmodSync(chart, 0o755);
@@ -425,7 +428,7 @@ describe("add-env writes its overlay and README.md together or not at all", () =
 
 // --- crashes: the next run finishes or undoes what a killed bluegreen started ------------------
 
-describe("a killed command's change is finished or undone by the next run", () => {
+describeNeeds(["strace"])("a killed command's change is finished or undone by the next run", () => {
   it("finishes a bump-image killed between renaming values.yaml and Chart.yaml; git never sees a temporary file", async () => {
     // Where, among its renames, bump-image renames the new Chart.yaml into place: found on a copy.
     const probe = await chartInGit();
@@ -516,7 +519,7 @@ describe("a killed command's change is finished or undone by the next run", () =
 });
 
 describe("init into a mount point", () => {
-  it("writes the chart into an empty mount point, which it keeps", async () => {
+  itNeeds(["unshare"])("writes the chart into an empty mount point, which it keeps", async () => {
     const result = await onTmpfs({ size: 1024 * 1024, workdir: ".", cliArgs: ["init", ".", "--yes", "--name", "shop", "--image", IMAGE] });
     expect(result.code, shown(result)).toBe(0);
     expect(listFiles(result.out)).toEqual(listFiles((await reference()).dir));

@@ -8,6 +8,7 @@ import { CLI, REPO_ROOT, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, t
 import { mergeEnv, runProcess } from "./support/process.js";
 import { expectNoFindings, lintAndRenderAll } from "./support/chart.js";
 import { startInTerminal } from "./support/terminal.js";
+import { itNeeds } from "./support/facilities.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
@@ -522,7 +523,7 @@ describe("no colour where it does not belong", () => {
     expect(bad.stderr).not.toMatch(ANSI);
   });
 
-  it("prints no ANSI codes in a terminal when NO_COLOR is set (and does colour without it)", async () => {
+  itNeeds(["script"])("prints no ANSI codes in a terminal when NO_COLOR is set (and does colour without it)", async () => {
     const withColour = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
       cwd: makeTempDir(),
       env: { NO_COLOR: undefined },
@@ -539,7 +540,7 @@ describe("no colour where it does not belong", () => {
     expect(plain.rawOutput()).not.toMatch(ANSI);
   });
 
-  it("prints no ANSI codes in a terminal with --no-color, on success and on error", async () => {
+  itNeeds(["script"])("prints no ANSI codes in a terminal with --no-color, on success and on error", async () => {
     const ok = startInTerminal(["--no-color", "init", "--yes", "--name", "shop", "--image", IMAGE], {
       cwd: makeTempDir(),
       env: { NO_COLOR: undefined },

@@ -2,10 +2,11 @@
 // pseudo-terminal (util-linux `script`); keystrokes go in, the screen comes out.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import YAML from "yaml";
 import { listFiles, makeTempDir } from "./support/cli.js";
 import { startInTerminal, type TerminalSession } from "./support/terminal.js";
+import { describeNeeds } from "./support/facilities.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 const SECRET_FILE = "slack-webhook-secret.yaml";
@@ -48,7 +49,7 @@ function answer(term: TerminalSession, text: string): void {
   term.press("enter");
 }
 
-describe("init at a terminal", () => {
+describeNeeds(["script"])("init at a terminal", () => {
   it("asks the four questions and the optional repository, takes the replicas default on enter, and writes what was typed", async () => {
     const dir = makeTempDir();
     const term = startInTerminal(["init"], { cwd: dir });

@@ -3,7 +3,12 @@ import { defineConfig } from "vitest/config";
 // Two tiers, as `npm run test:unit` and `npm test` use them:
 // - unit: the pure parts (input rules, image references, YAML edits, release rules) in seconds,
 //   with no build, no Helm and no child process;
-// - e2e: the built CLI, real Helm 3 and 4, real git and real files, in minutes.
+// - e2e: the built CLI, real Helm 3 and 4, real git and real files, in minutes. A pure rule
+//   is proven case by case in the unit tier; e2e runs the CLI only a few times to prove that
+//   the command applies it (exit status, message, nothing written). Tests that need strace,
+//   unshare, root or a terminal skip, naming it, where it is missing, never with CI set
+//   (test/support/facilities.ts). BLUEGREEN_TEST_SPAWN_LOG=<file> logs every process a test
+//   starts (test/support/process.ts), to count what a file costs.
 export default defineConfig({
   test: {
     projects: [

@@ -2,6 +2,9 @@
 // Helm and CLI helpers; never throws for a non-zero exit, only on a timeout
 // or when the program cannot be started at all.
 import { spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { basename } from "node:path";
+import { expect } from "vitest";
 
 export interface ProcessResult {
   code: number | null;
@@ -32,8 +35,21 @@ export function mergeEnv(
   return env;
 }
 
+/**
+ * With BLUEGREEN_TEST_SPAWN_LOG=<file>, every process a test starts here is logged there as
+ * "<test file>\t<program> <first argument>" (node: the script and the command), so that the cost
+ * of a test file can be counted in processes: `cut -f2 <file> | sort | uniq -c`.
+ */
+function logSpawn(command: string, args: string[]): void {
+  const log = process.env.BLUEGREEN_TEST_SPAWN_LOG;
+  if (!log) return;
+  const what = command === process.execPath ? `node ${basename(args[0] ?? "")} ${args[1] ?? ""}` : `${basename(command)} ${args[0] ?? ""}`;
+  appendFileSync(log, `${expect.getState().testPath ?? ""}\t${what}\n`);
+}
+
 export function runProcess(command: string, args: string[], opts: RunOptions = {}): Promise<ProcessResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  logSpawn(command, args);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: opts.cwd,

@@ -46,8 +46,9 @@ export async function askInitQuestions(given: InitAnswers, hooks: InitQuestionHo
   if (answers.repoUrl !== "" && answers.repoPath === undefined && hooks.needsRepoPath?.(answers.name)) {
     answers.repoPath = (
       await input({
-        message: "Path of the chart in that repository (this directory is not in git, so bluegreen cannot tell)",
-        default: answers.name,
+        // No default: outside git any guess (such as the app's name) would send Argo CD to the
+        // wrong folder, so the person says where the chart will be.
+        message: `Path of the chart in that repository, from its root (such as charts/${answers.name}; this directory is not in git, so bluegreen cannot tell)`,
         validate: validateWith(repoPath),
       })
     ).trim();

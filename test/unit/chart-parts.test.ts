@@ -72,17 +72,29 @@ describe("the README blocks add-env keeps up to date", () => {
   });
   const block = (id: string, body: string) => `<!-- bluegreen:${id} (bluegreen add-env keeps this part up to date) -->\n${body}\n<!-- /bluegreen:${id} -->`;
 
-  it("rewrites the environments and secrets blocks for the new list, and nothing a person wrote around them", () => {
-    const readme = `# shop\n\nOur own notes.\n\n${block("environments", "old table")}\n\nMore notes.\n\n${block("secrets", "old commands")}\n`;
+  it("writes the environments and secrets blocks for the new list, and nothing a person wrote around them", () => {
+    const readme = `# shop\n\nOur own notes.\n\n${block("environments", "")}\n\nMore notes.\n\n${block("secrets", "")}\n`;
     const refreshed = refreshBlocks(readme, "shop", [env("sandbox", true), env("qa", true), env("prod", false)]);
     expect(refreshed.startsWith("# shop\n\nOur own notes.\n\n<!-- bluegreen:environments ")).toBe(true);
     expect(refreshed).toContain("\n\nMore notes.\n\n<!-- bluegreen:secrets ");
-    expect(refreshed).not.toContain("old table");
-    expect(refreshed).not.toContain("old commands");
     expect(refreshed).toMatch(/\| `values-qa\.yaml` \| The \*\*qa\*\* environment: automatic promotion, 1 replica, no autoscaling\. Namespace `shop-qa`\. \|/);
     expect(refreshed).toMatch(/\| `values-prod\.yaml` \| The \*\*prod\*\* environment: manual promotion/);
     expect(refreshed).toContain("kubectl apply -n shop-qa -f slack-webhook-secret.yaml");
     expect(refreshBlocks(refreshed, "shop", [env("sandbox", true), env("qa", true), env("prod", false)])).toBe(refreshed);
+  });
+
+  it("changes only the lines it wrote inside a block: a person's lines there stay, its own follow the list", () => {
+    const readme = `# shop\n\n${block("environments", "")}\n\n${block("secrets", "")}\n`;
+    const before = refreshBlocks(readme, "shop", [env("sandbox", true), env("prod", false)]);
+    const noted = before.replace("| `values-prod.yaml`", "Our note: prod is promoted on Tuesdays.\n| `values-prod.yaml`");
+    const refreshed = refreshBlocks(noted, "shop", [env("sandbox", true), env("qa", true), env("prod", false)]);
+    expect(refreshed).toContain("Our note: prod is promoted on Tuesdays.\n");
+    expect(refreshed).toContain("| `values-qa.yaml` |");
+    expect(refreshed).toContain("kubectl apply -n shop-qa -f slack-webhook-secret.yaml");
+    const dropped = refreshBlocks(refreshed, "shop", [env("sandbox", true), env("prod", false)]);
+    expect(dropped).not.toContain("values-qa.yaml");
+    expect(dropped).not.toContain("shop-qa");
+    expect(dropped).toContain("Our note: prod is promoted on Tuesdays.\n");
   });
 
   it("leaves a README whose blocks a person removed, and blocks it does not know, as they are", () => {

@@ -1,2 +1,8 @@
 #!/usr/bin/env node
-require("../dist/load.cjs").load("cli");
+// Node's own compile cache (Node >= 22.1, as Vite's bin uses it): V8's compiled code of dist/ is
+// kept in the system's temporary directory (NODE_COMPILE_CACHE moves it, and
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off), checked by Node against each file and the Node
+// that made it. Node 20 has no such cache and compiles as usual.
+const nodeModule = require("node:module");
+if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
+require("../dist/cli.cjs");

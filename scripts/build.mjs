@@ -153,7 +153,6 @@ try {
       metafile: true,
       // One bundle per command (see src/bundles.ts), each loaded only when its command runs.
       entryPoints: {
-        load: path.join(root, "src/load.ts"),
         cli: path.join(root, "src/cli.ts"),
         init: path.join(root, "src/commands/init.ts"),
         "add-env": path.join(root, "src/commands/add-env.ts"),
@@ -181,7 +180,6 @@ try {
   await step("writing THIRD-PARTY-LICENSES.txt", async () =>
     writeFile(path.join(staging, "THIRD-PARTY-LICENSES.txt"), await thirdPartyLicenses(built.metafile)),
   );
-  await trainCodeCache(staging);
   await step("replacing dist/", () => replaceDist());
 } catch (error) {
   await rm(staging, { recursive: true, force: true });
@@ -240,43 +238,4 @@ async function thirdPartyLicenses(metafile) {
     sections.push(`${name}@${version} (${license})\n\n${text}`);
   }
   return `bluegreen bundles the following packages into dist/.\n\n${sections.join(`\n\n${"-".repeat(72)}\n\n`)}\n`;
-}
-
-/**
- * Runs each command once, the way people run them, with the loader writing V8's code cache
- * of what ran beside each bundle (see src/load.ts). The commands run from the new build.
- */
-async function trainCodeCache(out) {
-  const { mkdtemp } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
-  const { spawnSync } = await import("node:child_process");
-  const work = await mkdtemp(path.join(tmpdir(), "bluegreen-build-"));
-  // Never the git of a hook that runs the build (GIT_DIR and friends): only the scratch repository.
-  const { GIT_DIR: _dir, GIT_WORK_TREE: _tree, GIT_INDEX_FILE: _index, ...outside } = process.env;
-  const env = { ...outside, BLUEGREEN_WRITE_CODE_CACHE: "1", NO_COLOR: "1" };
-  // What bin/bluegreen.cjs does, with the new build's loader.
-  const spawnCli = (args) =>
-    spawnSync(process.execPath, ["-e", 'require(process.argv[1]).load("cli")', path.join(out, "load.cjs"), ...args], { cwd: work, env, encoding: "utf8" });
-  const run = (...args) =>
-    step(`running bluegreen ${args[0]} to train the code cache`, () => {
-      const result = spawnCli(args);
-      if (result.status !== 0) {
-        throw Object.assign(new Error("failed"), { output: `bluegreen ${args.join(" ")} exited with ${result.status ?? result.signal}:\n${result.stdout}${result.stderr}` });
-      }
-    });
-  try {
-    await run("--help");
-    await run("init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.0", "--slack-webhook", "https://hooks.slack.com/services/T0/B0/x");
-    await run("add-env", "staging", "--chart", "shop");
-    await run("bump-image", "1.1", "--chart", "shop");
-    // history and rollback read git: a repository with the chart uncommitted is enough (rollback
-    // then refuses with exit 1, which runs its code all the same). Without git, they compile when
-    // first run.
-    if (spawnSync("git", ["init", "-q"], { cwd: work, env, stdio: "ignore" }).status === 0) {
-      spawnCli(["history", "--chart", "shop"]);
-      spawnCli(["rollback", "--env", "prod", "--chart", "shop"]);
-    }
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
 }

@@ -1,7 +1,7 @@
 // Each command is its own CommonJS bundle in dist/ (built by scripts/build.mjs), loaded only
 // when the command runs: `bluegreen --help` never reads the code of init, and init without a
 // terminal never reads the prompt library. CommonJS, because Node 20 loads one CommonJS file
-// much faster than a graph of ES module chunks. dist/load.cjs does the loading (load.ts).
+// much faster than a graph of ES module chunks.
 import { createRequire } from "node:module";
 
 declare const __filename: string;
@@ -17,7 +17,10 @@ export interface Bundles {
   prompts: typeof import("./prompts.js");
 }
 
+// A require of the running bundle's own (dist/): esbuild leaves it alone, and it reads
+// dist/<name>.cjs when called.
+const requireFromDist = createRequire(__filename);
+
 export function loadBundle<Name extends keyof Bundles>(name: Name): Bundles[Name] {
-  const { load } = createRequire(__filename)("./load.cjs") as typeof import("./load.js");
-  return load(name) as Bundles[Name];
+  return requireFromDist(`./${name}.cjs`) as Bundles[Name];
 }

@@ -66,5 +66,14 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
       secret: true,
     });
   }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+  return files.sort(byPath);
+}
+
+/**
+ * Case aside, in the order of the characters, as a listing reads. Not localeCompare: its first
+ * call loads ICU's collation data, which costs init a tenth of its start-up.
+ */
+function byPath(a: ChartFile, b: ChartFile): number {
+  const [x, y] = [a.path.toLowerCase(), b.path.toLowerCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -25,6 +25,7 @@ const commands = [
   },
 ];
 
+/** Milliseconds of one whole `node ...argv` process. @param {string[]} argv */
 function time(argv) {
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, argv, { env, stdio: ["ignore", "ignore", "pipe"] });
@@ -33,22 +34,24 @@ function time(argv) {
   return elapsed;
 }
 
+/** @param {number[]} values @returns {number} */
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
+  const at = (/** @type {number} */ index) => sorted[index] ?? Number.NaN;
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
 try {
   for (const command of commands) time(command.argv()); // warm the file cache
-  const samples = commands.map(() => []);
-  for (let i = 0; i < runs; i++) commands.forEach((command, j) => samples[j].push(time(command.argv())));
-  const baseline = median(samples[0]);
+  const samples = commands.map((command) => ({ command, times: /** @type {number[]} */ ([]) }));
+  for (let i = 0; i < runs; i++) for (const { command, times } of samples) times.push(time(command.argv()));
+  const baseline = median(samples[0]?.times ?? []);
   console.log(`Start-up, median of ${runs} alternating runs (node ${process.version}):`);
-  commands.forEach((command, j) => {
-    const value = median(samples[j]);
+  for (const { command, times } of samples) {
+    const value = median(times);
     console.log(`  ${command.label.padEnd(22)} ${value.toFixed(1).padStart(7)} ms  ${(value / baseline).toFixed(2)}x`);
-  });
+  }
   console.log(`Edit: ${largeEdit()}`);
   console.log(`Package: ${packageSizes()}`);
   console.log(doctorOverManyEnvironments());
@@ -95,12 +98,14 @@ function packageSizes() {
   }
 }
 
+/** @param {string} dir */
 function directorySize(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .reduce((total, entry) => total + statSync(path.join(entry.parentPath, entry.name)).size, 0);
 }
 
+/** @param {number} bytes */
 function kb(bytes) {
   return `${(bytes / 1024).toFixed(0)} kB`;
 }

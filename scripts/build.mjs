@@ -18,13 +18,18 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const templatesDir = path.join(root, "templates");
 const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
 
-/** Escapes every Helm `{{` (anything but a Handlebars triple-stash or partial) for Handlebars. */
+/**
+ * Escapes every Helm `{{` (anything but a Handlebars triple-stash or partial) for Handlebars.
+ * @param {string} source
+ */
 export function escapeHelmDelimiters(source) {
   return source.replace(/(?<!\{)\{\{(?![{>])/g, "\\{{");
 }
 
+/** @param {string} file */
 const isHelmSource = (file) => !/(^|\/)(README\.md\.hbs|gitignore|helmignore)$/.test(file);
 
+/** @param {string} dir @returns {Promise<string[]>} */
 async function listFiles(dir) {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
@@ -46,7 +51,7 @@ async function templatesModule() {
         knownHelpersOnly: true,
       });
     } catch (error) {
-      throw new Error(`templates/${file}: ${error.message}`);
+      throw new Error(`templates/${file}: ${error instanceof Error ? error.message : error}`);
     }
     const partial = /^partials\/(.+)\.[a-z]+$/.exec(file)?.[1];
     if (partial) partials.push(`runtime.registerPartial(${JSON.stringify(partial)}, runtime.template(${spec}));`);
@@ -76,11 +81,14 @@ async function valuesSchemaJson() {
     plugins: [esmYamlPlugin],
     logLevel: "warning",
   });
-  const source = Buffer.from(bundled.outputFiles[0].text).toString("base64");
+  const [output] = bundled.outputFiles;
+  if (!output) throw new Error("esbuild wrote no bundle of src/values-schema.ts");
+  const source = Buffer.from(output.text).toString("base64");
   const { valuesJsonSchema } = await import(`data:text/javascript;base64,${source}`);
   return `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`;
 }
 
+/** @type {esbuild.Plugin} */
 const templatesPlugin = {
   name: "templates",
   setup(build) {
@@ -96,6 +104,7 @@ const templatesPlugin = {
 
 // The yaml package's ES module build (published for browsers, plain JavaScript with no browser
 // APIs) starts noticeably faster than its CommonJS build, which Node's "node" condition picks.
+/** @type {esbuild.Plugin} */
 const esmYamlPlugin = {
   name: "esm-yaml",
   setup(build) {
@@ -112,6 +121,7 @@ const esmYamlPlugin = {
 // commander requires node:child_process at load time only to run stand-alone executable
 // subcommands, which bluegreen has none of; loading it (and net, streams...) costs every
 // command several milliseconds. This defers it to first use.
+/** @type {esbuild.Plugin} */
 const lazyChildProcessPlugin = {
   name: "lazy-child-process",
   setup(build) {
@@ -129,6 +139,7 @@ const lazyChildProcessPlugin = {
 // importers a build that finds its own dependencies at run time with
 // createRequire(import.meta.url): bundled, there is neither an import.meta nor a node_modules to
 // find them in. Its CommonJS build requires them plainly, so the bundle carries them.
+/** @type {esbuild.Plugin} */
 const commonJsValidatePlugin = {
   name: "commonjs-validate",
   setup(build) {
@@ -183,20 +194,28 @@ try {
   await step("replacing dist/", () => replaceDist());
 } catch (error) {
   await rm(staging, { recursive: true, force: true });
-  process.stderr.write(`${error instanceof BuildError ? error.message : `build failed: ${error?.stack ?? error}`}\n`);
+  process.stderr.write(`${error instanceof BuildError ? error.message : `build failed: ${error instanceof Error ? error.stack : error}`}\n`);
   process.stderr.write(`dist/ is unchanged${existsSync(dist) ? "" : " (there was none)"}.\n`);
   process.exit(1);
 }
 
-/** Runs one step of the build; a failure names the step and carries its own output. */
+/**
+ * Runs one step of the build; a failure names the step and carries its own output.
+ * @template T
+ * @param {string} name
+ * @param {() => Promise<T>} action
+ * @returns {Promise<T>}
+ */
 async function step(name, action) {
   try {
     return await action();
-  } catch (error) {
+  } catch (caught) {
+    // esbuild's failures carry its messages; others may carry a tool's output.
+    const error = /** @type {{ errors?: esbuild.Message[], output?: string, stack?: string } | undefined} */ (caught);
     const output = error?.errors?.length
       ? // Without esbuild's notes on which plugin callback threw (a stack of the build script).
         esbuild.formatMessagesSync(error.errors.map((message) => ({ ...message, notes: [] })), { kind: "error", color: false }).join("")
-      : error?.output ?? (error?.stack || String(error));
+      : error?.output ?? (error?.stack || String(caught));
     throw new BuildError(`build failed while ${name}:\n${String(output).trimEnd()}`);
   }
 }
@@ -223,12 +242,15 @@ async function removeStaleBuilds() {
   }
 }
 
-/** The licenses of every package bundled into dist/, which ships their code. */
+/**
+ * The licenses of every package bundled into dist/, which ships their code.
+ * @param {esbuild.Metafile} metafile
+ */
 async function thirdPartyLicenses(metafile) {
   const packages = new Set();
   for (const input of Object.keys(metafile.inputs)) {
     const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (match) packages.add(path.join(root, match[1]));
+    if (match?.[1]) packages.add(path.join(root, match[1]));
   }
   const sections = [];
   for (const dir of [...packages].sort()) {

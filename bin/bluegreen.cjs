@@ -5,4 +5,7 @@
 // that made it. Node 20 has no such cache and compiles as usual.
 const nodeModule = require("node:module");
 if (typeof nodeModule.enableCompileCache === "function") nodeModule.enableCompileCache();
+// Under DEBUG, stack traces name the lines of src/ (from the source maps beside dist/'s bundles);
+// other runs never read the maps.
+if (process.env.DEBUG) process.setSourceMapsEnabled(true);
 require("../dist/cli.cjs");

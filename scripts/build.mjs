@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import Handlebars from "handlebars";
+import { keepOwnSources } from "./source-maps.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const templatesDir = path.join(root, "templates");
@@ -184,10 +185,16 @@ try {
       plugins: [templatesPlugin, esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin],
       legalComments: "none",
       minify: !process.env.NO_MINIFY,
+      // Linked maps beside the bundles (dist/<name>.cjs.map), read only when DEBUG turns source
+      // maps on (bin/bluegreen.cjs): an inline map would be read with its bundle on every run.
+      // Without the sources' text (a stack trace needs only the mappings), and trimmed to src/.
+      sourcemap: "linked",
+      sourcesContent: false,
       // Errors are printed once, below, by the step that failed.
       logLevel: "silent",
     }),
   );
+  await step("trimming the source maps to src/", () => trimSourceMaps(staging));
   await step("writing THIRD-PARTY-LICENSES.txt", async () =>
     writeFile(path.join(staging, "THIRD-PARTY-LICENSES.txt"), await thirdPartyLicenses(built.metafile)),
   );
@@ -197,6 +204,17 @@ try {
   process.stderr.write(`${error instanceof BuildError ? error.message : `build failed: ${error instanceof Error ? error.stack : error}`}\n`);
   process.stderr.write(`dist/ is unchanged${existsSync(dist) ? "" : " (there was none)"}.\n`);
   process.exit(1);
+}
+
+/**
+ * Each bundle's map covers src/ only (scripts/source-maps.mjs says why).
+ * @param {string} dir
+ */
+async function trimSourceMaps(dir) {
+  for (const file of (await readdir(dir)).filter((name) => name.endsWith(".map"))) {
+    const map = JSON.parse(await readFile(path.join(dir, file), "utf8"));
+    await writeFile(path.join(dir, file), JSON.stringify(keepOwnSources(map, (source) => source.startsWith("../src/"))));
+  }
 }
 
 /**

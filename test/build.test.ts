@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT, makeTempDir } from "./support/cli.js";
+import { CLI, REPO_ROOT, cliEnv, makeTempDir } from "./support/cli.js";
 import { runProcess } from "./support/process.js";
 
 /** A clone with the current dist/ built, to build again. */
@@ -61,4 +61,36 @@ describe("npm run build", () => {
     expect((await version(dir)).stdout.trim()).toBe(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version);
     expect(readdirSync(join(dir, "dist"))).toEqual(expect.arrayContaining(["cli.cjs", "init.cjs", "THIRD-PARTY-LICENSES.txt"]));
   }, 120_000);
+});
+
+describe("stack traces under DEBUG", () => {
+  // An error nobody foresaw: standard output on a full disk (/dev/full fails every write with
+  // ENOSPC), as in `bluegreen init > log` with no space left.
+  const initIntoFullDisk = (debug: string | undefined) =>
+    runProcess("sh", ["-c", 'exec "$0" "$@" > /dev/full', process.execPath, CLI, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.0"], {
+      cwd: makeTempDir(),
+      env: cliEnv({ DEBUG: debug }),
+    });
+
+  it("name the lines of src/ with DEBUG=1, from the source maps beside dist/", async () => {
+    const result = await initIntoFullDisk("1");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("ENOSPC");
+    expect(result.stderr).toMatch(/\(.*\bsrc\/commands\/init\.ts:\d+:\d+\)$/m);
+    expect(result.stderr).toMatch(/\(.*\bsrc\/cli\.ts:\d+:\d+\)$/m);
+  });
+
+  it("leave the source maps unread without DEBUG", async () => {
+    const result = await initIntoFullDisk(undefined);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).not.toMatch(/\bsrc\/[\w/.-]+\.ts/);
+  });
+
+  it("ship maps of src/ only, without the sources' text", () => {
+    const map = JSON.parse(readFileSync(join(REPO_ROOT, "dist", "init.cjs.map"), "utf8"));
+    expect(map.sources.length).toBeGreaterThan(0);
+    for (const source of map.sources) expect(source).toMatch(/^\.\.\/src\/.+\.ts$/);
+    expect(map.sourcesContent).toBeUndefined();
+    expect(readFileSync(join(REPO_ROOT, "dist", "init.cjs"), "utf8").trimEnd()).toMatch(/\n\/\/# sourceMappingURL=init\.cjs\.map$/);
+  });
 });

@@ -5,30 +5,21 @@
 // - templates/ are precompiled with Handlebars here (strict, never HTML-escaping), so the CLI
 //   ships only the small Handlebars runtime. In Helm templates (everything but the READMEs and
 //   ignore files) every `{{` belongs to Helm except the triple-stash `{{{name}}}` and the partial
-//   `{{> part}}`, which are ours: Helm's delimiters are escaped before Handlebars sees them and
-//   come out untouched. templates/partials/ holds the parts that init's chart and migrate share.
+//   `{{> part}}`, which are ours: scripts/handlebars-helm.mjs holds that rule, and the build
+//   refuses a template that breaks it. templates/partials/ holds the parts that init's chart and
+//   migrate share.
 import { existsSync } from "node:fs";
 import { readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import Handlebars from "handlebars";
+import { checkTemplates, escapeHelmDelimiters, isHelmSource, partialName } from "./handlebars-helm.mjs";
 import { keepOwnSources } from "./source-maps.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const templatesDir = path.join(root, "templates");
 const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
-
-/**
- * Escapes every Helm `{{` (anything but a Handlebars triple-stash or partial) for Handlebars.
- * @param {string} source
- */
-export function escapeHelmDelimiters(source) {
-  return source.replace(/(?<!\{)\{\{(?![{>])/g, "\\{{");
-}
-
-/** @param {string} file */
-const isHelmSource = (file) => !/(^|\/)(README\.md\.hbs|gitignore|helmignore)$/.test(file);
 
 /** @param {string} dir @returns {Promise<string[]>} */
 async function listFiles(dir) {
@@ -39,11 +30,21 @@ async function listFiles(dir) {
     .sort();
 }
 
-async function templatesModule() {
+/** Every file of templates/ with its text. */
+async function readTemplates() {
+  return Promise.all((await listFiles(templatesDir)).map(async (file) => ({ file, source: await readFile(path.join(templatesDir, file), "utf8") })));
+}
+
+/**
+ * The module `virtual:templates` (src/virtual-templates.d.ts): templates/ precompiled, and
+ * values.schema.json.
+ * @param {{ file: string, source: string }[]} templates
+ * @param {string} schemaJson
+ */
+function templatesModule(templates, schemaJson) {
   const entries = [];
   const partials = [];
-  for (const file of await listFiles(templatesDir)) {
-    const source = await readFile(path.join(templatesDir, file), "utf8");
+  for (const { file, source } of templates) {
     let spec;
     try {
       spec = Handlebars.precompile(isHelmSource(file) ? escapeHelmDelimiters(source) : source, {
@@ -52,9 +53,11 @@ async function templatesModule() {
         knownHelpersOnly: true,
       });
     } catch (error) {
-      throw new Error(`templates/${file}: ${error instanceof Error ? error.message : error}`);
+      // Handlebars' own message (it names the line), without a stack of this script.
+      const output = `templates/${file}: ${error instanceof Error ? error.message : error}`;
+      throw Object.assign(new Error(output), { output });
     }
-    const partial = /^partials\/(.+)\.[a-z]+$/.exec(file)?.[1];
+    const partial = partialName(file);
     if (partial) partials.push(`runtime.registerPartial(${JSON.stringify(partial)}, runtime.template(${spec}));`);
     else entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
   }
@@ -65,7 +68,7 @@ async function templatesModule() {
     "export default {",
     ...entries,
     "};",
-    `export const valuesSchemaJson = ${JSON.stringify(await valuesSchemaJson())};`,
+    `export const valuesSchemaJson = ${JSON.stringify(schemaJson)};`,
     "",
   ].join("\n");
 }
@@ -80,7 +83,8 @@ async function valuesSchemaJson() {
     platform: "node",
     // The input rules it is made from use yaml-doc's YAML 1.1 check, which imports the yaml package.
     plugins: [esmYamlPlugin],
-    logLevel: "warning",
+    // Errors are printed once, by the step that failed.
+    logLevel: "silent",
   });
   const [output] = bundled.outputFiles;
   if (!output) throw new Error("esbuild wrote no bundle of src/values-schema.ts");
@@ -89,19 +93,18 @@ async function valuesSchemaJson() {
   return `${JSON.stringify(valuesJsonSchema(), null, 2)}\n`;
 }
 
-/** @type {esbuild.Plugin} */
-const templatesPlugin = {
+/**
+ * Resolves `virtual:templates` to the module made before bundling.
+ * @param {string} contents
+ * @returns {esbuild.Plugin}
+ */
+const templatesPlugin = (contents) => ({
   name: "templates",
   setup(build) {
     build.onResolve({ filter: /^virtual:templates$/ }, () => ({ path: "templates", namespace: "templates" }));
-    build.onLoad({ filter: /.*/, namespace: "templates" }, async () => ({
-      contents: await templatesModule(),
-      resolveDir: root,
-      loader: "js",
-      watchFiles: [...(await listFiles(templatesDir)).map((file) => path.join(templatesDir, file)), path.join(root, "src/values-schema.ts")],
-    }));
+    build.onLoad({ filter: /.*/, namespace: "templates" }, () => ({ contents, resolveDir: root, loader: "js" }));
   },
-};
+});
 
 // The yaml package's ES module build (published for browsers, plain JavaScript with no browser
 // APIs) starts noticeably faster than its CommonJS build, which Node's "node" condition picks.
@@ -160,7 +163,15 @@ const dist = path.join(root, "dist");
 const staging = path.join(root, `.dist-building-${process.pid}`);
 await removeStaleBuilds();
 try {
-  const built = await step("bundling src/ and templates/ with esbuild", () =>
+  const templates = await step("checking templates/", async () => {
+    const files = await readTemplates();
+    const problems = checkTemplates(files);
+    if (problems.length > 0) throw Object.assign(new Error("mis-escaped templates"), { output: problems.join("\n") });
+    return files;
+  });
+  const schemaJson = await step("producing values.schema.json from src/values-schema.ts", () => valuesSchemaJson());
+  const templatesCode = await step("precompiling templates/ with Handlebars", async () => templatesModule(templates, schemaJson));
+  const built = await step("bundling src/ with esbuild", () =>
     esbuild.build({
       metafile: true,
       // One bundle per command (see src/bundles.ts), each loaded only when its command runs.
@@ -182,7 +193,7 @@ try {
       platform: "node",
       target: "node20",
       define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
-      plugins: [templatesPlugin, esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin],
+      plugins: [templatesPlugin(templatesCode), esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin],
       legalComments: "none",
       minify: !process.env.NO_MINIFY,
       // Linked maps beside the bundles (dist/<name>.cjs.map), read only when DEBUG turns source

@@ -21,19 +21,41 @@ const version = (dir: string) => runProcess(process.execPath, [join(dir, "bin", 
 const leftovers = (dir: string) => readdirSync(dir).filter((entry) => /^\.dist-building-|^dist\.previous-/.test(entry));
 
 describe("npm run build", () => {
-  it("keeps the old dist/ working when a step fails, and prints that step's own output", async () => {
+  /** Builds `dir` after `breakIt`; the build must fail in `step`, print no stack of its own, and leave dist/ working. */
+  async function failedBuild(step: string, breakIt: (dir: string) => void): Promise<string> {
     const dir = clone();
     const before = readFileSync(join(dir, "dist", "cli.cjs"));
-    writeFileSync(join(dir, "templates/chart/templates/NOTES.txt"), `${readFileSync(join(dir, "templates/chart/templates/NOTES.txt"), "utf8")}{{{#if}}\n`);
+    breakIt(dir);
     const result = await build(dir);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^build failed while bundling src\/ and templates\/ with esbuild:\n/);
-    expect(result.stderr).toContain("templates/chart/templates/NOTES.txt: Parse error on line");
+    expect(result.stderr.startsWith(`build failed while ${step}:\n`), result.stderr).toBe(true);
     expect(result.stderr).toMatch(/dist\/ is unchanged\.\n$/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(readFileSync(join(dir, "dist", "cli.cjs"))).toEqual(before);
     expect((await version(dir)).code).toBe(0);
     expect(leftovers(dir)).toEqual([]);
+    return result.stderr;
+  }
+  const append = (dir: string, file: string, text: string) => writeFileSync(join(dir, file), `${readFileSync(join(dir, file), "utf8")}${text}`);
+
+  it("keeps the old dist/ working when a step fails, and prints esbuild's error once, with file:line", async () => {
+    const stderr = await failedBuild("bundling src/ with esbuild", (dir) => append(dir, "src/commands/history.ts", "export const broken = ;\n"));
+    const line = readFileSync(join(REPO_ROOT, "src/commands/history.ts"), "utf8").split("\n").length;
+    expect(stderr).toContain(`src/commands/history.ts:${line}:22:`);
+    expect(stderr).toContain('Unexpected ";"');
+    expect(stderr.match(/Unexpected ";"/g)).toHaveLength(1);
+  }, 120_000);
+
+  it("refuses a mis-escaped Helm template, naming templates/<file>:<line> and what is wrong", async () => {
+    const file = "templates/chart/templates/pdb.yaml";
+    const line = readFileSync(join(REPO_ROOT, file), "utf8").split("\n").length;
+    const stderr = await failedBuild("checking templates/", (dir) => append(dir, file, "  maxUnavailable: {{{ .Values.pdb.maxUnavailable }}}\n"));
+    expect(stderr).toContain(`${file}:${line}: {{{ .Values.pdb.maxUnavailable }}}: a Helm expression in triple braces`);
+  }, 120_000);
+
+  it("prints Handlebars' own parse error for a README template, without a stack of the build", async () => {
+    const stderr = await failedBuild("precompiling templates/ with Handlebars", (dir) => append(dir, "templates/chart/README.md.hbs", "{{#if}}\n"));
+    expect(stderr).toContain("templates/chart/README.md.hbs: Parse error on line");
   }, 120_000);
 
   it("keeps the old dist/ working when the build is killed halfway, and the next build tidies up", async () => {

@@ -50,7 +50,9 @@ describe("the npm package", () => {
     expect(files).toEqual(
       expect.arrayContaining(["LICENSE", "README.md", "bin/bluegreen.cjs", "dist/THIRD-PARTY-LICENSES.txt", "dist/cli.cjs", "dist/init.cjs", "package.json"]),
     );
-    for (const file of files) expect(file).toMatch(/^(LICENSE|README\.md|package\.json|bin\/bluegreen\.cjs|dist\/[^/]+)$/);
+    for (const file of files) expect(file).toMatch(/^(LICENSE|README\.md|package\.json|bin\/bluegreen\.cjs|dist\/[^/]+\.(cjs|cjs\.map|txt))$/);
+    // Every bundle has its source map (read only under DEBUG); no compile cache ships, Node keeps its own.
+    for (const bundle of files.filter((file) => file.endsWith(".cjs") && file.startsWith("dist/"))) expect(files).toContain(`${bundle}.map`);
     expect(pkg.dependencies ?? {}).toEqual({});
   });
 

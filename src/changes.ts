@@ -15,7 +15,7 @@ import { failure, ioFailure } from "./errors.js";
 import { kindOf, readUtf8 } from "./fs-read.js";
 import { Transaction } from "./journal.js";
 import { out } from "./output.js";
-import { shownPath } from "./fs-atomic.js";
+import { shownPath } from "./paths.js";
 
 export interface FileChange {
   /** Absolute path. */

@@ -3,6 +3,17 @@
 import { Command, CommanderError, Option } from "commander";
 import { loadBundle } from "./bundles.js";
 import { isCliError, unexpectedErrorLine } from "./errors.js";
+import {
+  ADD_ENV_FLAGS,
+  BUMP_IMAGE_FLAGS,
+  DOCTOR_FLAGS,
+  HISTORY_FLAGS,
+  INIT_FLAGS,
+  MIGRATE_FLAGS,
+  ROLLBACK_FLAGS,
+  type FlagSpec,
+  type OptionsOf,
+} from "./flags.js";
 import { err } from "./output.js";
 import { redact } from "./redact.js";
 
@@ -19,10 +30,15 @@ Examples:
   $ bluegreen rollback --chart shop --env prod --commit
   $ bluegreen doctor --chart shop`;
 
-const CHART_HELP = "the chart's directory (default: the current directory)";
-const DIFF_HELP = "print the changes as a unified diff, and write nothing";
-const COMMIT_HELP = "commit exactly the files this changes, with a message naming the app, environments and images (never pushes)";
-const JSON_HELP = "print what changed as JSON, for CI (errors too)";
+/** Adds a command's flags from its table (flags.ts), in the table's order, which is the help's. */
+function withFlags(command: Command, flags: Record<string, FlagSpec>): Command {
+  for (const spec of Object.values(flags)) {
+    const option = new Option(spec.flags, spec.help);
+    command.addOption(spec.env === undefined ? option : option.env(spec.env));
+    if (spec.negate !== undefined) command.addOption(new Option(spec.flags.replace("--", "--no-"), spec.negate));
+  }
+  return command;
+}
 
 function buildProgram(): Command {
   const program = new Command("bluegreen")
@@ -43,111 +59,52 @@ function buildProgram(): Command {
     .addHelpText("after", EXAMPLES);
   program.helpCommand("help [command]", "show help for a command");
 
-  program
-    .command("init")
+  withFlags(program.command("init"), INIT_FLAGS)
     .description("write a new Blue/Green chart (asks for what the flags don't give)")
     .argument("[directory]", "where to write the chart (default: ./<name>)")
-    .option("--name <name>", "app name: lowercase letters, digits and '-', 1-53 characters")
-    .option("--image <ref>", "container image with a tag or a digest: [registry[:port]/]path[:tag][@sha256:digest]")
-    .option("--replicas <n>", "replicas, 1-1000 (default: 2)")
-    .addOption(
-      new Option("--slack-webhook <url>", "Slack incoming webhook URL; kept only in slack-webhook-secret.yaml (default: none)").env(
-        "BLUEGREEN_SLACK_WEBHOOK",
-      ),
-    )
-    .option("--port <n>", "container port, 1-65535 (default: 8080; the Services expose port 80)")
-    .option("--envs <list>", "environments, comma-separated (default: sandbox,prod)")
-    .option("--repo-url <git-url>", "git repository Argo CD deploys from; writes argocd/<env>.yaml (https://, ssh:// or git@host:path)")
-    .option("--repo-path <path>", "the chart's path in that repository (default: its path in the git repository around it; required outside one)")
-    .option("--revision <ref>", "branch, tag or commit Argo CD follows (default: HEAD)")
-    .option("--namespace <ns>", "namespace prefix: each environment deploys to <ns>-<env> (default: <name>)")
-    .option("--argocd-namespace <ns>", "namespace of Argo CD and its Applications (default: argocd)")
-    .option("--project <name>", "Argo CD project of the Applications (default: default)")
-    .option("--rollout-notifications", "also post Argo Rollouts events (paused, aborted, completed) to the Slack webhook")
-    .option("--host <fqdn>", "serve production traffic at this host: turns on the Ingress to the active Service")
-    .option("--preview-host <fqdn>", "try green at this host before promotion: turns on an Ingress to the preview Service")
-    .option("-y, --yes", "never prompt: take the flags and the defaults")
-    .option("--force", "write into a non-empty directory, replacing only the files bluegreen generates")
-    .option("--dry-run", "print what would be written, and write nothing")
-    .action(async (directory: string | undefined, options) => {
+    .action(async (directory: string | undefined, options: OptionsOf<typeof INIT_FLAGS>) => {
       await loadBundle("init").runInit(directory, options);
     });
 
   // Commander keeps whichever of --auto-promote and --no-auto-promote came last; given both,
   // the person asked for two things, which is a usage error (see addEnvInput).
   const promotionFlags = new Set<string>();
-  const addEnv = program
-    .command("add-env")
+  const addEnv = withFlags(program.command("add-env"), ADD_ENV_FLAGS)
     .description("add an environment: writes values-<env>.yaml from a preset (named like production: manual promotion, autoscaling)")
     .argument("<env>", "environment name: lowercase letters, digits and '-', 1-20 characters")
-    .option("--chart <dir>", CHART_HELP)
-    .option("--replicas <n>", "replicas, 1-1000 (prod: the HPA's minimum)")
-    .option("--auto-promote", "switch traffic as soon as green is ready (default except prod)")
-    .option("--no-auto-promote", "wait for kubectl argo rollouts promote (default for prod)")
-    .option("--force", "replace an existing values-<env>.yaml")
-    .option("--dry-run", DIFF_HELP)
-    .option("--commit", COMMIT_HELP)
-    .option("--json", JSON_HELP)
-    .action(async (env: string, options) => {
+    .action(async (env: string, options: OptionsOf<typeof ADD_ENV_FLAGS>) => {
       await loadBundle("add-env").runAddEnv(env, promotionFlags.size > 1 ? { ...options, autoPromote: "both" } : options);
     });
   for (const flag of ["auto-promote", "no-auto-promote"]) addEnv.on(`option:${flag}`, () => promotionFlags.add(flag));
 
-  program
-    .command("bump-image")
+  withFlags(program.command("bump-image"), BUMP_IMAGE_FLAGS)
     .description("set the image of every environment, or of one with --env; only the changed values change")
     .argument("[tag|image-ref]", "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)")
-    .option("--chart <dir>", CHART_HELP)
-    .option("--env <env>", "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)")
-    .option("--from <env>", "with --env: copy the image that <env> renders (repository, tag, digest) instead of giving one")
-    .option("--dry-run", DIFF_HELP)
-    .option("--commit", COMMIT_HELP)
-    .option("--json", JSON_HELP)
-    .action(async (image: string | undefined, options) => {
+    .action(async (image: string | undefined, options: OptionsOf<typeof BUMP_IMAGE_FLAGS>) => {
       await loadBundle("bump-image").runBumpImage(image, options);
     });
 
-  program
-    .command("history")
+  withFlags(program.command("history"), HISTORY_FLAGS)
     .description("list, from git, every change of the image each environment renders, newest first")
-    .option("--chart <dir>", CHART_HELP)
-    .option("--env <env>", "only this environment (default: every one)")
-    .option("--json", "print the history as JSON, for CI")
-    .action(async (options) => {
+    .action(async (options: OptionsOf<typeof HISTORY_FLAGS>) => {
       await loadBundle("history").runHistory(options);
     });
 
-  program
-    .command("rollback")
+  withFlags(program.command("rollback"), ROLLBACK_FLAGS)
     .description("put back the image an environment ran before its current one (or --to another), through git")
-    .option("--env <env>", "the environment to roll back (required)")
-    .option("--to <tag|image-ref|commit>", "the image to go to, or a commit whose image to go to (default: the one before the current)")
-    .option("--chart <dir>", CHART_HELP)
-    .option("--dry-run", DIFF_HELP)
-    .option("--commit", COMMIT_HELP)
-    .option("--json", JSON_HELP)
-    .action(async (options) => {
+    .action(async (options: OptionsOf<typeof ROLLBACK_FLAGS>) => {
       await loadBundle("rollback").runRollback(options);
     });
 
-  program
-    .command("doctor")
+  withFlags(program.command("doctor"), DOCTOR_FLAGS)
     .description("render the chart with real Helm for every environment and report what would break a Blue/Green release")
-    .option("--chart <dir>", CHART_HELP)
-    .option("--json", "print the findings as JSON, for CI")
-    .option("--helm <path>", "the helm binary to render with (default: HELM_BIN, else helm on PATH)")
-    .option("--timeout <seconds>", "longest one helm template may take, 1-3600 (default: 120)")
-    .action(async (options) => {
+    .action(async (options: OptionsOf<typeof DOCTOR_FLAGS>) => {
       status = await loadBundle("doctor").runDoctor(options);
     });
 
-  program
-    .command("migrate")
+  withFlags(program.command("migrate"), MIGRATE_FLAGS)
     .description("turn a chart with a Deployment (such as helm create's) into a Blue/Green chart")
-    .option("--chart <dir>", CHART_HELP)
-    .option("--dry-run", DIFF_HELP)
-    .option("--helm <path>", "the helm binary that proves the result (default: HELM_BIN, else helm on PATH)")
-    .action(async (options) => {
+    .action(async (options: OptionsOf<typeof MIGRATE_FLAGS>) => {
       await loadBundle("migrate").runMigrate(options);
     });
 

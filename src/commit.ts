@@ -7,6 +7,7 @@ import { readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { applyChanges, type FileChange } from "./changes.js";
 import { failure } from "./errors.js";
+import { relativePath } from "./paths.js";
 import { checkIdentity, commitOnly, operationInProgress, pathStates, repositoryOf, type Repo } from "./git.js";
 
 export interface CommitPlan {
@@ -91,7 +92,7 @@ export async function writeAndCommit(
   options: { dryRun?: boolean; commit?: boolean; json?: boolean },
   message: string,
 ): Promise<CommitResult | undefined> {
-  const shown = path.relative(process.cwd(), chartDir) || ".";
+  const shown = relativePath(chartDir);
   const plan = options.commit ? prepareCommit(chartDir, shown, writes.map((w) => w.path)) : undefined;
   if (options.dryRun) {
     if (!options.json) await applyChanges(chartDir, writes, { dryRun: true });

@@ -23,6 +23,7 @@ import { CliError, failure, ioFailure, isCliError } from "./errors.js";
 import { kindOf } from "./fs-read.js";
 import { onInterrupt, signalsHandled } from "./interrupt.js";
 import { INIT_STAGING_PREFIX, recover, sweepStaleStaging, Transaction, writeNew } from "./journal.js";
+import { shownPath } from "./paths.js";
 
 export interface FileToWrite {
   /** Path relative to the directory being written. */
@@ -37,12 +38,6 @@ export type DirectoryState = "missing" | "empty" | "non-empty";
 /** What is in the way of a new chart: `.git` (git init first) and bluegreen's own workspace are not. */
 const IGNORED = new Set([".git", CHART_WORKSPACE]);
 
-/** A path as the person gave it: relative to the current directory, absolute where that would climb out. */
-export function shownPath(target: string): string {
-  const relative = path.relative(process.cwd(), target);
-  if (relative === "") return ".";
-  return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? path.resolve(target) : relative;
-}
 
 export function directoryState(dir: string): DirectoryState {
   let info;

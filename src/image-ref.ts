@@ -44,6 +44,25 @@ export function unsupportedDigestAlgorithm(text: string): string | undefined {
   return bare !== undefined && bare !== "sha256" && DIGEST_ALGORITHM.test(bare) ? bare : undefined;
 }
 
+/**
+ * The parts of any image text, split by position as a container runtime splits a reference
+ * before it checks one: the digest after '@', the tag after the last ':' past the last '/'. For
+ * judging what a chart renders, which may be any text; parseImageRef says whether it is valid.
+ */
+export function splitImageRef(text: string): { repository: string; tag?: string; digest?: string } {
+  const at = text.indexOf("@");
+  const name = at === -1 ? text : text.slice(0, at);
+  const colon = name.indexOf(":", name.lastIndexOf("/") + 1);
+  return {
+    repository: colon === -1 ? name : name.slice(0, colon),
+    ...(colon === -1 ? {} : { tag: name.slice(colon + 1) }),
+    ...(at === -1 ? {} : { digest: text.slice(at + 1) }),
+  };
+}
+
+/** Whether the text pins a sha256 digest (`app@sha256:<64 hex>`). */
+export const hasDigest = (text: string) => new RegExp(`@${DIGEST}$`).test(text);
+
 /** Parses a full reference; undefined when it is not one. */
 export function parseImageRef(text: string): ImageRef | undefined {
   const match = IMAGE_REF.exec(text);

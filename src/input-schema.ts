@@ -2,6 +2,7 @@
 // checked by the same field schemas, and the chart's values.schema.json is produced from them.
 // zod/mini keeps this module small enough to load on every command without slowing start-up.
 import * as z from "zod/mini";
+import { DEFAULT_ENVS, namespaceFor } from "./chart/names.js";
 import { inputError } from "./errors.js";
 import {
   isTag,
@@ -272,7 +273,7 @@ export const initInput = z
     replicas: z._default(replicas, 2),
     slackWebhook: z.optional(slackWebhook),
     port: z._default(port, 8080),
-    envs: z._default(envList, ["sandbox", "prod"]),
+    envs: z._default(envList, DEFAULT_ENVS),
     directory: z.optional(directory),
     repoUrl: z.optional(repoUrl),
     repoPath: z.optional(repoPath),
@@ -289,12 +290,12 @@ export const initInput = z
       // Each environment deploys to <namespace>-<env> (the Applications, the next steps and the
       // Secret's instructions all name it), which must still be a namespace name.
       const base = input.namespace ?? input.name;
-      const tooLong = input.envs.filter((env) => `${base}-${env}`.length > NAMESPACE_MAX);
+      const tooLong = input.envs.filter((env) => namespaceFor(base, env).length > NAMESPACE_MAX);
       if (tooLong.length > 0) {
         ctx.addIssue({
           code: "custom",
           path: [input.namespace === undefined ? "name" : "namespace"],
-          message: `${base}-${tooLong[0]} would be ${base.length + 1 + tooLong[0]!.length} characters, and a namespace has at most ${NAMESPACE_MAX}: choose a shorter ${input.namespace === undefined ? "--namespace" : "one"} (each environment deploys to <namespace>-<env>)`,
+          message: `${namespaceFor(base, tooLong[0]!)} would be ${namespaceFor(base, tooLong[0]!).length} characters, and a namespace has at most ${NAMESPACE_MAX}: choose a shorter ${input.namespace === undefined ? "--namespace" : "one"} (each environment deploys to <namespace>-<env>)`,
         });
       }
       if (input.previewHost !== undefined && input.previewHost === input.host) {

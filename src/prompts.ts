@@ -5,7 +5,7 @@
 // is at a terminal.
 import input from "@inquirer/input";
 import password from "@inquirer/password";
-import { appName, fieldError, imageWithTag, replicas, repoPath, repoUrl, slackWebhook, type InitAnswers } from "./schema.js";
+import { appName, fieldError, imageWithTag, replicas, repoPath, repoUrl, slackWebhook, type InitAnswers } from "./input-schema.js";
 import type { ZodMiniType } from "zod/mini";
 
 const validateWith = (schema: ZodMiniType) => (value: string) => fieldError(schema, value.trim()) ?? true;

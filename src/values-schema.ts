@@ -1,12 +1,13 @@
 // values.schema.json: the chart's values, checked by Helm on every lint, template and sync.
-// Built from the same rules as the input schemas (schema.ts), and turned into JSON Schema at
+// Built from the same rules as the input schemas (input-schema.ts), and turned into JSON Schema at
 // build time (scripts/build.mjs), so the CLI never constructs it. The top level is open, because
 // people extend charts; the chart's own objects (image, service, blueGreen, ingress...) are closed,
 // so a typo such as `autoscaling.enable` fails `helm lint` instead of being ignored; free-form
 // maps (resources, annotations, probes...) stay open. Types and the rules of each value are enforced.
 import * as z from "zod/mini";
+import { ROLLOUTS_NOTIFICATION_TRIGGERS } from "./chart/names.js";
 import { DIGEST_PATTERN, REPOSITORY_MAX, REPOSITORY_PATTERN, TAG_PATTERN } from "./image-ref.js";
-import { DNS_NAME_PATTERN, REPLICAS_MAX } from "./schema.js";
+import { DNS_NAME_PATTERN, REPLICAS_MAX } from "./input-schema.js";
 
 const pattern = (source: string, message: string) => z.string().check(z.regex(new RegExp(source), message));
 const intRange = (min: number, max?: number) =>
@@ -212,7 +213,7 @@ export const valuesSchema = z.looseObject({
       rollouts: z.optional(
         z.strictObject({
           enabled: z.optional(z.boolean()),
-          triggers: z.optional(z.array(z.enum(["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"]))),
+          triggers: z.optional(z.array(z.enum(ROLLOUTS_NOTIFICATION_TRIGGERS))),
         }),
       ),
     }),

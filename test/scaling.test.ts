@@ -60,8 +60,9 @@ describe("autoscaling turned on or off in a running environment", () => {
 
   it("writes each Application to match its environment: only where the HPA runs does Argo CD leave the Rollout's count alone", async () => {
     const rollout = one(await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")], [], { release: "shop" }), "Rollout");
-    const prod = YAML.parse(readFileSync(join(chart, "argocd", "prod.yaml"), "utf8"));
-    const sandbox = YAML.parse(readFileSync(join(chart, "argocd", "sandbox.yaml"), "utf8"));
+    const application = (file: string) => ({ file, data: YAML.parse(readFileSync(join(chart, file), "utf8")) as unknown });
+    const prod = application("argocd/prod.yaml");
+    const sandbox = application("argocd/sandbox.yaml");
     expect(ignoresReplicas(prod, rolloutWorkload(rollout.metadata.name)) && respectsIgnores(prod)).toBe(true);
     // In sandbox a change of replicaCount must reach the cluster.
     expect(ignoresReplicas(sandbox, rolloutWorkload(rollout.metadata.name)) || respectsIgnores(sandbox)).toBe(false);

@@ -5,10 +5,11 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import { booleanAt, listAt, mappingAt, stringAt, stringsAt, valueAt, type FileData } from "../file-fields.js";
 import { readUtf8 } from "../fs-read.js";
 import { section, type Entry, type Section } from "../yaml-doc.js";
 import { ignoreEntry, RESPECT_IGNORE_DIFFERENCES, rolloutWorkload } from "./replica-drift.js";
-import { namespaceFor } from "./values.js";
+import { envOfOverlay, namespaceFor, overlayFile } from "./names.js";
 
 export const ARGOCD_DIR = "argocd";
 export const IN_CLUSTER = "https://kubernetes.default.svc";
@@ -70,7 +71,7 @@ export function application(name: string, env: string, argo: ArgoSettings, optio
               "helm",
               section(
                 entry("releaseName", name, "Keeps resource names stable: the Rollout and the active Service are called " + name + "."),
-                entry("valueFiles", ["values.yaml", `values-${env}.yaml`]),
+                entry("valueFiles", ["values.yaml", overlayFile(env)]),
               ),
             ),
           ),
@@ -120,20 +121,21 @@ export function applicationHeader(name: string, env: string): string {
 
 /**
  * The settings of the Applications a chart already has, for a new environment to match them;
- * undefined when the chart has no argocd/ folder or no Application in it.
+ * undefined when the chart has no argocd/ folder or no Application with a spec.source in it.
  */
 export async function readArgoSettings(chartDir: string): Promise<ArgoSettings | undefined> {
-  for (const { app } of await readApplications(chartDir)) {
-    if (typeof app.spec?.source?.repoURL !== "string") continue;
-    const env = /^values-(.+)\.yaml$/.exec(app.spec.source.helm?.valueFiles?.at(-1) ?? "")?.[1];
-    const destination: string = app.spec.destination?.namespace ?? "";
+  for (const app of await readApplications(chartDir)) {
+    const repoUrl = stringAt(app, "spec.source.repoURL", "a git repository URL");
+    if (repoUrl === undefined) continue;
+    const env = envOfOverlay(stringsAt(app, "spec.source.helm.valueFiles", "values file names")?.at(-1) ?? "");
+    const destination = stringAt(app, "spec.destination.namespace", "a namespace name") ?? "";
     return {
-      repoUrl: app.spec.source.repoURL,
-      repoPath: app.spec.source.path ?? ".",
-      revision: app.spec.source.targetRevision ?? "HEAD",
-      argocdNamespace: app.metadata?.namespace ?? "argocd",
-      project: app.spec.project ?? "default",
-      server: app.spec.destination?.server ?? IN_CLUSTER,
+      repoUrl,
+      repoPath: stringAt(app, "spec.source.path", "a path in the repository") ?? ".",
+      revision: stringAt(app, "spec.source.targetRevision", "a git branch, tag or commit") ?? "HEAD",
+      argocdNamespace: stringAt(app, "metadata.namespace", "a namespace name") ?? "argocd",
+      project: stringAt(app, "spec.project", "an Argo CD project name") ?? "default",
+      server: stringAt(app, "spec.destination.server", "a Kubernetes API server URL") ?? IN_CLUSTER,
       namespace: env && destination.endsWith(`-${env}`) ? destination.slice(0, -env.length - 1) : destination,
     };
   }
@@ -148,17 +150,20 @@ export async function readArgoSettings(chartDir: string): Promise<ArgoSettings |
  */
 export function applicationHelmArgs(applications: ApplicationFile[]): Map<string, string[]> {
   const byValuesFile = new Map<string, string[]>();
-  for (const { app } of applications) {
-    const helm = app.spec?.source?.helm;
-    const valuesFile = helm?.valueFiles?.at(-1);
-    const parameters = Array.isArray(helm?.parameters) ? helm.parameters : [];
-    if (typeof valuesFile !== "string" || parameters.length === 0 || byValuesFile.has(valuesFile)) continue;
+  for (const app of applications) {
+    const helm = mappingAt(app, "spec.source.helm");
+    const valuesFile = helm && stringsAt(helm, "valueFiles", "values file names")?.at(-1);
+    const parameters = (helm && listAt(helm, "parameters", "a list of {name, value}")) ?? [];
+    if (valuesFile === undefined || parameters.length === 0 || byValuesFile.has(valuesFile)) continue;
     const escape = (value: string) => (/^\{.*\}$/.test(value) ? value : value.replace(/(?<!\\),/g, "\\,"));
     byValuesFile.set(
       valuesFile,
-      parameters
-        .filter((p: any) => typeof p?.name === "string" && p.name !== "")
-        .flatMap((p: any) => [p.forceString ? "--set-string" : "--set", `${p.name}=${escape(String(p.value ?? ""))}`]),
+      parameters.flatMap((parameter) => {
+        const name = stringAt(parameter, "name", "a Helm value's name");
+        if (name === undefined || name === "") return [];
+        const value = valueAt(parameter, "value");
+        return [booleanAt(parameter, "forceString") ? "--set-string" : "--set", `${name}=${escape(String(value ?? ""))}`];
+      }),
     );
   }
   return byValuesFile;
@@ -176,12 +181,11 @@ export function pathInRepository(target: string): string | undefined {
   }
 }
 
-/** An Argo CD Application of the chart's argocd/ folder: the file, its text and what it says. */
-export interface ApplicationFile {
+/** An Argo CD Application of the chart's argocd/ folder: the file, its text and what it says (read with file-fields.ts). */
+export interface ApplicationFile extends FileData {
   /** argocd/prod.yaml */
   file: string;
   source: string;
-  app: any;
 }
 
 /** Every Application in argocd/*.yaml, by file name; files that are not one are left out. */
@@ -194,10 +198,9 @@ export async function readApplications(chartDir: string): Promise<ApplicationFil
     const read = readUtf8(path.join(dir, name), `${ARGOCD_DIR}/${name}`);
     const source = read.kind === "text" ? read.text : "";
     const doc = parseDocument(source);
-    const app = doc.errors.length === 0 ? doc.toJS() : undefined;
-    if (app?.kind === "Application" && String(app.apiVersion ?? "").startsWith("argoproj.io/")) {
-      applications.push({ file: `${ARGOCD_DIR}/${name}`, source, app });
-    }
+    const data: unknown = doc.errors.length === 0 ? doc.toJS() : undefined;
+    const app = { file: `${ARGOCD_DIR}/${name}`, source, data };
+    if (valueAt(app, "kind") === "Application" && String(valueAt(app, "apiVersion") ?? "").startsWith("argoproj.io/")) applications.push(app);
   }
   return applications;
 }

@@ -2,12 +2,15 @@
 import { lstatSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { isMap, isSeq } from "yaml";
 import { failure, ioFailure } from "../errors.js";
 import { entriesOf, lockChart, tryLockChart, workspaceOf, type ChartLock } from "../chart-lock.js";
+import { stringAt } from "../file-fields.js";
 import { readUtf8 } from "../fs-read.js";
+import { relativePath } from "../paths.js";
 import { recover, sweepStaleStaging } from "../journal.js";
 import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
-import { isProduction } from "./values.js";
+import { envOfOverlay, isProduction, overlayFile } from "./names.js";
 
 export interface ChartDir {
   dir: string;
@@ -18,10 +21,6 @@ export interface ChartDir {
   /** Environments with a values-<env>.yaml, production last. */
   envs: string[];
 }
-
-const OVERLAY = /^values-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/;
-
-export const overlayFile = (env: string) => `values-${env}.yaml`;
 
 /**
 /**
@@ -45,13 +44,17 @@ export async function findChart(chart: string | undefined, options: { editing?: 
   if (dir === undefined) {
     throw failure(`no chart found in ${shown} or above it (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
   }
-  const where = dir === start ? shown : displayDir(dir);
+  const where = dir === start ? shown : relativePath(dir);
   if (dir !== start) process.stderr.write(`note: using the chart in ${where} (the nearest Chart.yaml above ${shown})\n`);
   await prepareChart(dir, dir === start ? (chart ?? ".") : where, options.editing);
   const chartYaml = await readOwned(dir, "Chart.yaml", `no chart found in ${where} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
   const values = await readOwned(dir, "values.yaml", `no values.yaml in ${where}: bluegreen edits charts that have one`);
-  const name = chartYaml.doc.get("name");
-  return { dir, name: typeof name === "string" ? name : path.basename(dir), chartYaml, values, envs: await listEnvs(dir) };
+  // bluegreen names the Applications and the commits after the chart. A name that is not text
+  // (`name: 123`, which Helm 3 and 4 render as "123") used to be replaced silently by the
+  // directory's name; it is refused instead, saying what to write.
+  const raw = chartYaml.doc.get("name");
+  const name = stringAt({ file: "Chart.yaml", data: { name: isSeq(raw) ? [] : isMap(raw) ? {} : raw } }, "name", "the chart's name");
+  return { dir, name: name ?? path.basename(dir), chartYaml, values, envs: await listEnvs(dir) };
 }
 
 /**
@@ -85,8 +88,6 @@ function lstatOrUndefined(file: string) {
     return undefined;
   }
 }
-
-const displayDir = (dir: string) => path.relative(process.cwd(), dir) || ".";
 
 async function readOwned(dir: string, file: string, missing: string): Promise<ParsedYaml> {
   return parseOwnedYaml(file, await readText(path.join(dir, file), missing));
@@ -128,7 +129,7 @@ export async function readOverlays(chart: ChartDir): Promise<{ env: string; over
 }
 
 async function listEnvs(dir: string): Promise<string[]> {
-  const envs = (await readdir(dir)).flatMap((file) => OVERLAY.exec(file)?.[1] ?? []);
+  const envs = (await readdir(dir)).flatMap((file) => envOfOverlay(file) ?? []);
   return sortEnvs(envs);
 }
 

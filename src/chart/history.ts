@@ -9,7 +9,8 @@
 import { commitInHistory, firstParentLog, readObjects, repoPath, repositoryOf, type Commit, type Repo } from "../git.js";
 import type { ImageRef } from "../image-ref.js";
 import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
-import { overlayFile, readOverlay, readOverlays, type ChartDir } from "./find.js";
+import { readOverlay, readOverlays, type ChartDir } from "./find.js";
+import { overlayFile } from "./names.js";
 import { imageText, renderedImage, valuesOf, type Values } from "./rendered-image.js";
 
 export interface HistoryEntry {

@@ -5,7 +5,7 @@
 import path from "node:path";
 import { helmText, type HelmValue } from "../helm-values.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
-import type { ImageChange } from "../schema.js";
+import type { ImageChange } from "../input-schema.js";
 import { parseOwnedYaml, setStrings, valueAt, type ParsedYaml } from "../yaml-edit.js";
 import type { ChartDir } from "./find.js";
 import { appVersionOf, IMAGE_KEYS, imageText, pinnedKeys, renderedImage, valuesOf } from "./rendered-image.js";

@@ -1,9 +1,9 @@
 // How bump-image and rollback tell what an image edit did: to a person (each changed value,
 // who moves, who keeps their image and how to promote it), to a reviewer (the commit message)
 // and to CI (JSON).
-import path from "node:path";
 import type { CommitResult } from "../commit.js";
 import { out } from "../output.js";
+import { relativePath } from "../paths.js";
 import { shortImage, type ImageEdit, type KeyChange } from "./image-edit.js";
 
 const shown = (value: string) => (value === "" ? "(none)" : value);
@@ -17,8 +17,8 @@ export function changeLine(change: KeyChange, bold = true): string {
 
 /** The --chart flag that points back at this chart from where the person is. */
 export function chartFlag(chartDir: string): string {
-  const relative = path.relative(process.cwd(), chartDir);
-  return relative === "" ? "" : ` --chart ${relative}`;
+  const relative = relativePath(chartDir);
+  return relative === "." ? "" : ` --chart ${relative}`;
 }
 
 /** The command that promotes into `env` what the first moved environment runs now. */

@@ -2,10 +2,12 @@
 // every knob in values.yaml, taken from the same commented data that writes values.yaml.
 // The parts that list environments sit between marker comments, so `add-env` can keep them
 // true without touching anything else a person wrote in the README.
+import { valueAt, type FileData } from "../file-fields.js";
 import { formatImageRef } from "../image-ref.js";
 import { Section } from "../yaml-doc.js";
 import { IN_CLUSTER, type ArgoSettings } from "./argocd.js";
-import { baseValues, namespaceFor, slackSecret, type ChartSettings } from "./values.js";
+import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "./names.js";
+import { baseValues, slackSecret, type ChartSettings } from "./values.js";
 
 export interface ValueRow {
   key: string;
@@ -26,16 +28,24 @@ const cell = (text: string) => text.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\
 
 export interface Environment {
   name: string;
-  /** The environment's values: values.yaml merged with its overlay. */
-  values: Record<string, any>;
+  /** The environment's values: values.yaml merged with its overlay (environmentValues). */
+  values: FileData;
 }
 
+/** An environment's values as Helm merges them, named in messages by both files. */
+export const environmentValues = (env: string, data: Record<string, unknown>): FileData => ({ file: `values.yaml with ${overlayFile(env)}`, data });
+
+/** Whether a person promotes the environment (kubectl argo rollouts promote): autoPromotionEnabled is false. */
+export const promotesByHand = (values: FileData) => valueAt(values, "blueGreen.autoPromotionEnabled") === false;
+
 /** What an environment does differently, in a few words, from its merged values. */
-export function describeEnvironment(values: Record<string, any>): string {
-  const promotion = values.blueGreen?.autoPromotionEnabled === false ? "manual promotion" : "automatic promotion";
-  const scaling = values.autoscaling?.enabled
-    ? `autoscaling on (${values.autoscaling.minReplicas}-${values.autoscaling.maxReplicas} pods)`
-    : `${values.replicaCount} ${values.replicaCount === 1 ? "replica" : "replicas"}, no autoscaling`;
+export function describeEnvironment(values: FileData): string {
+  // Only shown, and compared as Helm's `if` would: any type is fine here.
+  const promotion = promotesByHand(values) ? "manual promotion" : "automatic promotion";
+  const replicas = valueAt(values, "replicaCount");
+  const scaling = valueAt(values, "autoscaling.enabled")
+    ? `autoscaling on (${valueAt(values, "autoscaling.minReplicas")}-${valueAt(values, "autoscaling.maxReplicas")} pods)`
+    : `${replicas} ${replicas === 1 ? "replica" : "replicas"}, no autoscaling`;
   return `${promotion}, ${scaling}`;
 }
 
@@ -52,10 +62,10 @@ export function environmentsBlock(namespace: string, envs: Environment[]): strin
       "| `values.yaml` | Every knob with its default and a comment. Shared by all environments. |",
       ...envs.map(
         (env) =>
-          `| \`values-${env.name}.yaml\` | The **${env.name}** environment: ${describeEnvironment(env.values)}. Namespace \`${namespaceFor(namespace, env.name)}\`. |`,
+          `| \`${overlayFile(env.name)}\` | The **${env.name}** environment: ${describeEnvironment(env.values)}. Namespace \`${namespaceFor(namespace, env.name)}\`. |`,
       ),
       "| `values.schema.json` | Types and rules of the values. Helm checks the merged values against it on every `lint`, `template` and sync, so a typo such as `replicaCount: three` fails before it reaches the cluster. Unknown keys are allowed. |",
-      "| `slack-webhook-secret.yaml` | Only when a webhook was given: the Secret that holds it. Git-ignored and helm-ignored, mode 0600. Apply it, never commit it. |",
+      `| \`${SLACK_SECRET_FILE}\` | Only when a webhook was given: the Secret that holds it. Git-ignored and helm-ignored, mode 0600. Apply it, never commit it. |`,
       "| `templates/` | The Rollout, the Services, the HPA, the hook Jobs; the Ingress, HTTPRoute, ServiceAccount, PodDisruptionBudget, ConfigMap and migration Job where their values turn them on; and `_helpers.tpl` with the usual name and label helpers. |",
     ].join("\n"),
   );
@@ -68,7 +78,7 @@ export function secretsBlock(namespace: string, envs: Environment[]): string {
       "   ```sh",
       ...envs.flatMap((env) => [
         `   kubectl create namespace ${namespaceFor(namespace, env.name)}`,
-        `   kubectl apply -n ${namespaceFor(namespace, env.name)} -f slack-webhook-secret.yaml`,
+        `   kubectl apply -n ${namespaceFor(namespace, env.name)} -f ${SLACK_SECRET_FILE}`,
       ]),
       "   ```",
     ].join("\n"),
@@ -125,15 +135,16 @@ function mergeLines(old: string[], fresh: string[]): string[] {
 }
 
 export function readmeContext(settings: ChartSettings, envs: Environment[], argo?: ArgoSettings) {
-  const summary = envs.map((env) => ({ name: env.name, namespace: namespaceFor(settings.namespace, env.name) }));
+  const summary = envs.map((env) => ({ name: env.name, namespace: namespaceFor(settings.namespace, env.name), valuesFile: overlayFile(env.name) }));
   return {
     name: settings.name,
+    secretFile: SLACK_SECRET_FILE,
     image: formatImageRef(settings.image),
     firstEnv: summary[0]!,
     lastEnv: summary.at(-1)!,
     // The release flow: bump where promotion is automatic, watch, promote into the pinned ones.
-    testedEnv: summary.find((_, i) => envs[i]!.values.blueGreen?.autoPromotionEnabled !== false) ?? summary[0]!,
-    pinnedEnv: summary.find((_, i) => envs[i]!.values.blueGreen?.autoPromotionEnabled === false),
+    testedEnv: summary.find((_, i) => !promotesByHand(envs[i]!.values)) ?? summary[0]!,
+    pinnedEnv: summary.find((_, i) => promotesByHand(envs[i]!.values)),
     slack: settings.slackEnabled,
     environmentsBlock: environmentsBlock(settings.namespace, envs),
     secretsBlock: secretsBlock(settings.namespace, envs),

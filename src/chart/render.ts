@@ -1,15 +1,16 @@
 // Builds a whole chart in memory: every file's path and bytes, nothing written yet.
 import templates, { valuesSchemaJson } from "virtual:templates";
+import { valueAt } from "../file-fields.js";
 import { sectionData, yamlText } from "../yaml-doc.js";
 import { application, applicationFile, applicationHeader, type ArgoSettings } from "./argocd.js";
-import { readmeContext } from "./readme.js";
+import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "./names.js";
+import { environmentValues, readmeContext } from "./readme.js";
 import {
   baseHeader,
   baseValues,
   chartYaml,
   initialOverlay,
   mergeValues,
-  namespaceFor,
   overlayHeader,
   slackSecretHeader,
   slackSecretManifest,
@@ -24,8 +25,6 @@ export interface ChartFile {
   secret?: boolean;
 }
 
-export const SLACK_SECRET_FILE = "slack-webhook-secret.yaml";
-
 export interface RenderOptions {
   /** Written only into slack-webhook-secret.yaml. */
   slackWebhook?: string;
@@ -36,14 +35,14 @@ export interface RenderOptions {
 export function renderChart(settings: ChartSettings, { slackWebhook, argo }: RenderOptions = {}): ChartFile[] {
   const base = baseValues(settings);
   const overlays = settings.envs.map((env) => ({ env, values: initialOverlay(env, settings) }));
-  const environments = overlays.map(({ env, values }) => ({ name: env, values: mergeValues(sectionData(base), sectionData(values)) }));
+  const environments = overlays.map(({ env, values }) => ({ name: env, values: environmentValues(env, mergeValues(sectionData(base), sectionData(values))) }));
   const files: ChartFile[] = [
     { path: "Chart.yaml", content: yamlText(chartYaml(settings)) },
     { path: "values.yaml", content: yamlText(base, baseHeader(settings)) },
-    ...overlays.map(({ env, values }) => ({ path: `values-${env}.yaml`, content: yamlText(values, overlayHeader(env)) })),
+    ...overlays.map(({ env, values }) => ({ path: overlayFile(env), content: yamlText(values, overlayHeader(env)) })),
     { path: "values.schema.json", content: valuesSchemaJson },
-    { path: ".helmignore", content: templates["chart/helmignore"]!({}) },
-    { path: ".gitignore", content: templates["chart/gitignore"]!({}) },
+    { path: ".helmignore", content: templates["chart/helmignore"]!({ secretFile: SLACK_SECRET_FILE }) },
+    { path: ".gitignore", content: templates["chart/gitignore"]!({ secretFile: SLACK_SECRET_FILE }) },
     { path: "README.md", content: templates["chart/README.md.hbs"]!(readmeContext(settings, environments, argo)) },
   ];
   for (const [key, template] of Object.entries(templates)) {
@@ -54,7 +53,7 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
   }
   if (argo) {
     for (const { name: env, values } of environments) {
-      const app = application(settings.name, env, argo, { autoscaling: values.autoscaling?.enabled === true });
+      const app = application(settings.name, env, argo, { autoscaling: valueAt(values, "autoscaling.enabled") === true });
       files.push({ path: applicationFile(env), content: yamlText(app, applicationHeader(settings.name, env)) });
     }
   }

@@ -16,6 +16,7 @@
 // diff_normalizer.go), so in the sync that turns autoscaling on it matches git and not live,
 // drops replicas from what it applies, and client-side apply then removes the field: one pod.
 import path from "node:path";
+import { listAt, mappingAt, stringAt, stringsAt, type FileData } from "../file-fields.js";
 import { appendItems, parseOwnedYaml, type SequenceEdit } from "../yaml-edit.js";
 
 export const RESPECT_IGNORE_DIFFERENCES = "RespectIgnoreDifferences=true";
@@ -40,54 +41,54 @@ export const ignoreEntry = (workload: Workload) => ({
 });
 
 /** The Helm sources of an Application (one with spec.source, several with spec.sources). */
-const helmOf = (app: any): any[] =>
-  [app?.spec?.source, ...(Array.isArray(app?.spec?.sources) ? app.spec.sources : [])].filter((s) => s && typeof s === "object").map((s) => s.helm ?? {});
+const helmOf = (app: FileData): FileData[] =>
+  [mappingAt(app, "spec.source"), ...(listAt(app, "spec.sources") ?? [])].flatMap((source) => (source && mappingAt(source, "helm")) ?? []);
 
 /**
  * The values file an Application deploys, named as doctor names its renders: the last
  * values-<env>.yaml it lists, or values.yaml when it lists no other (Helm reads values.yaml anyway).
  */
-export function valuesFileOf(app: any): string {
-  const files: string[] = helmOf(app).flatMap((helm) => (Array.isArray(helm.valueFiles) ? helm.valueFiles.map(String) : []));
+export function valuesFileOf(app: FileData): string {
+  const files = helmOf(app).flatMap((helm) => stringsAt(helm, "valueFiles", "values file names") ?? []);
   const overlay = files.map((f) => path.posix.basename(f)).filter((f) => /^values-.+\.ya?ml$/.test(f)).at(-1);
   return overlay ?? "values.yaml";
 }
 
 /** The Helm release name Argo CD renders with: helm.releaseName, else the Application's name (argo-cd reposerver/repository/repository.go). */
-export function releaseNameOf(app: any): string | undefined {
-  const given = helmOf(app).map((helm) => helm.releaseName).find((name) => typeof name === "string" && name !== "");
-  return given ?? (typeof app?.metadata?.name === "string" ? app.metadata.name : undefined);
+export function releaseNameOf(app: FileData | undefined): string | undefined {
+  if (app === undefined) return undefined;
+  const given = helmOf(app).map((helm) => stringAt(helm, "releaseName", "a Helm release name")).find((name) => name !== undefined && name !== "");
+  return given ?? stringAt(app, "metadata.name", "the Application's name");
 }
 
 /** Argo CD's glob match of a group or kind pattern (util/glob): `*` is any run of characters. */
-const globMatch = (pattern: unknown, value: string) =>
+const globMatch = (pattern: string | undefined, value: string) =>
   new RegExp(`^${String(pattern ?? "").replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
 
 /** Whether the Application's ignoreDifferences leave the workload's spec.replicas alone. */
-export function ignoresReplicas(app: any, workload: Workload): boolean {
-  const entries: any[] = Array.isArray(app?.spec?.ignoreDifferences) ? app.spec.ignoreDifferences : [];
-  return entries.some(
-    (entry) =>
-      entry &&
-      globMatch(entry.group, workload.group) &&
-      globMatch(entry.kind, workload.kind) &&
-      (entry.name === undefined || entry.name === "" || entry.name === workload.name) &&
-      ((Array.isArray(entry.jsonPointers) && entry.jsonPointers.includes(REPLICAS_POINTER)) ||
-        (Array.isArray(entry.jqPathExpressions) && entry.jqPathExpressions.includes(".spec.replicas"))),
-  );
+export function ignoresReplicas(app: FileData, workload: Workload): boolean {
+  return (listAt(app, "spec.ignoreDifferences") ?? []).some((entry) => {
+    const name = stringAt(entry, "name", "a resource name");
+    return (
+      globMatch(stringAt(entry, "group", "an API group"), workload.group) &&
+      globMatch(stringAt(entry, "kind", "a resource kind"), workload.kind) &&
+      (name === undefined || name === "" || name === workload.name) &&
+      ((stringsAt(entry, "jsonPointers", "JSON pointers")?.includes(REPLICAS_POINTER) ?? false) ||
+        (stringsAt(entry, "jqPathExpressions", "jq path expressions")?.includes(".spec.replicas") ?? false))
+    );
+  });
 }
 
 /** Whether syncs keep the live value of ignored fields (RespectIgnoreDifferences=true). */
-export function respectsIgnores(app: any): boolean {
-  const options = app?.spec?.syncPolicy?.syncOptions;
-  return Array.isArray(options) && options.includes(RESPECT_IGNORE_DIFFERENCES);
+export function respectsIgnores(app: FileData): boolean {
+  return stringsAt(app, "spec.syncPolicy.syncOptions", "sync options such as CreateNamespace=true")?.includes(RESPECT_IGNORE_DIFFERENCES) ?? false;
 }
 
 /** What an Application lacks to leave the workload's count alone, as an exact edit; undefined when nothing. */
-export function missingIgnore(application: { file: string; app: any }, workload: Workload): string | undefined {
+export function missingIgnore(application: FileData, workload: Workload): string | undefined {
   const parts = [
-    ...(ignoresReplicas(application.app, workload) ? [] : [`add ${ignoreText(workload)} to spec.ignoreDifferences`]),
-    ...(respectsIgnores(application.app) ? [] : [`add ${RESPECT_IGNORE_DIFFERENCES} to spec.syncPolicy.syncOptions`]),
+    ...(ignoresReplicas(application, workload) ? [] : [`add ${ignoreText(workload)} to spec.ignoreDifferences`]),
+    ...(respectsIgnores(application) ? [] : [`add ${RESPECT_IGNORE_DIFFERENCES} to spec.syncPolicy.syncOptions`]),
   ];
   return parts.length === 0 ? undefined : `in ${application.file}, ${parts.join(" and ")}, then kubectl apply -f ${application.file}`;
 }
@@ -101,11 +102,11 @@ export const ignoreText = (workload: Workload) =>
  * ignoreDifferences entries and RespectIgnoreDifferences=true, appended surgically. The text
  * unchanged when it lacks nothing.
  */
-export function withReplicaIgnores(application: { file: string; source: string; app: any }, workloads: Workload[]): string {
-  const missing = workloads.filter((workload) => !ignoresReplicas(application.app, workload));
+export function withReplicaIgnores(application: FileData & { source: string }, workloads: Workload[]): string {
+  const missing = workloads.filter((workload) => !ignoresReplicas(application, workload));
   const edits: SequenceEdit[] = [];
   if (missing.length > 0) edits.push({ path: ["spec", "ignoreDifferences"], items: missing.map(ignoreEntry) });
-  if (workloads.length > 0 && !respectsIgnores(application.app)) edits.push({ path: ["spec", "syncPolicy", "syncOptions"], items: [RESPECT_IGNORE_DIFFERENCES] });
+  if (workloads.length > 0 && !respectsIgnores(application)) edits.push({ path: ["spec", "syncPolicy", "syncOptions"], items: [RESPECT_IGNORE_DIFFERENCES] });
   return edits.length === 0 ? application.source : appendItems(parseOwnedYaml(application.file, application.source), edits);
 }
 
@@ -114,7 +115,7 @@ export function withReplicaIgnores(application: { file: string; source: string; 
  * say what they cannot check), undefined when it has some but none for this file (such as
  * values.yaml alone, which no environment deploys): nothing to judge.
  */
-export function applicationsDeploying<T extends { app: any }>(applications: T[], valuesFile: string): T[] | undefined {
-  const found = applications.filter(({ app }) => valuesFileOf(app) === valuesFile);
+export function applicationsDeploying<T extends FileData>(applications: T[], valuesFile: string): T[] | undefined {
+  const found = applications.filter((app) => valuesFileOf(app) === valuesFile);
   return found.length > 0 || applications.length === 0 ? found : undefined;
 }

@@ -3,6 +3,7 @@
 // changes, with a comment that says why.
 import type { ImageRef } from "../image-ref.js";
 import { group, knob, section, type Entry, type Section } from "../yaml-doc.js";
+import { isProduction, overlayFile, ROLLOUTS_NOTIFICATION_TRIGGERS, SLACK_SECRET_FILE } from "./names.js";
 import { configValues, disruptionValues, exposureValues, migrationValues } from "./values-production.js";
 
 /**
@@ -13,7 +14,6 @@ import { configValues, disruptionValues, exposureValues, migrationValues } from 
 export const CURL_IMAGE = { registry: "docker.io", repository: "curlimages/curl", tag: "8.11.1", digest: "sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69" };
 /** The Secret and ConfigMap names Argo Rollouts reads in a Rollout's namespace (v1.6+). */
 export const ROLLOUTS_NOTIFICATION_SECRET = "argo-rollouts-notification-secret";
-export const ROLLOUTS_NOTIFICATION_TRIGGERS = ["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"];
 
 export interface ChartSettings {
   name: string;
@@ -31,9 +31,6 @@ export interface ChartSettings {
   /** With a host, a second Ingress to the preview Service is on. */
   previewHost?: string;
 }
-
-/** The namespace an environment deploys to: one per app and environment. */
-export const namespaceFor = (base: string, env: string) => `${base}-${env}`;
 
 /**
  * Where the webhook lives. With Argo Rollouts notifications, in the one Secret Argo Rollouts
@@ -233,7 +230,7 @@ export function baseValues(settings: ChartSettings): Section {
       "Release messages to Slack. Each event is posted by one mechanism at most: Argo CD hook Jobs,\nArgo Rollouts notifications, or Jobs of the Rollout's own analysis (the chart README has the\ntable). None of them holds a sync open where promotion is manual, and none can fail a sync, an\nanalysis or a release when Slack is unreachable: they log why and exit 0. Plain Helm runs the\nhook Jobs as Helm hooks: the PostSync one after each install and upgrade, the SyncFail one only\nafter a rollback, never on install, upgrade or test.",
       group(
         "slack",
-        "Slack messages through a webhook URL read from a Secret that you apply once per namespace\n(slack-webhook-secret.yaml, never committed); it is never in this chart. Without that Secret the\nJobs log that they have nothing to post to and exit 0. They run blueGreen.smokeTest.image.",
+        `Slack messages through a webhook URL read from a Secret that you apply once per namespace\n(${SLACK_SECRET_FILE}, never committed); it is never in this chart. Without that Secret the\nJobs log that they have nothing to post to and exit 0. They run blueGreen.smokeTest.image.`,
         knob("enabled", settings.slackEnabled, "-- Post release messages to the webhook in the Secret below."),
         knob("secretName", slackSecret(settings).name, "-- Secret holding the webhook URL."),
         knob("secretKey", slackSecret(settings).key, "-- Key of the URL in that Secret."),
@@ -259,7 +256,7 @@ export function baseValues(settings: ChartSettings): Section {
         "rollouts",
         "Argo Rollouts' own notifications, to the same webhook: when a release waits for promotion or is\npaused by an inconclusive analysis, is aborted (also after the sync is over, when no hook fires)\nand completes. For these events the chart's own Jobs then stay silent, one message per event.\nThe cluster's Argo Rollouts (1.6+) must run with --self-service-notification-enabled, and the\nwebhook must be in the Secret argo-rollouts-notification-secret (notifications.slack.secretName)\nin the namespace.",
         knob("enabled", settings.rolloutNotifications, "-- Render the notification ConfigMap and subscribe the Rollout."),
-        knob("triggers", ROLLOUTS_NOTIFICATION_TRIGGERS, "-- The Rollout events that post a message. An event left out is posted by the chart's Jobs where they can."),
+        knob("triggers", [...ROLLOUTS_NOTIFICATION_TRIGGERS], "-- The Rollout events that post a message. An event left out is posted by the chart's Jobs where they can."),
       ),
     ),
   );
@@ -301,13 +298,6 @@ function imagePin(env: string, image: ImageRef, from = "<env>"): Entry {
 const pinned = (env: string, manual: boolean, options: OverlayOptions): Entry[] =>
   manual && options.image ? [imagePin(env, options.image, options.promoteFrom)] : [];
 
-
-/**
- * Environments named like production get its preset: prod, production, prod-* and production-*
- * (prod-eu), *-prod and *-production (eu-prod). pre-prod, non-prod and not-prod say the opposite.
- */
-export const isProduction = (env: string) =>
-  /^(?:prod|production)(?:-.+)?$|^.+-(?:prod|production)$/.test(env) && !/^(?:pre|non|not)-prod(?:uction)?$/.test(env);
 
 /** values-<env>.yaml: prod waits for a person and autoscales; anything else promotes itself and stays small. */
 export function overlayValues(env: string, options: OverlayOptions = {}): Section {
@@ -382,7 +372,7 @@ export const initialOverlay = (env: string, settings: ChartSettings) =>
 export function overlayHeader(env: string): string {
   return [
     `Values for the ${env} environment, merged by Helm over values.yaml:`,
-    `  helm template <release> . -f values.yaml -f values-${env}.yaml`,
+    `  helm template <release> . -f values.yaml -f ${overlayFile(env)}`,
     "Keep only what differs from values.yaml here; every other knob is documented there.",
   ].join("\n");
 }
@@ -427,13 +417,13 @@ export function slackSecretHeader(namespaces: string[]): string {
   return [
     "The Slack webhook URL is a credential: this file is git-ignored, helm-ignored and readable only",
     "by you. Apply it once in each namespace, before the first sync, then keep it out of git:",
-    ...namespaces.map((ns) => `  kubectl apply -n ${ns} -f slack-webhook-secret.yaml`),
+    ...namespaces.map((ns) => `  kubectl apply -n ${ns} -f ${SLACK_SECRET_FILE}`),
     "Teams with Sealed Secrets or External Secrets can create a Secret of the same name and key there instead.",
   ].join("\n");
 }
 
 /** Helm's merge: maps merge key by key, anything else in the overlay replaces the base. */
-export function mergeValues(base: Record<string, any>, overlay: Record<string, any>): Record<string, any> {
+export function mergeValues(base: Record<string, unknown>, overlay: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const current = result[key];
@@ -442,5 +432,5 @@ export function mergeValues(base: Record<string, any>, overlay: Record<string, a
   return result;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, any> =>
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);

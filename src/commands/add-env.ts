@@ -3,32 +3,29 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { application, applicationFile, applicationHeader, ARGOCD_DIR, readArgoSettings, type ArgoSettings } from "../chart/argocd.js";
-import { findChart, overlayFile, readOptionalText, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
+import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "../chart/names.js";
+import { findChart, readOptionalText, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
 import { helmValues } from "../helm-values.js";
-import { refreshBlocks, describeEnvironment } from "../chart/readme.js";
+import { describeEnvironment, environmentValues, promotesByHand, refreshBlocks, type Environment } from "../chart/readme.js";
 import { yamlText } from "../yaml-doc.js";
-import { mergeValues, namespaceFor, overlayHeader, overlayValues } from "../chart/values.js";
+import { mergeValues, overlayHeader, overlayValues } from "../chart/values.js";
 import { failure, usageError } from "../errors.js";
 import { currentImage, shortImage } from "../chart/image-edit.js";
 import { chartFlag } from "../chart/image-report.js";
 import { imageText, pinsImage, valuesOf } from "../chart/rendered-image.js";
 import { commitMessage, writeAndCommit } from "../commit.js";
+import { valueAt } from "../file-fields.js";
 import { printJson } from "../json.js";
+import { relativePath } from "../paths.js";
 import { out } from "../output.js";
-import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../schema.js";
+import { ADD_ENV_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
+import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../input-schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
 
-export interface AddEnvOptions {
-  chart?: string;
-  replicas?: string;
-  autoPromote?: boolean;
-  force?: boolean;
-  dryRun?: boolean;
-  commit?: boolean;
-  json?: boolean;
-}
-
-const FIELDS = { env: "<env>", chart: "--chart", replicas: "--replicas", autoPromote: "--auto-promote", commit: "--commit", json: "--json" };
+/** The flags, with autoPromote "both" when --auto-promote and --no-auto-promote were both given (cli.ts). */
+export type AddEnvOptions = Omit<OptionsOf<typeof ADD_ENV_FLAGS>, "autoPromote"> & { autoPromote?: boolean | "both" };
+// --force and --dry-run decide what is written, not what is asked for.
+const FIELDS = fieldNames(ADD_ENV_FLAGS, addEnvInput, { env: "<env>" }, ["force", "dryRun"]);
 
 export async function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
   const input = parseInput(
@@ -42,7 +39,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
     throw failure(`${file} already exists (use --force to replace it)`);
   }
 
-  const base = helmValues(chart.values) as Record<string, any>;
+  const base = helmValues(chart.values);
   // Charts made before the PodDisruptionBudget existed have no template that would read it.
   const disruptionBudget = "podDisruptionBudget" in base;
   // With manual promotion the new environment pins what values.yaml renders now (see overlayValues).
@@ -55,7 +52,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
     overlayHeader(input.env),
   );
   const parsed = parseOwnedYaml(file, overlay);
-  const values = mergeValues(base, helmValues(parsed));
+  const values = environmentValues(input.env, mergeValues(base, helmValues(parsed)));
   const writes = [{ path: path.join(chart.dir, file), content: overlay }];
 
   // With Argo CD Applications in the chart, the new environment gets one like theirs.
@@ -66,7 +63,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   }
   if (argo) {
     const appFile = applicationFile(input.env);
-    writes.push({ path: path.join(chart.dir, appFile), content: yamlText(application(chart.name, input.env, argo, { autoscaling: values.autoscaling?.enabled === true }), applicationHeader(chart.name, input.env)) });
+    writes.push({ path: path.join(chart.dir, appFile), content: yamlText(application(chart.name, input.env, argo, { autoscaling: valueAt(values, "autoscaling.enabled") === true }), applicationHeader(chart.name, input.env)) });
   }
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
@@ -83,7 +80,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const body = files.map(({ file, created }) => `${file}: ${created ? "new" : file === "README.md" ? "environment lists" : "replaced"}`);
   const commit = await writeAndCommit(chart.dir, writes, { dryRun: options.dryRun, commit: input.commit, json: input.json }, commitMessage(chart.name, [input.env], summary, body));
   if (input.json) {
-    const promotion = values.blueGreen?.autoPromotionEnabled === false ? "manual" : "automatic";
+    const promotion = promotesByHand(values) ? "manual" : "automatic";
     const committed = commit ? { id: commit.id, short: commit.short, message: commit.message } : null;
     return printJson({ chart: chart.dir, env: input.env, files, promotion, image: renders ?? null, pinned, dryRun: options.dryRun === true, commit: committed });
   }
@@ -96,16 +93,16 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
     ...(readme ? ["Updated the environment lists in README.md."] : []),
     "",
     out.bold("Next:"),
-    `  helm template ${chart.name} ${displayDir(chart.dir)} -f ${path.join(displayDir(chart.dir), "values.yaml")} -f ${path.join(displayDir(chart.dir), file)}`,
+    `  helm template ${chart.name} ${relativePath(chart.dir)} -f ${path.join(relativePath(chart.dir), "values.yaml")} -f ${path.join(relativePath(chart.dir), file)}`,
   ];
-  if (values.notifications?.slack?.enabled) {
+  if (valueAt(values, "notifications.slack.enabled")) {
     const namespace = namespaceFor(namespaceBase, input.env);
     lines.push(
       `  kubectl create namespace ${namespace}`,
-      `  kubectl apply -n ${namespace} -f ${path.join(displayDir(chart.dir), "slack-webhook-secret.yaml")}   # before the first sync`,
+      `  kubectl apply -n ${namespace} -f ${path.join(relativePath(chart.dir), SLACK_SECRET_FILE)}   # before the first sync`,
     );
   }
-  if (values.blueGreen?.autoPromotionEnabled === false) {
+  if (promotesByHand(values)) {
     lines.push(`  kubectl argo rollouts promote ${chart.name} -n ${namespaceFor(namespaceBase, input.env)}   # promotion is manual here`);
   }
   if (commit) lines.push("", `${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}`);
@@ -132,21 +129,19 @@ async function argoSettingsOf(chart: ChartDir): Promise<ArgoSettings | undefined
   return argo;
 }
 
-const displayDir = (dir: string) => path.relative(process.cwd(), dir) || ".";
-
 /** README.md with its marked environment lists regenerated; undefined when there is nothing to change. */
 async function readmeWithEnvironments(
   chart: ChartDir,
   namespaceBase: string,
-  base: Record<string, any>,
-  added: { name: string; values: Record<string, any> },
+  base: Record<string, unknown>,
+  added: Environment,
 ): Promise<{ path: string; content: string } | undefined> {
   const file = path.join(chart.dir, "README.md");
   const readme = await readOptionalText(file);
   if (readme === undefined) return undefined; // no README to keep true
   const existing = (await readOverlays(chart))
     .filter(({ env }) => env !== added.name)
-    .map(({ env, overlay }) => ({ name: env, values: mergeValues(base, helmValues(overlay)) }));
+    .map(({ env, overlay }) => ({ name: env, values: environmentValues(env, mergeValues(base, helmValues(overlay))) }));
   const environments = sortEnvs([...existing.map((e) => e.name), added.name]).map(
     (name) => existing.find((e) => e.name === name) ?? added,
   );

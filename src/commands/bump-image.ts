@@ -10,21 +10,14 @@ import { failure } from "../errors.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { printJson } from "../json.js";
 import { out } from "../output.js";
-import { bumpImageInput, parseInput } from "../schema.js";
+import { BUMP_IMAGE_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
+import { bumpImageInput, parseInput } from "../input-schema.js";
 
-export interface BumpImageOptions {
-  chart?: string;
-  env?: string;
-  from?: string;
-  dryRun?: boolean;
-  commit?: boolean;
-  json?: boolean;
-}
-
-const FIELDS = { image: "<tag | image-ref>", chart: "--chart", env: "--env", from: "--from", commit: "--commit", json: "--json" };
+export type BumpImageOptions = OptionsOf<typeof BUMP_IMAGE_FLAGS>;
+const FIELDS = fieldNames(BUMP_IMAGE_FLAGS, bumpImageInput, { image: "<tag | image-ref>" });
 
 export async function runBumpImage(image: string | undefined, options: BumpImageOptions): Promise<void> {
-  const given = { image, chart: options.chart, env: options.env, from: options.from, dryRun: options.dryRun, commit: options.commit, json: options.json };
+  const given = { image, ...options };
   const input = parseInput(bumpImageInput, given, FIELDS);
   const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "bump-image" });
   // Read everything before writing anything: a chart that cannot be read is refused unchanged.

@@ -8,22 +8,21 @@ import path from "node:path";
 import { parseDocument } from "yaml";
 import { applicationHelmArgs, readApplications, type ApplicationFile } from "../chart/argocd.js";
 import { findChart, readText, sortEnvs, type ChartDir } from "../chart/find.js";
+import { envOfOverlay, namespaceFor } from "../chart/names.js";
 import { appVersionOf, imageText, renderedImage, valuesOf } from "../chart/rendered-image.js";
 import { applicationsDeploying, releaseNameOf } from "../chart/replica-drift.js";
 import { locateHelm, renderChartAsync, type Helm } from "../helm.js";
+import { chartFlag } from "../chart/image-report.js";
 import { out } from "../output.js";
+import { relativePath } from "../paths.js";
 import { checkChartFiles } from "../rules/files.js";
 import { checkRelease, type Finding } from "../rules/index.js";
 import { redact } from "../rules/secrets.js";
-import { doctorInput, parseInput } from "../schema.js";
+import { DOCTOR_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
+import { doctorInput, NAMESPACE_MAX, parseInput } from "../input-schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
 
-export interface DoctorOptions {
-  chart?: string;
-  json?: boolean;
-  helm?: string;
-  timeout?: string;
-}
+export type DoctorOptions = OptionsOf<typeof DOCTOR_FLAGS>;
 
 export interface Report extends Finding {
   /** The values file(s) the finding shows up with; null for findings about the chart's files. */
@@ -47,7 +46,7 @@ interface Combination {
 const SLOW_RENDER_MS = 1_000;
 
 export async function runDoctor(options: DoctorOptions): Promise<number> {
-  const input = parseInput(doctorInput, { chart: options.chart, helm: options.helm, timeout: options.timeout }, { chart: "--chart", helm: "--helm", timeout: "--timeout" });
+  const input = parseInput(doctorInput, { chart: options.chart, helm: options.helm, timeout: options.timeout }, fieldNames(DOCTOR_FLAGS, doctorInput, {}, ["json"]) /* --json only chooses the output */);
   const chart = await findChart(input.chart);
   const helm = locateHelm(input.helm);
   // Every values-*.yaml, whatever its name: an overlay the other commands would not create is
@@ -62,11 +61,13 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   const argocd = applicationHelmArgs(applications);
   const combinations: Combination[] = [
     { label: "values.yaml", files: ["values.yaml"], namespace: chart.name },
-    ...ordered.map((file) => ({ label: file, files: ["values.yaml", file], namespace: `${chart.name}-${envOf(file).replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63).replace(/-+$/, "") })),
+        // Any values-*.yaml renders, also one whose name is no environment name: its namespace is
+    // made one (at most 63 characters of lowercase letters, digits and '-').
+    ...ordered.map((file) => ({ label: file, files: ["values.yaml", file], namespace: namespaceFor(chart.name, envOf(file).replace(/[^a-z0-9-]/g, "-")).slice(0, NAMESPACE_MAX).replace(/-+$/, "") })),
   ].map((combination) => {
     const apps = applicationsDeploying(applications, combination.label);
     // Rendered under the release name Argo CD uses, so names match what it deploys.
-    const release = (apps?.length ? releaseNameOf(apps[0]!.app) : undefined) ?? chart.name;
+    const release = (apps?.length ? releaseNameOf(apps[0]) : undefined) ?? chart.name;
     return { ...combination, release, argocdArgs: argocd.get(combination.label), applications: apps };
   });
 
@@ -80,7 +81,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   const reports: Report[] = combinations.flatMap((combination, i) =>
     renders[i]!.findings.map((finding) => ({ ...finding, fix: fixes.fixFor(finding, combination, renders[i]!.sources), valuesFile: combination.label })),
   );
-  for (const finding of checkChartFiles(chart.dir, chart.values.doc.toJS())) reports.push({ ...finding, valuesFile: null });
+  for (const finding of checkChartFiles(chart.dir, { file: "values.yaml", data: chart.values.doc.toJS() as unknown })) reports.push({ ...finding, valuesFile: null });
 
   const errors = reports.filter((r) => r.severity === "error").length;
   const warnings = reports.length - errors;
@@ -162,14 +163,13 @@ class FixWriter {
   private readonly chartFlag: string;
 
   constructor(private readonly chart: ChartDir) {
-    const shown = path.relative(process.cwd(), chart.dir);
-    this.chartFlag = shown === "" ? "" : ` --chart ${shown}`;
+    this.chartFlag = chartFlag(chart.dir);
   }
 
   fixFor(finding: Finding, { label, files }: Combination, sources: Map<string, string>): string {
     const overlay = files.length > 1 ? files.at(-1)! : undefined;
     if (finding.rule === "image-unpinned" && finding.message.startsWith("container ")) {
-      const env = overlay && this.sets(overlay, ["image"]) ? /^values-([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml$/.exec(overlay)?.[1] : undefined;
+      const env = overlay && this.sets(overlay, ["image"]) ? envOfOverlay(overlay) : undefined;
       if (overlay && this.sets(overlay, ["image"]) && env === undefined) return `set image.tag in ${this.shown(label)} to a version`;
       return `set a version tag: bluegreen bump-image <tag>${env ? ` --env ${env}` : ""}${this.chartFlag}`;
     }
@@ -208,7 +208,7 @@ class FixWriter {
   }
 
   private shown(file: string): string {
-    return path.relative(process.cwd(), path.join(this.chart.dir, file));
+    return relativePath(path.join(this.chart.dir, file));
   }
 }
 

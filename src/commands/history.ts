@@ -8,16 +8,13 @@ import { shortImage } from "../chart/image-edit.js";
 import type { Repo } from "../git.js";
 import { printJson } from "../json.js";
 import { out } from "../output.js";
-import { historyInput, parseInput } from "../schema.js";
+import { fieldNames, HISTORY_FLAGS, type OptionsOf } from "../flags.js";
+import { historyInput, parseInput } from "../input-schema.js";
 
-export interface HistoryOptions {
-  chart?: string;
-  env?: string;
-  json?: boolean;
-}
+export type HistoryOptions = OptionsOf<typeof HISTORY_FLAGS>;
 
 export async function runHistory(options: HistoryOptions): Promise<void> {
-  const input = parseInput(historyInput, { chart: options.chart, env: options.env, json: options.json }, { chart: "--chart", env: "--env", json: "--json" });
+  const input = parseInput(historyInput, { ...options }, fieldNames(HISTORY_FLAGS, historyInput, {}));
   const chart = await findChart(input.chart);
   const { repo, histories } = await readHistory(chart, input.chart, input.env, "bluegreen history reads the chart's history from git");
   if (input.json) return printJson(historyJson(chart, repo, histories));

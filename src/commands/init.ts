@@ -3,85 +3,37 @@
 import path from "node:path";
 import { loadBundle } from "../bundles.js";
 import { applicationFile, IN_CLUSTER, pathInRepository, type ArgoSettings } from "../chart/argocd.js";
-import { renderChart, SLACK_SECRET_FILE, type ChartFile } from "../chart/render.js";
-import { initialOverlay, namespaceFor, type ChartSettings } from "../chart/values.js";
+import { renderChart, type ChartFile } from "../chart/render.js";
+import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "../chart/names.js";
+import { promotesByHand } from "../chart/readme.js";
+import { initialOverlay, type ChartSettings } from "../chart/values.js";
 import { failure, inputError, usageError } from "../errors.js";
-import { directoryState, shownPath, writeDirectory } from "../fs-atomic.js";
+import { directoryState, writeDirectory } from "../fs-atomic.js";
+import { shownPath } from "../paths.js";
 import { out } from "../output.js";
 import { sectionData } from "../yaml-doc.js";
-import { fieldError, initInput, parseInput, type InitAnswers } from "../schema.js";
+import { fieldNames, INIT_FLAGS, type OptionsOf } from "../flags.js";
+import { fieldError, initInput, parseInput, type InitAnswers } from "../input-schema.js";
 
-export interface InitOptions {
-  name?: string;
-  image?: string;
-  replicas?: string;
-  slackWebhook?: string;
-  port?: string;
-  envs?: string;
-  repoUrl?: string;
-  repoPath?: string;
-  revision?: string;
-  namespace?: string;
-  argocdNamespace?: string;
-  project?: string;
-  rolloutNotifications?: boolean;
-  host?: string;
-  previewHost?: string;
-  yes?: boolean;
-  force?: boolean;
-  dryRun?: boolean;
-}
+export type InitOptions = OptionsOf<typeof INIT_FLAGS>;
 
-/** How each field is named in messages: the flag that sets it. */
-export const INIT_FIELDS: Record<keyof InitAnswers, string> = {
-  name: "--name",
-  image: "--image",
-  replicas: "--replicas",
-  slackWebhook: "--slack-webhook",
-  port: "--port",
-  envs: "--envs",
-  directory: "<directory>",
-  repoUrl: "--repo-url",
-  repoPath: "--repo-path",
-  revision: "--revision",
-  namespace: "--namespace",
-  argocdNamespace: "--argocd-namespace",
-  project: "--project",
-  rolloutNotifications: "--rollout-notifications",
-  host: "--host",
-  previewHost: "--preview-host",
-};
+/** How each field is named in messages: the flag that sets it. --yes, --force and --dry-run decide how, not what. */
+export const INIT_FIELDS = fieldNames(INIT_FLAGS, initInput, { directory: "<directory>" }, ["yes", "force", "dryRun"]);
 
 export async function runInit(directory: string | undefined, options: InitOptions): Promise<void> {
-  const given: InitAnswers = {
-    name: options.name,
-    image: options.image,
-    replicas: options.replicas,
-    slackWebhook: options.slackWebhook,
-    port: options.port,
-    envs: options.envs,
-    directory,
-    repoUrl: options.repoUrl,
-    repoPath: options.repoPath,
-    revision: options.revision,
-    namespace: options.namespace,
-    argocdNamespace: options.argocdNamespace,
-    project: options.project,
-    rolloutNotifications: options.rolloutNotifications,
-    host: options.host,
-    previewHost: options.previewHost,
-  };
+  const { yes, force, dryRun, ...flags } = options;
+  const given: InitAnswers = { ...flags, directory };
   refuseInvalidFlags(given);
   // A target that cannot be written is refused as soon as it is known (a dry run too): before
   // any question when a flag names it, right after the name otherwise.
   const targetOf = (name: string) => path.resolve(directory ?? name);
   const knownTarget = directory ?? options.name;
-  if (knownTarget !== undefined) refuseNonEmpty(path.resolve(knownTarget), options.force);
+  if (knownTarget !== undefined) refuseNonEmpty(path.resolve(knownTarget), force);
 
-  const interactive = !options.yes && process.stdin.isTTY === true;
+  const interactive = !yes && process.stdin.isTTY === true;
   const answers = interactive
     ? await loadBundle("prompts").askInitQuestions(given, {
-        afterName: (name) => refuseNonEmpty(targetOf(name), options.force),
+        afterName: (name) => refuseNonEmpty(targetOf(name), force),
         needsRepoPath: (name) => pathInRepository(targetOf(name)) === undefined,
       })
     : given;
@@ -112,8 +64,8 @@ export async function runInit(directory: string | undefined, options: InitOption
       }
     : undefined;
   const files = renderChart(settings, { slackWebhook: input.slackWebhook, argo });
-  if (options.dryRun) return printDryRun(target, files);
-  const { replaced } = await writeDirectory(target, files, { replace: options.force === true });
+  if (dryRun) return printDryRun(target, files);
+  const { replaced } = await writeDirectory(target, files, { replace: force === true });
   printWritten(target, files, settings, argo, replaced);
 }
 
@@ -130,7 +82,7 @@ function refuseInvalidFlags(given: InitAnswers): void {
 
 function refuseNonEmpty(target: string, force: boolean | undefined): void {
   if (!force && directoryState(target) === "non-empty") {
-    throw failure(`${displayPath(target)} is not empty (use --force to replace the files bluegreen generates)`);
+    throw failure(`${shownPath(target)} is not empty (use --force to replace the files bluegreen generates)`);
   }
 }
 
@@ -139,14 +91,12 @@ function repoPathOf(target: string, name: string): string {
   const inRepository = pathInRepository(target);
   if (inRepository !== undefined) return inRepository;
   throw usageError(
-    `--repo-path is required with --repo-url here: ${displayPath(target)} is not inside a git repository, so bluegreen cannot tell where the chart will be in it (give its path from the repository's root, such as --repo-path charts/${name})`,
+    `--repo-path is required with --repo-url here: ${shownPath(target)} is not inside a git repository, so bluegreen cannot tell where the chart will be in it (give its path from the repository's root, such as --repo-path charts/${name})`,
   );
 }
 
-const displayPath = shownPath;
-
 function printDryRun(target: string, files: ChartFile[]): void {
-  const lines = [out.bold(`Dry run: would write ${files.length} files to ${displayPath(target)} (nothing written)`), ""];
+  const lines = [out.bold(`Dry run: would write ${files.length} files to ${shownPath(target)} (nothing written)`), ""];
   for (const file of files) {
     if (file.secret) {
       lines.push(out.cyan(`--- ${file.path}`) + out.dim(" (holds the Slack webhook: not shown)"), "");
@@ -158,9 +108,9 @@ function printDryRun(target: string, files: ChartFile[]): void {
 }
 
 function printWritten(target: string, files: ChartFile[], settings: ChartSettings, argo: ArgoSettings | undefined, replaced: string[]): void {
-  const dir = displayPath(target);
+  const dir = shownPath(target);
   // Only environments that wait for a person are promoted by one.
-  const manual = settings.envs.filter((env) => (sectionData(initialOverlay(env, settings)) as any).blueGreen?.autoPromotionEnabled === false);
+  const manual = settings.envs.filter((env) => promotesByHand({ file: overlayFile(env), data: sectionData(initialOverlay(env, settings)) }));
   const namespaces = settings.envs.map((env) => namespaceFor(settings.namespace, env));
   const lines = [
     out.green(`Wrote a Blue/Green chart for ${settings.name} to ${dir}:`),

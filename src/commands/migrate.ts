@@ -17,11 +17,13 @@ import { parseDocument } from "yaml";
 import { readApplications, type ApplicationFile } from "../chart/argocd.js";
 import { applyChanges, type FileChange } from "../changes.js";
 import { currentImage } from "../chart/image-edit.js";
-import { findChart, overlayFile } from "../chart/find.js";
+import { findChart } from "../chart/find.js";
+import { DEFAULT_ENVS, isProduction, overlayFile } from "../chart/names.js";
 import { applicationsDeploying, deploymentWorkload, releaseNameOf, rolloutWorkload, valuesFileOf, withReplicaIgnores } from "../chart/replica-drift.js";
-import { baseValues, isProduction, overlayHeader, overlayValues, type ChartSettings } from "../chart/values.js";
+import { baseValues, overlayHeader, overlayValues, type ChartSettings } from "../chart/values.js";
 import { migratedExposureValues } from "../chart/values-production.js";
 import { failure } from "../errors.js";
+import { mappingAt, valueAt, type FileData } from "../file-fields.js";
 import type { ImageRef } from "../image-ref.js";
 import { locateHelm } from "../helm.js";
 import { helmValues } from "../helm-values.js";
@@ -29,14 +31,12 @@ import { proveMigration, type Combination, type Render } from "../migrate/prove.
 import { withValuesBlock } from "../migrate/values-text.js";
 import { readWorkload, type Source } from "../migrate/workload.js";
 import { out } from "../output.js";
-import { migrateInput, parseInput } from "../schema.js";
+import { relativePath } from "../paths.js";
+import { fieldNames, MIGRATE_FLAGS, type OptionsOf } from "../flags.js";
+import { migrateInput, parseInput } from "../input-schema.js";
 import { sectionData, Section, yamlText } from "../yaml-doc.js";
 
-export interface MigrateOptions {
-  chart?: string;
-  dryRun?: boolean;
-  helm?: string;
-}
+export type MigrateOptions = OptionsOf<typeof MIGRATE_FLAGS>;
 
 /** What migrate adds to templates/, from templates/migrate/ (and the hooks init writes too). */
 const NEW_TEMPLATES: Record<string, string> = {
@@ -66,7 +66,7 @@ const NEEDED_VALUES = [
 ];
 
 export async function runMigrate(options: MigrateOptions): Promise<void> {
-  const input = parseInput(migrateInput, { chart: options.chart, dryRun: options.dryRun, helm: options.helm }, { chart: "--chart", helm: "--helm" });
+  const input = parseInput(migrateInput, { ...options }, fieldNames(MIGRATE_FLAGS, migrateInput, {}));
   const helm = locateHelm(input.helm);
   const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "migrate" });
   const sources = await readTemplates(chart.dir);
@@ -94,23 +94,24 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   const context = { name: prefix, bg: `${prefix}.bluegreen`, workloadName: workload.nameExpression, replicas: workload.replicasHelper };
   for (const [file, template] of Object.entries(newTemplates)) change(file, templates[template]!(context));
 
-  const values = helmValues(chart.values) as Record<string, any>;
+  const values = helmValues(chart.values);
+  const valuesData: FileData = { file: "values.yaml", data: values };
   const added = new Section([
-    ...baseValues(settingsFor(chart.name, values)).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
+    ...baseValues(settingsFor(chart.name, valuesData)).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
     ...migratedExposureValues(exposure).filter((entry) => !(entry.key in values)),
   ]);
   if (added.entries.length > 0) {
     const block = yamlText(added, "Blue/Green release settings, added by bluegreen migrate (see templates/rollout.yaml).");
     change("values.yaml", withValuesBlock(chart.values, block, sectionData(added)));
   }
-  const newOverlays = ["sandbox", "prod"].filter((e) => !chart.envs.includes(e));
+  const newOverlays = DEFAULT_ENVS.filter((e) => !chart.envs.includes(e));
   const image = currentImage(chart, undefined);
-  for (const env of newOverlays) change(overlayFile(env), yamlText(migratedOverlay(env, values, workload.autoscaled, image), overlayHeader(env)));
+  for (const env of newOverlays) change(overlayFile(env), yamlText(migratedOverlay(env, valuesData, workload.autoscaled, image), overlayHeader(env)));
 
   // Every environment, rendered before (what runs now) and after, by real Helm, under the
   // release name its Argo CD Application gives it.
   const applications = await readApplications(chart.dir);
-  const releaseFor = (label: string) => releaseNameOf(applications.find((a) => valuesFileOf(a.app) === label)?.app) ?? chart.name;
+  const releaseFor = (label: string) => releaseNameOf(applications.find((a) => valuesFileOf(a) === label)) ?? chart.name;
   const combination = (label: string): Combination => ({ label, files: label === "values.yaml" ? ["values.yaml"] : ["values.yaml", label], release: releaseFor(label) });
   const before = ["values.yaml", ...chart.envs.map(overlayFile)].map(combination);
   const after = [...before, ...newOverlays.map((env) => combination(overlayFile(env)))];
@@ -124,7 +125,7 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
     applicationsFor: (render) => applicationsDeploying(applications, render.label)?.map((a) => edited(a, render)),
   });
   for (const application of applications) {
-    const render = proof.renders.find((r) => r.label === valuesFileOf(application.app));
+    const render = proof.renders.find((r) => r.label === valuesFileOf(application));
     if (!render) continue;
     const { source } = edited(application, render);
     if (source !== application.source) change(application.file, source);
@@ -161,7 +162,7 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
       applications.length > 0
         ? "  kubectl apply -f argocd/   # first: Argo CD ignores the replica counts Argo Rollouts and the HPA change"
         : "  Before the first sync, tell each Argo CD Application to ignore the replica counts (README.md, Migrating a live app).",
-      `  bluegreen doctor --chart ${path.relative(process.cwd(), chart.dir) || "."}   # renders every environment and checks it`,
+      `  bluegreen doctor --chart ${relativePath(chart.dir)}   # renders every environment and checks it`,
       "  Install Argo Rollouts in the cluster before the first sync (see bluegreen's README); its CRDs need",
       "  kubectl apply --server-side, but the Application must not use ServerSideApply=true: Argo CD would",
       "  put back the Service selectors Argo Rollouts switches.",
@@ -179,7 +180,7 @@ function edited(application: ApplicationFile, render: Render): ApplicationFile {
   ];
   const source = withReplicaIgnores(application, workloads);
   if (source === application.source) return application;
-  return { ...application, source, app: parseDocument(source).toJS() };
+  return { ...application, source, data: parseDocument(source).toJS() as unknown };
 }
 
 async function readTemplates(dir: string): Promise<Source[]> {
@@ -216,14 +217,15 @@ async function readmeWithSection(dir: string, context: Record<string, string>): 
   return { content: current + separator + section.replace(/\r?\n/g, eol), existed: true };
 }
 
-function settingsFor(name: string, values: Record<string, any>): ChartSettings {
-  const replicas = Number.isInteger(values.replicaCount) && values.replicaCount > 0 ? values.replicaCount : 2;
+function settingsFor(name: string, values: FileData): ChartSettings {
+  const count = valueAt(values, "replicaCount");
+  const replicas = typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 2;
   return {
     name,
-    image: { repository: String(values.image?.repository ?? ""), tag: String(values.image?.tag ?? "") },
+    image: { repository: String(valueAt(values, "image.repository") ?? ""), tag: String(valueAt(values, "image.tag") ?? "") },
     replicas,
     port: 80,
-    envs: ["sandbox", "prod"],
+    envs: DEFAULT_ENVS,
     namespace: name,
     slackEnabled: false,
     rolloutNotifications: false,
@@ -234,19 +236,22 @@ function settingsFor(name: string, values: Record<string, any>): ChartSettings {
  * The overlays init writes; prod autoscales only where the chart has an HPA, and then also gets
  * a CPU request if the chart has none.
  */
-function migratedOverlay(env: string, values: Record<string, any>, autoscaled: boolean, image: ImageRef | undefined): Section {
+function migratedOverlay(env: string, values: FileData, autoscaled: boolean, image: ImageRef | undefined): Section {
   // No PodDisruptionBudget here: the chart's templates may have one, and a pod under two budgets cannot be evicted.
   // prod pins the image values.yaml renders now, as init's does: releases reach it by promotion.
   const overlay = overlayValues(
     env,
     isProduction(env)
-      ? { replicas: Math.max(Number(values.replicaCount) || 2, 2), disruptionBudget: false, autoscaling: autoscaled, image, promoteFrom: "sandbox" }
+      ? { replicas: Math.max(Number(valueAt(values, "replicaCount")) || 2, 2), disruptionBudget: false, autoscaling: autoscaled, image, promoteFrom: "sandbox" }
       : {},
   );
-  if (isProduction(env) && autoscaled && values.resources?.requests?.cpu === undefined) {
+  // The overlay's resources replace values.yaml's key by key, so what is there must be a mapping.
+  const resources = mappingAt(values, "resources");
+  const requests = resources && mappingAt(resources, "requests");
+  if (isProduction(env) && autoscaled && (requests === undefined || valueAt(requests, "cpu") === undefined)) {
     overlay.entries.push({
       key: "resources",
-      value: { ...(values.resources ?? {}), requests: { ...(values.resources?.requests ?? {}), cpu: "100m", memory: values.resources?.requests?.memory ?? "128Mi" } },
+      value: { ...(resources?.data as object), requests: { ...(requests?.data as object), cpu: "100m", memory: (requests && valueAt(requests, "memory")) ?? "128Mi" } },
       doc: "Autoscaling measures CPU use against the CPU request, which values.yaml does not set.",
       gap: true,
     });

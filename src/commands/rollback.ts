@@ -4,6 +4,7 @@
 // self-heal syncs it back to what git says. Without --to it goes to the image before the newest
 // entry of the environment's history, so a second rollback comes back, as `cd -` does.
 import { findChart, readOverlays } from "../chart/find.js";
+import { overlayFile } from "../chart/names.js";
 import { readHistory, imageAtCommit, type HistoryEntry } from "../chart/history.js";
 import { applyChange, currentImage, planImageEdit, shortImage } from "../chart/image-edit.js";
 import { changeLine, commitBody, editJson, environmentNotes, movedEnvironments } from "../chart/image-report.js";
@@ -13,18 +14,11 @@ import { failure, usageError } from "../errors.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { printJson } from "../json.js";
 import { out } from "../output.js";
-import { parseInput, rollbackInput, type RollbackInput } from "../schema.js";
+import { fieldNames, ROLLBACK_FLAGS, type OptionsOf } from "../flags.js";
+import { parseInput, rollbackInput, type RollbackInput } from "../input-schema.js";
 
-export interface RollbackOptions {
-  env?: string;
-  to?: string;
-  chart?: string;
-  dryRun?: boolean;
-  commit?: boolean;
-  json?: boolean;
-}
-
-const FIELDS = { env: "--env", to: "--to", chart: "--chart", commit: "--commit", json: "--json" };
+export type RollbackOptions = OptionsOf<typeof ROLLBACK_FLAGS>;
+const FIELDS = fieldNames(ROLLBACK_FLAGS, rollbackInput, {});
 
 export async function runRollback(options: RollbackOptions): Promise<void> {
   const input = parseInput(rollbackInput, { ...options }, FIELDS);
@@ -87,7 +81,7 @@ function targetOf(
   }
   const { commit, image } = atCommit();
   if (commit !== undefined) {
-    if (image === undefined) throw failure(`--to: ${input.env} rendered no image at commit ${commit.slice(0, 12)} (the chart or its values-${input.env}.yaml was not there, or did not render)`);
+    if (image === undefined) throw failure(`--to: ${input.env} rendered no image at commit ${commit.slice(0, 12)} (the chart or its ${overlayFile(input.env)} was not there, or did not render)`);
     return { image, how: out.dim(` (what it rendered at commit ${commit.slice(0, 12)})`) };
   }
   if (input.to.image === undefined) {

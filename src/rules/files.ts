@@ -4,20 +4,21 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { SLACK_SECRET_FILE } from "../chart/names.js";
 import { systemErrorWords } from "../errors.js";
+import { relativePath } from "../paths.js";
+import { valueAt, type FileData } from "../file-fields.js";
 import { containsWebhook } from "./secrets.js";
 import type { Finding } from "./types.js";
 
-const SECRET_FILE = "slack-webhook-secret.yaml";
-
 /** `values` is values.yaml as data, already read by the caller. */
-export function checkChartFiles(dir: string, values: Record<string, any> | null): Finding[] {
+export function checkChartFiles(dir: string, values: FileData): Finding[] {
   const findings: Finding[] = [];
   const helmignore = ignoreLines(dir, ".helmignore");
   const { files, unreadable } = listFiles(dir, helmignore);
-  const listed = (ignoreFile: string) => matchesIgnoreFile(ignoreLines(dir, ignoreFile), SECRET_FILE);
+  const listed = (ignoreFile: string) => matchesIgnoreFile(ignoreLines(dir, ignoreFile), SLACK_SECRET_FILE);
   // Fixes are commands and edits to run from where doctor was run.
-  const shown = (file: string) => path.relative(process.cwd(), path.join(dir, file)) || file;
+  const shown = (file: string) => relativePath(path.join(dir, file));
 
   for (const file of files) {
     const full = path.join(dir, file);
@@ -47,7 +48,7 @@ export function checkChartFiles(dir: string, values: Record<string, any> | null)
       severity: "error",
       resource: file,
       message: `${file} holds a Slack webhook URL, and git would commit it`,
-      fix: `move the URL into ${SECRET_FILE} (git-ignored, applied with kubectl) or Sealed/External Secrets, and read it with secretKeyRef`,
+      fix: `move the URL into ${SLACK_SECRET_FILE} (git-ignored, applied with kubectl) or Sealed/External Secrets, and read it with secretKeyRef`,
     });
   }
   for (const { file, error } of unreadable) {
@@ -60,19 +61,19 @@ export function checkChartFiles(dir: string, values: Record<string, any> | null)
       fix: `make it readable (chmod u+rX ${shown(file)}), or list it in ${shown(".helmignore")} if it is not part of the chart`,
     });
   }
-  if (files.includes(SECRET_FILE)) {
-    if (!listed(".gitignore") && !isGitIgnored(dir, SECRET_FILE)) {
-      findings.push({ rule: "secret-not-ignored", severity: "error", resource: SECRET_FILE, message: `${SECRET_FILE} is not git-ignored`, fix: `add ${SECRET_FILE} to ${shown(".gitignore")}` });
+  if (files.includes(SLACK_SECRET_FILE)) {
+    if (!listed(".gitignore") && !isGitIgnored(dir, SLACK_SECRET_FILE)) {
+      findings.push({ rule: "secret-not-ignored", severity: "error", resource: SLACK_SECRET_FILE, message: `${SLACK_SECRET_FILE} is not git-ignored`, fix: `add ${SLACK_SECRET_FILE} to ${shown(".gitignore")}` });
     }
     if (!listed(".helmignore")) {
-      findings.push({ rule: "secret-packaged", severity: "error", resource: SECRET_FILE, message: `${SECRET_FILE} is not in .helmignore, so helm package would ship it`, fix: `add ${SECRET_FILE} to ${shown(".helmignore")}` });
+      findings.push({ rule: "secret-packaged", severity: "error", resource: SLACK_SECRET_FILE, message: `${SLACK_SECRET_FILE} is not in .helmignore, so helm package would ship it`, fix: `add ${SLACK_SECRET_FILE} to ${shown(".helmignore")}` });
     }
   }
   if (!files.includes("values.schema.json")) {
     findings.push({ rule: "values-schema-missing", severity: "warning", resource: "values.schema.json", message: "the chart has no values.schema.json: a wrong type in a values file reaches the cluster", fix: "add a values.schema.json (bluegreen init writes one)" });
   }
   for (const key of ["repository", "tag"]) {
-    if (typeof values?.image?.[key] !== "string") {
+    if (typeof valueAt(values, ["image", key]) !== "string") {
       findings.push({ rule: "values-keys", severity: "warning", resource: "values.yaml", message: `values.yaml has no image.${key} string, which bump-image edits`, fix: `set image.${key} in ${shown("values.yaml")}` });
     }
   }

@@ -2,6 +2,7 @@
 // analyses. A message must never hold a sync open, fail a sync or a release, run under plain
 // Helm to report a failure that did not happen, or be posted twice; the Jobs must run once per
 // sync, be bounded, pinned, unprivileged and never receive the app's traffic.
+import { hasDigest } from "../image-ref.js";
 import { isPinned } from "./images.js";
 import { commandText, jobContainers, notificationMechanisms, postsToWebhook, webhookCurls, type JobContainer, type ReleaseEvent } from "./notifications.js";
 import { syncWaiters } from "./sync.js";
@@ -110,7 +111,7 @@ function messageRules(manifests: Manifest[]): Finding[] {
     const reportsOrChecks = postsToWebhook(container) || !isHookJob;
     if (!isPinned(container.image)) {
       add("image-unpinned", "error", `${describe(job)} container ${container.name} uses ${container.image ?? "no image"}, which is not pinned`, "use an explicit version tag and digest, never latest");
-    } else if (reportsOrChecks && !/@sha256:[a-f0-9]{64}$/.test(container.image)) {
+    } else if (reportsOrChecks && !hasDigest(container.image)) {
       add("image-digest", "warning", `${describe(job)} container ${container.name} pulls ${container.image} by tag alone, which its registry can move`, "pin the digest too (image@sha256:...); a pull-through mirror keeps it");
     }
     const posting = webhookCurls(container);

@@ -1,5 +1,6 @@
 // The app's image must name a version: a release starts only when the pod template changes,
 // and `latest` never changes it.
+import { hasDigest, splitImageRef } from "../image-ref.js";
 import { ofKind, podTemplateOf, resourceName, type Finding, type Rule } from "./types.js";
 
 export const imageRules: Rule = (manifests) =>
@@ -15,19 +16,13 @@ export const imageRules: Rule = (manifests) =>
       })),
   );
 
-/** The tag of an image reference, or undefined when it has none. */
-export function imageTag(image: unknown): string | undefined {
-  if (typeof image !== "string") return undefined;
-  const withoutDigest = image.split("@")[0]!;
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const colon = withoutDigest.indexOf(":", lastSlash + 1);
-  return colon === -1 ? undefined : withoutDigest.slice(colon + 1);
-}
+/** The tag of a rendered image, or undefined when it has none. */
+export const imageTag = (image: unknown) => (typeof image === "string" ? splitImageRef(image).tag : undefined);
 
 /** An image with an explicit tag other than latest, or a digest. */
 export function isPinned(image: unknown): boolean {
   if (typeof image !== "string") return false;
-  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
+  if (hasDigest(image)) return true;
   const tag = imageTag(image);
   return tag !== undefined && tag !== "" && tag !== "latest";
 }

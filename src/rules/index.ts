@@ -7,7 +7,7 @@ import { hookRules } from "./hooks.js";
 import { imageRules } from "./images.js";
 import { rolloutRules } from "./rollout.js";
 import { scalingRules } from "./scaling.js";
-import { schemaRules } from "./schema.js";
+import { schemaRules } from "./manifest-schemas.js";
 import { secretRules } from "./secrets.js";
 import type { Finding, Manifest, RenderContext } from "./types.js";
 

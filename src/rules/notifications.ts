@@ -1,6 +1,7 @@
 // Where a rendered chart posts release messages, and how: the Argo CD hook Jobs, the Jobs of
 // the Rollout's analyses, and the Argo Rollouts notification subscriptions. Our tests read the
 // same model to run every rendered command, and doctor reports what would post twice.
+import type { RolloutsTrigger } from "../chart/names.js";
 import { isHook, syncPhases, syncWaiters } from "./sync.js";
 import { ofKind, resourceName, type Manifest } from "./types.js";
 
@@ -106,7 +107,7 @@ export const postsToWebhook = (container: any) => webhookCurls(container).length
 const payload = (container: any, name: string) => (container.env ?? []).find((e: any) => e?.name === name)?.value;
 
 /** Rollout events from notifications.argoproj.io/subscribe.<trigger>.<service> annotations. */
-const TRIGGER_EVENTS: Record<string, ReleaseEvent[]> = {
+const TRIGGER_EVENTS: Record<RolloutsTrigger, ReleaseEvent[]> = {
   "on-rollout-completed": ["live"],
   "on-rollout-paused": ["paused"],
   "on-rollout-aborted": ["smoke-test-failed", "aborted"],
@@ -143,7 +144,8 @@ export function notificationMechanisms(manifests: Manifest[]): Mechanism[] {
   for (const rollout of rollouts) {
     for (const key of Object.keys(rollout.metadata?.annotations ?? {})) {
       const trigger = /^notifications\.argoproj\.io\/subscribe\.([^.]+)\./.exec(key)?.[1];
-      for (const event of TRIGGER_EVENTS[trigger ?? ""] ?? []) found.push({ event, by: `Argo Rollouts ${trigger}` });
+      const events = trigger !== undefined && Object.hasOwn(TRIGGER_EVENTS, trigger) ? TRIGGER_EVENTS[trigger as RolloutsTrigger] : [];
+      for (const event of events) found.push({ event, by: `Argo Rollouts ${trigger}` });
     }
   }
   // One failing smoke test through both analyses is still one mechanism.

@@ -78,7 +78,8 @@ function replicaFindings(manifests: Manifest[], context: RenderContext | undefin
     }
     // Only where no HPA renders at all: one aimed elsewhere is hpa-target's to report.
     if (hpas.length === 0) {
-      for (const { file, app } of context?.applications ?? []) {
+      for (const app of context?.applications ?? []) {
+        const { file } = app;
         if (!ignoresReplicas(app, rolloutWorkload(name))) continue;
         findings.push({
           rule: "replicas-ignored-without-hpa",
@@ -143,9 +144,9 @@ function drift(context: RenderContext | undefined, rule: string, workload: Workl
   return applications.flatMap((application) => {
     const edit = missingIgnore(application, workload);
     if (edit === undefined) return [];
-    const why = ignoresReplicas(application.app, workload)
+    const why = ignoresReplicas(application, workload)
       ? `${application.file} ignores its drift but lacks ${RESPECT_IGNORE_DIFFERENCES}, so every sync applies git's count again`
-      : `${application.file} does not tell Argo CD to ignore its drift, so self-heal puts back git's count whenever ${owner} changes it${respectsIgnores(application.app) ? "" : ", and every sync resets it"}`;
+      : `${application.file} does not tell Argo CD to ignore its drift, so self-heal puts back git's count whenever ${owner} changes it${respectsIgnores(application) ? "" : ", and every sync resets it"}`;
     return [{ rule, severity: "error" as const, resource, message: `${what}, and ${why}`, fix: edit }];
   });
 }

@@ -1,5 +1,6 @@
 // What the release rules look at and what they report. The rules run on rendered manifests
 // (the output of `helm template`), so they judge what the cluster will actually receive.
+import type { FileData } from "../file-fields.js";
 
 export type Severity = "error" | "warning";
 
@@ -37,7 +38,7 @@ export interface Manifest {
  */
 export interface RenderContext {
   renderer?: "helm" | "argocd";
-  applications?: { file: string; app: any }[];
+  applications?: FileData[];
 }
 
 export type Rule = (manifests: Manifest[], context?: RenderContext) => Finding[];

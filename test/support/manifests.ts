@@ -1,6 +1,6 @@
 // Schema validation of rendered manifests (the same check `bluegreen doctor` makes), plus small
 // lookup helpers over the documents helmTemplate returns.
-import { schemaErrors } from "../../src/rules/schema.js";
+import { schemaErrors } from "../../src/rules/manifest-schemas.js";
 import type { Manifest } from "../../src/rules/types.js";
 
 /** Schema errors of one manifest, e.g. ["/spec/maxReplicas must be integer"]; [] when valid. */

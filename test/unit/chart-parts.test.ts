@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { refreshBlocks, type Environment } from "../../src/chart/readme.js";
+import { environmentValues, refreshBlocks, type Environment } from "../../src/chart/readme.js";
 import { mergeValues } from "../../src/chart/values.js";
 import { matchesIgnoreFile } from "../../src/rules/files.js";
 import { isAmbiguous } from "../../src/yaml-doc.js";
@@ -68,7 +68,7 @@ describe("Helm's merge of an overlay over values.yaml", () => {
 describe("the README blocks add-env keeps up to date", () => {
   const env = (name: string, autoPromotionEnabled: boolean): Environment => ({
     name,
-    values: { blueGreen: { autoPromotionEnabled }, autoscaling: { enabled: false }, replicaCount: 1 },
+    values: environmentValues(name, { blueGreen: { autoPromotionEnabled }, autoscaling: { enabled: false }, replicaCount: 1 }),
   });
   const block = (id: string, body: string) => `<!-- bluegreen:${id} (bluegreen add-env keeps this part up to date) -->\n${body}\n<!-- /bluegreen:${id} -->`;
 

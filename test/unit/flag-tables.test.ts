@@ -2,7 +2,7 @@
 // ran as one CLI process per case. test/init-flags.test.ts and test/add-env.test.ts keep a few
 // runs of the real CLI that prove the wiring (exit 2, one line on stderr, nothing written).
 import { describe, expect, it } from "vitest";
-import { addEnvInput, initInput, parseInput } from "../../src/schema.js";
+import { addEnvInput, initInput, parseInput } from "../../src/input-schema.js";
 
 // How init names its fields in messages (its own table is in src/commands/init.ts, which needs
 // the build's templates; the e2e runs prove the CLI says the same).

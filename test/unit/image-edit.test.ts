@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { ChartDir } from "../../src/chart/find.js";
 import { applyChange, currentImage, planImageEdit } from "../../src/chart/image-edit.js";
 import { helmValues } from "../../src/helm-values.js";
-import { bumpImageInput, parseInput } from "../../src/schema.js";
+import { bumpImageInput, parseInput } from "../../src/input-schema.js";
 import { parseOwnedYaml } from "../../src/yaml-edit.js";
 import * as arb from "../support/arbitraries.js";
 import { changedPaths, imageBlock, rewriteImage } from "../support/values-text.js";

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { addEnvInput, bumpImageInput, initInput, parseInput } from "../../src/schema.js";
+import { addEnvInput, bumpImageInput, initInput, parseInput } from "../../src/input-schema.js";
 import { parseOwnedYaml, setStrings } from "../../src/yaml-edit.js";
 import * as arb from "../support/arbitraries.js";
 

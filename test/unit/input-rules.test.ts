@@ -1,8 +1,8 @@
-// The input rules (src/schema.ts) on the values an attacker's afternoon tried, and the redaction
+// The input rules (src/input-schema.ts) on the values an attacker's afternoon tried, and the redaction
 // every printed message goes through (src/redact.ts): pure functions, no process.
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { isProduction } from "../../src/chart/values.js";
+import { isProduction } from "../../src/chart/names.js";
 import { redact } from "../../src/redact.js";
 import { containsWebhook } from "../../src/rules/secrets.js";
 import {
@@ -17,7 +17,7 @@ import {
   repoUrl,
   revision,
   slackWebhook,
-} from "../../src/schema.js";
+} from "../../src/input-schema.js";
 
 const HEX64 = "0123456789abcdef".repeat(4);
 const accepts = (schema: Parameters<typeof fieldError>[0], value: string) => expect(fieldError(schema, value), value).toBeUndefined();

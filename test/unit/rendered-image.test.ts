@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { shortImage } from "../../src/chart/image-edit.js";
 import { imageText, pinsImage, renderedImage } from "../../src/chart/rendered-image.js";
 import { parseLog } from "../../src/git.js";
-import { rollbackInput } from "../../src/schema.js";
+import { rollbackInput } from "../../src/input-schema.js";
 
 describe("the image an environment renders", () => {
   const base = { image: { repository: "ghcr.io/acme/shop", tag: "1.0", digest: "" } };

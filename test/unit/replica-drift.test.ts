@@ -38,11 +38,13 @@ spec:
     namespace: web
 `;
 
-const application = (source: string) => ({ file: "argocd/prod.yaml", source, app: parse(source) });
+const application = (source: string) => ({ file: "argocd/prod.yaml", source, data: parse(source) });
+/** An Application as doctor reads one: its file and what it says. */
+const read = (data: unknown) => ({ file: "argocd/prod.yaml", data });
 
 describe("what an Application ignores", () => {
   it("matches group and kind as globs and a missing name as any name, on /spec/replicas only", () => {
-    const app = (entry: object) => ({ spec: { ignoreDifferences: [entry] } });
+    const app = (entry: object) => read({ spec: { ignoreDifferences: [entry] } });
     const rollout = rolloutWorkload("web");
     expect(ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(true);
     expect(ignoresReplicas(app({ group: "*", kind: "*", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(true);
@@ -51,17 +53,17 @@ describe("what an Application ignores", () => {
     expect(ignoresReplicas(app({ kind: "Rollout", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(false); // no group: the core group only
     expect(ignoresReplicas(app({ group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(false);
     expect(ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/template"] }), rollout)).toBe(false);
-    expect(respectsIgnores({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=true"] } } })).toBe(true);
-    expect(respectsIgnores({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=false"] } } })).toBe(false);
+    expect(respectsIgnores(read({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=true"] } } }))).toBe(true);
+    expect(respectsIgnores(read({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=false"] } } }))).toBe(false);
   });
 
   it("names the values file and the release name Argo CD renders with", () => {
-    const prod = parse(PERSONS_APPLICATION);
+    const prod = read(parse(PERSONS_APPLICATION));
     expect(valuesFileOf(prod)).toBe("values-prod.yaml");
     expect(releaseNameOf(prod)).toBe("web-prod");
-    expect(valuesFileOf({ spec: { source: { helm: {} } } })).toBe("values.yaml");
-    expect(releaseNameOf({ metadata: { name: "x" }, spec: { sources: [{ helm: { releaseName: "web", valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } })).toBe("web");
-    expect(valuesFileOf({ spec: { sources: [{ helm: { valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } })).toBe("values-eu.yaml");
+    expect(valuesFileOf(read({ spec: { source: { helm: {} } } }))).toBe("values.yaml");
+    expect(releaseNameOf(read({ metadata: { name: "x" }, spec: { sources: [{ helm: { releaseName: "web", valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } }))).toBe("web");
+    expect(valuesFileOf(read({ spec: { sources: [{ helm: { valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } }))).toBe("values-eu.yaml");
   });
 
   it("says exactly what to add, as an edit of the file", () => {
@@ -94,7 +96,7 @@ describe("adding what an Application lacks", () => {
         ].join("\n"),
       ),
     );
-    const app = parse(edited);
+    const app = read(parse(edited));
     expect(ignoresReplicas(app, deploymentWorkload("web-prod")) && ignoresReplicas(app, rolloutWorkload("web-prod")) && respectsIgnores(app)).toBe(true);
     // Nothing left to add: the text stays as it is.
     expect(withReplicaIgnores(application(edited), [deploymentWorkload("web-prod")])).toBe(edited);

@@ -1,7 +1,7 @@
 // values.schema.json as Helm reads it: the chart's own objects are closed, so a typo fails
 // `helm lint`; the top level and free-form maps stay open, because people extend charts.
 import { describe, expect, it } from "vitest";
-import { host } from "../../src/schema.js";
+import { host } from "../../src/input-schema.js";
 import { valuesJsonSchema } from "../../src/values-schema.js";
 
 type Schema = { type?: string; properties?: Record<string, Schema>; additionalProperties?: unknown; anyOf?: Schema[]; items?: Schema };

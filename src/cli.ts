@@ -2,7 +2,7 @@
 // on demand, so `bluegreen --help` never pays for prompts, schemas, YAML or templates.
 import { Command, CommanderError, Option } from "commander";
 import { loadBundle } from "./bundles.js";
-import { isCliError, unexpectedErrorLine } from "./errors.js";
+import { isCliError, systemErrorWords, unexpectedErrorLine } from "./errors.js";
 import {
   ADD_ENV_FLAGS,
   BUMP_IMAGE_FLAGS,
@@ -160,11 +160,21 @@ function reportError(error: unknown, json: boolean): number {
   return report(1, [unexpectedErrorLine(error)]);
 }
 
+let outputFailed = false;
+
 // Output piped into a program that stops reading (`| head`) ends the run quietly, as in git.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
+    // Any other failure (a full disk, a terminal that went away) loses the output: say so in
+    // words on stderr while it still works, never with a stack, and exit 1.
+    if (!outputFailed && stream !== process.stderr) {
+      outputFailed = true;
+      if (process.env.DEBUG) process.stderr.write(`${redact(error.stack ?? "")}\n`);
+      const words = systemErrorWords(error.code) ?? "the system refused the write";
+      process.stderr.write(err.red(`error: could not write the output: ${words}`) + "\n");
+    }
+    process.exit(1);
   });
 }
 

@@ -15,7 +15,7 @@
 // the marker named after that lock's nonce (itself a lock, taken the same way), and only if the
 // lock still has that nonce: two commands that find the same stale lock cannot both take it.
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { failure, ioFailure } from "./errors.js";
@@ -287,7 +287,7 @@ const describe = (owner: Owner) => (owner.pid > 0 ? ` (${owner.command}, pid ${o
 export const heldLock = (chartDir: string): ChartLock | undefined => held.get(path.resolve(chartDir));
 
 /** The lock if nobody holds it right now (for a quick tidy-up by a command that only reads). */
-export function tryLockChart(chartDir: string, command: string, shownChart: string, workspace: Workspace): ChartLock | undefined {
+export function tryLockChart(command: string, shownChart: string, workspace: Workspace): ChartLock | undefined {
   const me = newOwner(command);
   const file = path.join(workspace.dir, "lock");
   if (acquire(file, me, workspace, shownChart) !== undefined) return undefined;
@@ -328,7 +328,7 @@ function acquire(file: string, me: Owner, workspace: Workspace, shownChart: stri
 function holderOf(file: string): { owner: Owner; alive: boolean } | undefined {
   const owner = readOwner(file);
   if (owner !== undefined) return { owner, alive: ownerAlive(owner) };
-  let info;
+  let info: Stats;
   try {
     info = statSync(file);
   } catch {

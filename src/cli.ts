@@ -52,7 +52,7 @@ function buildProgram(): Command {
       outputError: (message, write) => {
         // Commander repeats what was typed (an unknown command may be a URL with a token in it).
         commanderMessage = redact(message.trimEnd());
-        write(err.red(commanderMessage) + "\n");
+        write(`${err.red(commanderMessage)}\n`);
       },
     })
     .configureHelp({ showGlobalOptions: true })
@@ -140,7 +140,7 @@ const wantsJson = (argv: string[]) => argv.slice(0, argv.includes("--") ? argv.i
 function reportError(error: unknown, json: boolean): number {
   const report = (exitCode: number, lines: string[], printed = false) => {
     const messages = lines.map(redact);
-    if (!printed) for (const line of messages) process.stderr.write(err.red(`error: ${line}`) + "\n");
+    if (!printed) for (const line of messages) process.stderr.write(`${err.red(`error: ${line}`)}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ error: { exitCode, messages } }, null, 2)}\n`);
     return exitCode;
   };
@@ -172,7 +172,7 @@ for (const stream of [process.stdout, process.stderr]) {
       outputFailed = true;
       if (process.env.DEBUG) process.stderr.write(`${redact(error.stack ?? "")}\n`);
       const words = systemErrorWords(error.code) ?? "the system refused the write";
-      process.stderr.write(err.red(`error: could not write the output: ${words}`) + "\n");
+      process.stderr.write(`${err.red(`error: could not write the output: ${words}`)}\n`);
     }
     process.exit(1);
   });

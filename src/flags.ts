@@ -49,7 +49,7 @@ type FlagsMatch<T extends FlagTable, Input, Args, Unparsed> = [Exclude<keyof T, 
  * says how (flagsWithoutSchemaField, schemaFieldsWithoutFlag), and parseInput does not take it:
  * the command does not compile.
  */
-export function fieldNames<T extends FlagTable, S extends ZodMiniType, const A extends Record<string, string> = {}, const U extends keyof T = never>(
+export function fieldNames<T extends FlagTable, S extends ZodMiniType, const A extends Record<string, string> = Record<never, string>, const U extends keyof T = never>(
   flags: T,
   _schema: S,
   args: A,

@@ -40,7 +40,7 @@ const IGNORED = new Set([".git", CHART_WORKSPACE]);
 
 
 export function directoryState(dir: string): DirectoryState {
-  let info;
+  let info: Stats;
   try {
     info = statSync(dir);
   } catch (error) {

@@ -342,7 +342,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
 /** go-yaml v2 resolve() of an untagged plain scalar. */
 export function resolve(text: string): Resolved {
   const first = text[0] ?? "";
-  const hint = /[+\-]/.test(first) ? "S" : /[0-9]/.test(first) ? "D" : /[yYnNtTfFoO~]/.test(first) ? "M" : first === "." ? "." : text === "" ? "M" : "";
+  const hint = /[+-]/.test(first) ? "S" : /[0-9]/.test(first) ? "D" : /[yYnNtTfFoO~]/.test(first) ? "M" : first === "." ? "." : text === "" ? "M" : "";
   if (hint === "") return { kind: "str", value: text };
   const word = WORDS.get(text);
   if (word !== undefined) return word;

@@ -524,9 +524,15 @@ function itemsText(items: unknown[], indent: number): string {
     .join("");
 }
 
-function appendAt(root: any, path: string[], items: unknown[]): void {
+type Tree = { [key: string]: unknown };
+
+function appendAt(root: Tree, path: string[], items: unknown[]): void {
   let node = root;
-  for (const key of path.slice(0, -1)) node = node[key] ??= {};
+  for (const key of path.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Tree;
+  }
   const last = path.at(-1)!;
-  node[last] = [...(Array.isArray(node[last]) ? node[last] : []), ...structuredClone(items)];
+  const existing = node[last];
+  node[last] = [...(Array.isArray(existing) ? existing : []), ...structuredClone(items)];
 }

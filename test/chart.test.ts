@@ -231,7 +231,10 @@ describe("the release rules", () => {
   // Each rule must catch its mistake, or "no findings" above would prove nothing.
   const broken: [string, (m: any[]) => void][] = [
     ["hpa-target", (m) => (one(m, "HorizontalPodAutoscaler").spec.scaleTargetRef = { apiVersion: "apps/v1", kind: "Deployment", name: "shop" })],
-    ["replicas-missing", (m) => (delete one(m, "Rollout").spec.replicas, m.splice(m.indexOf(one(m, "HorizontalPodAutoscaler")), 1))],
+    ["replicas-missing", (m) => {
+      delete one(m, "Rollout").spec.replicas;
+      m.splice(m.indexOf(one(m, "HorizontalPodAutoscaler")), 1);
+    }],
     ["hpa-cpu-request", (m) => delete one(m, "Rollout").spec.template.spec.containers[0].resources.requests.cpu],
     ["service-missing", (m) => m.splice(m.findIndex((x) => x.metadata.name === "shop-preview"), 1)],
     ["active-equals-preview", (m) => (one(m, "Rollout").spec.strategy.blueGreen.previewService = "shop")],

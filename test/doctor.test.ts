@@ -247,7 +247,7 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   },
   {
     mistake: "argocd/prod.yaml no longer ignoring the replicas the HPA owns",
-    edit: (c) => edit(c, "argocd/prod.yaml", /^ {2}# The HPA owns[^]*$/m, ""),
+    edit: (c) => edit(c, "argocd/prod.yaml", /^ {2}# The HPA owns[\s\S]*$/m, ""),
     findings: [error("replicas-under-hpa", "Rollout/shop", PROD, /argocd\/prod\.yaml does not tell Argo CD to ignore its drift/)],
   },
   {
@@ -294,7 +294,7 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   },
   {
     mistake: "a LoadBalancer preview Service (a warning only)",
-    edit: (c) => edit(c, "values.yaml", /(previewService:\n(?: {2}#.*\n)*  type: )ClusterIP/, "$1LoadBalancer"),
+    edit: (c) => edit(c, "values.yaml", /(previewService:\n(?: {2}#.*\n)* {2}type: )ClusterIP/, "$1LoadBalancer"),
     findings: [warning("preview-load-balancer", "Service/shop-preview", ALL)],
     text: true,
   },
@@ -694,8 +694,8 @@ describe("doctor's fixes fix what they are about", () => {
     const { cwd, chart } = await chartBeside();
     // prod pins its own image (init does that where promotion is manual): make its tag latest.
     const prod = readFileSync(join(chart, "values-prod.yaml"), "utf8");
-    expect(prod).toMatch(/^  tag: "1\.4\.2"$/m);
-    writeFileSync(join(chart, "values-prod.yaml"), prod.replace(/^  tag: "1\.4\.2"$/m, "  tag: latest"));
+    expect(prod).toMatch(/^ {2}tag: "1\.4\.2"$/m);
+    writeFileSync(join(chart, "values-prod.yaml"), prod.replace(/^ {2}tag: "1\.4\.2"$/m, "  tag: latest"));
     const before = await report(cwd);
     const findings = before.report.findings.filter((f) => f.rule === "image-unpinned");
     expect(findings.map((f) => [f.valuesFile, f.fix])).toEqual([["values-prod.yaml", "set a version tag: bluegreen bump-image <tag> --env prod --chart shop"]]);

@@ -7,7 +7,7 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
+import { CLI, listFiles, makeTempDir, runCli, type CliResult } from "./support/cli.js";
 import { runProcess } from "./support/process.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.4.2";

@@ -152,7 +152,7 @@ describe.concurrent("refuses bad input with exit 2, naming the flag, and writes 
 
   it.for(cases)("%s with %s", async ([flag, _label, value], { expect }) => {
     const dir = makeTempDir();
-    const args = Object.entries({ ...valid, [flag]: value }).flatMap(([f, v]) => [f, v]);
+    const args = Object.entries({ ...valid, [flag]: value }).flat();
     const result = await initIn(dir, ["--yes", ...args]);
     expectUsageError(expect, result, flag);
     expect(result.stdout).toBe("");

@@ -21,7 +21,7 @@ const WAIT_MS = 8_000;
 function readmeBlock(heading: string, lang: string): string {
   const section = README.indexOf(`\n${heading}\n`);
   expect(section, heading).toBeGreaterThan(-1);
-  const open = README.indexOf("```" + lang + "\n", section);
+  const open = README.indexOf(`\`\`\`${lang}\n`, section);
   return README.slice(open + lang.length + 4, README.indexOf("\n```", open));
 }
 

@@ -15,7 +15,7 @@ import { changedPaths, imageBlock, rewriteImage, valuesText } from "./support/va
 import { initChart } from "./support/chart.js";
 import { makeTempDir, runCli, snapshotTree } from "./support/cli.js";
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
-import { byKind, one, validateManifest } from "./support/manifests.js";
+import { one, validateManifest } from "./support/manifests.js";
 import { startContainer } from "./support/pod.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";

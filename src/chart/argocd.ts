@@ -70,7 +70,7 @@ export function application(name: string, env: string, argo: ArgoSettings, optio
             entry(
               "helm",
               section(
-                entry("releaseName", name, "Keeps resource names stable: the Rollout and the active Service are called " + name + "."),
+                entry("releaseName", name, `Keeps resource names stable: the Rollout and the active Service are called ${name}.`),
                 entry("valueFiles", ["values.yaml", overlayFile(env)]),
               ),
             ),
@@ -155,14 +155,14 @@ export function applicationHelmArgs(applications: ApplicationFile[]): Map<string
     const valuesFile = helm && stringsAt(helm, "valueFiles", "values file names")?.at(-1);
     const parameters = (helm && listAt(helm, "parameters", "a list of {name, value}")) ?? [];
     if (valuesFile === undefined || parameters.length === 0 || byValuesFile.has(valuesFile)) continue;
-    const escape = (value: string) => (/^\{.*\}$/.test(value) ? value : value.replace(/(?<!\\),/g, "\\,"));
+    const escapeCommas = (value: string) => (/^\{.*\}$/.test(value) ? value : value.replace(/(?<!\\),/g, "\\,"));
     byValuesFile.set(
       valuesFile,
       parameters.flatMap((parameter) => {
         const name = stringAt(parameter, "name", "a Helm value's name");
         if (name === undefined || name === "") return [];
         const value = valueAt(parameter, "value");
-        return [booleanAt(parameter, "forceString") ? "--set-string" : "--set", `${name}=${escape(String(value ?? ""))}`];
+        return [booleanAt(parameter, "forceString") ? "--set-string" : "--set", `${name}=${escapeCommas(String(value ?? ""))}`];
       }),
     );
   }

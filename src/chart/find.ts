@@ -67,7 +67,7 @@ async function prepareChart(dir: string, shown: string, editing: string | undefi
   sweepStaleStaging(path.dirname(dir), workspace.root);
   let lock: ChartLock | undefined;
   if (editing !== undefined) lock = await lockChart(dir, editing, shown);
-  else if (entriesOf(workspace.dir).some((entry) => entry.startsWith("tx-"))) lock = tryLockChart(dir, "read", shown, workspace);
+  else if (entriesOf(workspace.dir).some((entry) => entry.startsWith("tx-"))) lock = tryLockChart("read", shown, workspace);
   if (lock === undefined) return;
   for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
   if (editing === undefined) lock.release();

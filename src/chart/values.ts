@@ -42,7 +42,7 @@ export const slackSecret = (settings: Pick<ChartSettings, "name" | "rolloutNotif
     : { name: `${settings.name}-slack-webhook`, key: "url" };
 
 export function baseValues(settings: ChartSettings): Section {
-  const { name, image, replicas, port } = settings;
+  const { image, replicas, port } = settings;
   return section(
     knob(
       "environment",

@@ -87,7 +87,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   if (options.dryRun) return;
 
   const lines = [
-    out.green(`Wrote ${file}`) + `: ${describeEnvironment(values)}.`,
+    `${out.green(`Wrote ${file}`)}: ${describeEnvironment(values)}.`,
     ...(pinned ? [`${input.env} runs its own image, ${renders}; promote into it with bluegreen bump-image --env ${input.env} --from ${promoteFrom ?? "<env>"}${chartFlag(chart.dir)}`] : []),
     ...(argo ? [`Wrote ${applicationFile(input.env)}: an Argo CD Application like the others (kubectl apply -f it once).`] : []),
     ...(readme ? ["Updated the environment lists in README.md."] : []),

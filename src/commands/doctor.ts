@@ -195,7 +195,7 @@ class FixWriter {
 
   private sets(file: string, key: string[]): boolean {
     if (!this.files.has(file)) {
-      let doc;
+      let doc: ReturnType<typeof parseDocument> | undefined;
       try {
         doc = parseDocument(readFileSync(path.join(this.chart.dir, file), "utf8"), { version: "1.1" });
         if (doc.errors.length > 0) doc = undefined;
@@ -222,7 +222,7 @@ async function imagesOf(chart: ChartDir, combinations: { label: string; files: s
   return Promise.all(
     combinations.map(async ({ label, files }) => {
       const overlayFile = files[1];
-      let overlay;
+      let overlay: ReturnType<typeof valuesOf> | undefined;
       try {
         overlay = overlayFile === undefined ? undefined : valuesOf(parseOwnedYaml(overlayFile, await readText(path.join(chart.dir, overlayFile), `${overlayFile} disappeared`)));
       } catch {

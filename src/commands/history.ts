@@ -18,7 +18,7 @@ export async function runHistory(options: HistoryOptions): Promise<void> {
   const chart = await findChart(input.chart);
   const { repo, histories } = await readHistory(chart, input.chart, input.env, "bluegreen history reads the chart's history from git");
   if (input.json) return printJson(historyJson(chart, repo, histories));
-  process.stdout.write(historyText(chart, histories));
+  process.stdout.write(historyText(histories));
 }
 
 /** `2024-05-03 10:00` from `2024-05-03T10:00:00+02:00`: the committer's own clock. */
@@ -26,7 +26,7 @@ const shortDate = (iso: string) => iso.replace("T", " ").slice(0, 16);
 
 export const describeChange = (entry: HistoryEntry) => `${entry.before ?? "(none)"} → ${entry.before === undefined ? (entry.after ?? "(none)") : shortImage(entry.after, entry.before)}`;
 
-function historyText(chart: ChartDir, histories: EnvironmentHistory[]): string {
+function historyText(histories: EnvironmentHistory[]): string {
   const lines: string[] = [];
   for (const history of histories) {
     const name = history.env ?? "values.yaml";

@@ -2,7 +2,7 @@
 // in memory → write it atomically → say what was written and what to do next.
 import path from "node:path";
 import { loadBundle } from "../bundles.js";
-import { applicationFile, IN_CLUSTER, pathInRepository, type ArgoSettings } from "../chart/argocd.js";
+import { IN_CLUSTER, pathInRepository, type ArgoSettings } from "../chart/argocd.js";
 import { renderChart, type ChartFile } from "../chart/render.js";
 import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "../chart/names.js";
 import { promotesByHand } from "../chart/readme.js";

@@ -2,7 +2,7 @@
 // that its Secret is never committed or packaged, and that the values the day-2 commands edit
 // are there.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { SLACK_SECRET_FILE } from "../chart/names.js";
 import { systemErrorWords } from "../errors.js";
@@ -89,7 +89,7 @@ function listFiles(dir: string, helmignore: string[]): { files: string[]; unread
   const files: string[] = [];
   const unreadable: { file: string; error: unknown }[] = [];
   const walk = (relative: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(path.join(dir, relative), { withFileTypes: true });
     } catch (error) {

@@ -39,7 +39,7 @@ export const valuesText = fc
     let n = 0;
     const style = (text: string) => styles[n++ % styles.length]!(text);
     const lines: string[] = [];
-    anchored.forEach((map, i) => lines.push(`a${i}: &a${i} {${Object.entries(map).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`));
+    anchored.forEach((map, i) => void lines.push(`a${i}: &a${i} {${Object.entries(map).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`));
     if (aliasScalar) lines.push('version: &version "3.1"');
     merging.forEach(({ before, merges, after, flow }, i) => {
       const refs = merges.map((m) => `*a${m % anchored.length}`);

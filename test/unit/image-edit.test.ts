@@ -31,7 +31,7 @@ describe("bump-image on values files people wrote", () => {
         const chart = chartWith(values);
         const seenBefore = helmValues(chart.values);
         const change = parseInput(bumpImageInput, { image: tag }, { image: "<tag | image-ref>" }).image!;
-        let edit;
+        let edit: ReturnType<typeof planImageEdit>;
         try {
           edit = planImageEdit(chart, [], undefined, applyChange(currentImage(chart, undefined) ?? { repository: "" }, change));
         } catch (error) {

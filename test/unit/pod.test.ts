@@ -18,6 +18,7 @@ describe("Kubernetes' $(VAR) expansion", () => {
     ["$$$(VAR_A)", "$A"],
     ["$$$$", "$$"],
     ["$VAR_A", "$VAR_A"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell's ${VAR} form, which the kubelet leaves as it is
     ["${VAR_A}", "${VAR_A}"],
     ["$(VAR_A", "$(VAR_A"],
     ["$", "$"],

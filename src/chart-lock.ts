@@ -14,8 +14,8 @@
 // that was reused is not mistaken for the owner. A stale lock is removed only by whoever holds
 // the marker named after that lock's nonce (itself a lock, taken the same way), and only if the
 // lock still has that nonce: two commands that find the same stale lock cannot both take it.
-import { createHash, randomBytes } from "node:crypto";
 import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { sha256Hex } from "./crypto.js";
 import { hostname } from "node:os";
 import path from "node:path";
 import { failure, ioFailure } from "./errors.js";
@@ -43,7 +43,16 @@ const readOr = (file: string, fallback: string) => {
   }
 };
 
-const shortHash = (text: string) => (text === "" ? "" : createHash("sha256").update(text).digest("hex").slice(0, 4));
+/**
+ * Four hex digits that tell one host or boot from another in an owner record (FNV-1a: an
+ * identity, not a secret, so no cryptographic hash and no node:crypto on every command's path).
+ */
+const shortHash = (text: string) => {
+  if (text === "") return "";
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return ((hash >>> 16) ^ (hash & 0xffff)).toString(16).padStart(4, "0");
+};
 
 /** Field 22 of /proc/<pid>/stat; "" where there is no /proc. */
 function startTime(pid: number): string {
@@ -58,11 +67,18 @@ function processState(pid: number): string {
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? "";
 }
 
+/**
+ * Hex digits that tell two runs apart (beside the pid, start time and host). Math.random is seeded
+ * per process from the system's entropy, which is all a nonce needs; node:crypto would cost every
+ * command its load.
+ */
+const randomDigits = (count: number) => Array.from({ length: count }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+
 let self: Omit<Owner, "command" | "nonce"> | undefined;
 
 export function newOwner(command: string): Owner {
   self ??= { pid: process.pid, host: shortHash(hostname()), boot: shortHash(readOr("/proc/sys/kernel/random/boot_id", "")), start: startTime(process.pid) };
-  return { ...self, command, nonce: randomBytes(5).toString("hex") };
+  return { ...self, command, nonce: randomDigits(10) };
 }
 
 /** Whether the process that wrote an owner record may still be running. */
@@ -170,7 +186,7 @@ export function workspaceOf(chartDir: string): Workspace {
     try {
       if (statSync(gitDir).dev === statSync(nearestExisting(real)).dev) {
         const root = path.join(gitDir, "bluegreen");
-        return { dir: path.join(root, createHash("sha256").update(real).digest("hex").slice(0, 16)), inGit: true, root };
+        return { dir: path.join(root, sha256Hex(real).slice(0, 16)), inGit: true, root };
       }
     } catch {
       // An unreadable git directory: use the chart's own workspace.
@@ -339,7 +355,7 @@ function holderOf(file: string): { owner: Owner; alive: boolean } | undefined {
 }
 
 function create(file: string, me: Owner, workspace: Workspace, shownChart: string): boolean {
-  const temporary = `${file}~${me.nonce}${randomBytes(3).toString("hex")}`;
+  const temporary = `${file}~${me.nonce}${randomDigits(6)}`;
   for (let attempt = 0; ; attempt++) {
     try {
       writeOwner(temporary, me);

@@ -18,7 +18,6 @@
 // - with one: renames every staged file that is still there over its destination ("finished"),
 //   provided the destination is still the file it was meant to replace (by sha256); a file
 //   someone edited since is left alone, and said so.
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
@@ -38,6 +37,7 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
+import { sha256Hex } from "./crypto.js";
 import { entriesOf, newOwner, ownerAlive, ownerTag, parseOwnerTag, quietly, removeTree, type Workspace } from "./chart-lock.js";
 import { ioFailure, isCliError } from "./errors.js";
 import { onInterrupt, signalsHandled } from "./interrupt.js";
@@ -74,7 +74,7 @@ export interface FileOptions {
 }
 
 const TX_PREFIX = "tx-";
-const hash = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
+const hash = (bytes: Buffer | string) => sha256Hex(bytes);
 
 function fileHash(file: string): string | null {
   try {

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import Handlebars from "handlebars";
 import { checkTemplates, escapeHelmDelimiters, isHelmSource, partialName } from "./handlebars-helm.mjs";
+import { SCHEMA_VALIDATORS_SOURCE, schemaValidatorsPlugin } from "./schema-validators.mjs";
 import { keepOwnSources } from "./source-maps.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -185,6 +186,8 @@ try {
         rollback: path.join(root, "src/commands/rollback.ts"),
         migrate: path.join(root, "src/commands/migrate.ts"),
         prompts: path.join(root, "src/prompts.ts"),
+        // doctor's and migrate's schema validators, compiled ahead of time (schema-validators.mjs).
+        "schema-validators": SCHEMA_VALIDATORS_SOURCE,
       },
       outdir: staging,
       outExtension: { ".js": ".cjs" },
@@ -193,7 +196,7 @@ try {
       platform: "node",
       target: "node20",
       define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
-      plugins: [templatesPlugin(templatesCode), esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin],
+      plugins: [templatesPlugin(templatesCode), esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin, schemaValidatorsPlugin],
       legalComments: "none",
       minify: !process.env.NO_MINIFY,
       // Linked maps beside the bundles (dist/<name>.cjs.map), read only when DEBUG turns source

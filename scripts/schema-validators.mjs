@@ -1,0 +1,181 @@
+// The schema validators of the kinds whose models (@kubernetes-models/argo-rollouts and
+// @kubernetes-models/gateway-api) validate through @kubernetes-models/validate 3.x, generated
+// here as code. That package compiles each schema with Ajv on first use, in every process: for
+// the Rollout, whose schema carries a whole pod template, that is most of what `doctor` spends.
+// Here the same Ajv, with the same options and formats, compiles them once at build time
+// (Ajv's standalone code), and the bundle carries that code in place of
+// src/rules/schema-validators.ts; src/rules/schema.ts applies them with the package's own error
+// filtering, so doctor's findings read the same.
+// kubernetes-models and @kubernetes-models/argo-cd ship validators compiled this way already.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const requireFromRoot = createRequire(path.join(root, "package.json"));
+
+/** Export name of each validator, and the model module whose schema (with its references) it checks. */
+export const SCHEMA_VALIDATOR_MODELS = {
+  Rollout: "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout",
+  AnalysisTemplate: "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate",
+  HTTPRoute: "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute",
+};
+
+// The validator package whose Ajv setup is copied here; another major may set Ajv up otherwise.
+const VALIDATE_PACKAGE = "@kubernetes-models/validate";
+const VALIDATE_MAJOR = "3.";
+
+// The formats @kubernetes-models/validate 3.1.2 adds beside ajv-formats and
+// ajv-formats-draft2019 (its src/ajv.ts). Source text, because the generated module carries them
+// too: the build's Ajv and the validators it writes use one definition.
+const CUSTOM_FORMATS_SOURCE = `{
+  byte: { type: "string", validate: (value) => /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(value) },
+  quantity: {
+    type: "string",
+    validate: /^[+-]?(?:\\d+|\\d+\\.\\d+|\\d+\\.|\\.\\d+)(?:[KMGTPE]i|(?:[YZEPTGMkhdcmunpfazy]|da)|[eE][+-]?(?:\\d+|\\d+\\.\\d+|\\d+\\.|\\.\\d+))?$/,
+  },
+  string: { type: "string", validate: (value) => typeof value === "string" },
+}`;
+
+/**
+ * Each model module's schemas, as it registers them with @kubernetes-models/validate: its own
+ * and those it references (ObjectMeta and the rest of apimachinery). The model and apimachinery
+ * modules run here with a stand-in for the validator package that only records, so nothing of
+ * Node's module cache (which other code may share) is touched.
+ */
+function collectSchemas() {
+  const schemas = new Map();
+  /** @type {Record<string, string>} */
+  const ids = {};
+  const seen = new Map();
+  const packages = new Set();
+  /** @param {string} validatePath */
+  const stubFor = (validatePath) => {
+    // Its formats and error filtering are copied here and in src/rules/schema.ts: its license ships too.
+    packages.add(packageRoot(validatePath));
+    const { version } = JSON.parse(readFileSync(path.join(packageRoot(validatePath), "package.json"), "utf8"));
+    if (!version.startsWith(VALIDATE_MAJOR)) {
+      throw new Error(`${validatePath}: ${VALIDATE_PACKAGE} ${version}, but the validators are generated with the Ajv setup of ${VALIDATE_MAJOR}x`);
+    }
+    return {
+      /** @param {string} id @param {unknown} schema */
+      register(id, schema) {
+        if (!schemas.has(id)) schemas.set(id, schema);
+      },
+      validate() {},
+    };
+  };
+  /** @param {string} file @returns {any} */
+  const load = (file) => {
+    if (seen.has(file)) return seen.get(file).exports;
+    const module = { exports: {} };
+    seen.set(file, module);
+    packages.add(packageRoot(file));
+    const requireReal = createRequire(file);
+    /** @param {string} request */
+    const require = (request) => {
+      if (request === VALIDATE_PACKAGE) return stubFor(requireReal.resolve(request));
+      const resolved = requireReal.resolve(request);
+      // Modules that register schemas run here; the rest (base, tslib) are used as they are.
+      if (/[\\/]@kubernetes-models[\\/](apimachinery|argo-rollouts|gateway-api)$/.test(packageRoot(resolved))) {
+        return load(resolved);
+      }
+      return requireReal(request);
+    };
+    const wrapper = new Function("exports", "require", "module", "__filename", "__dirname", readFileSync(file, "utf8"));
+    wrapper(module.exports, require, module, file, path.dirname(file));
+    return module.exports;
+  };
+  for (const [name, specifier] of Object.entries(SCHEMA_VALIDATOR_MODELS)) {
+    const file = requireFromRoot.resolve(specifier);
+    const Model = load(file)[name];
+    if (typeof Model !== "function") throw new Error(`${specifier} exports no ${name}`);
+    // @kubernetes-models/base's setSchema keeps, under two symbols of the prototype, the schema's
+    // id and the function that registers it with its references (what validate() calls first).
+    const kept = Object.getOwnPropertySymbols(Model.prototype).map((symbol) => Model.prototype[symbol]);
+    const id = kept.find((value) => typeof value === "string");
+    const register = kept.find((value) => typeof value === "function");
+    register?.();
+    if (!id || !schemas.has(id)) throw new Error(`${specifier} registered no schema for ${name}`);
+    ids[name] = id;
+  }
+  return { schemas, ids, packages: [...packages].sort() };
+}
+
+/** The directory of the package a file of node_modules/ belongs to. @param {string} file */
+function packageRoot(file) {
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const start = file.lastIndexOf(marker) + marker.length;
+  const parts = file.slice(start).split(path.sep);
+  return file.slice(0, start) + parts.slice(0, parts[0]?.startsWith("@") ? 2 : 1).join(path.sep);
+}
+
+/** The generated module's source: CommonJS, one validate function per name in SCHEMA_VALIDATOR_MODELS. */
+export function schemaValidatorsSource() {
+  const Ajv = requireFromRoot("ajv").default;
+  const { _ } = requireFromRoot("ajv");
+  const standaloneCode = requireFromRoot("ajv/dist/standalone").default;
+  const addFormats = requireFromRoot("ajv-formats").default;
+  const addFormatsDraft2019 = requireFromRoot("ajv-formats-draft2019");
+  const { schemas, ids, packages } = collectSchemas();
+
+  // The options and formats of @kubernetes-models/validate 3.1.2 (its src/ajv.ts), and the
+  // code option standalone generation needs.
+  const ajv = new Ajv({ strictTypes: false, allErrors: true, verbose: true, code: { source: true } });
+  addFormats(ajv);
+  addFormatsDraft2019(ajv);
+  for (const [name, format] of Object.entries(new Function(`return ${CUSTOM_FORMATS_SOURCE}`)())) ajv.addFormat(name, format);
+  // In the generated code every format is read from the object below, which is built from the
+  // same three sources: ajv-formats, ajv-formats-draft2019 and the formats above.
+  ajv.opts.code.formats = _`schemaFormats`;
+  for (const [id, schema] of schemas) ajv.addSchema(schema, id);
+  const code = standaloneCode(ajv, ids);
+  // Only the formats the schemas use, each from the source whose definition Ajv kept (the last added).
+  const custom = Object.keys(new Function(`return ${CUSTOM_FORMATS_SOURCE}`)());
+  const draft2019 = Object.keys(requireFromRoot("ajv-formats-draft2019/formats"));
+  const used = [...new Set([...code.matchAll(/schemaFormats(?:\.([\w$]+)|\["([^"]+)"\])/g)].map((match) => match[1] ?? match[2]))].sort();
+  const entries = used.map((name) => {
+    const key = JSON.stringify(name);
+    if (custom.includes(name)) return `  ${key}: customFormats[${key}],`;
+    if (draft2019.includes(name)) return `  ${key}: require("ajv-formats-draft2019/formats")[${key}],`;
+    return `  ${key}: require("ajv-formats/dist/formats").fullFormats[${key}],`;
+  });
+  return [
+    '"use strict";',
+    `const customFormats = ${CUSTOM_FORMATS_SOURCE};`,
+    "const schemaFormats = {",
+    ...entries,
+    "};",
+    code.replace(/^"use strict";/, ""),
+    // The schemas come from these packages (and the error objects carry parts of them), the Ajv
+    // setup from @kubernetes-models/validate: each package.json puts its package in the bundle's
+    // inputs, so that its license ships in THIRD-PARTY-LICENSES.txt.
+    ...packages.map((dir) => `require(${JSON.stringify(path.join(dir, "package.json"))});`),
+    "",
+  ].join("\n");
+}
+
+/** The module the build replaces with the generated validators, and bundles on its own. */
+export const SCHEMA_VALIDATORS_SOURCE = path.join(root, "src", "rules", "schema-validators.ts");
+
+/**
+ * esbuild plugin: the generated validators become one bundle of their own,
+ * dist/schema-validators.cjs, in place of src/rules/schema-validators.ts; doctor and migrate
+ * require it from there rather than each carrying a copy of its 3 MB.
+ */
+export const schemaValidatorsPlugin = {
+  name: "schema-validators",
+  /** @param {import("esbuild").PluginBuild} build */
+  setup(build) {
+    const source = SCHEMA_VALIDATORS_SOURCE;
+    // The entry point: in a namespace of its own, so that esbuild reads the generated code as the
+    // CommonJS it is (a file of src/ would be an ES module: the package is "type": "module").
+    // An import of it from another bundle: required at run time, beside that bundle in dist/.
+    build.onResolve({ filter: /schema-validators\.(js|ts)$/ }, (args) => {
+      if (path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts")) !== source) return undefined;
+      return args.kind === "entry-point" ? { path: source, namespace: "schema-validators" } : { path: "./schema-validators.cjs", external: true };
+    });
+    build.onLoad({ filter: /.*/, namespace: "schema-validators" }, () => ({ contents: schemaValidatorsSource(), resolveDir: root, loader: "js" }));
+  },
+};

@@ -21,7 +21,16 @@ const commands = [
   { label: "bluegreen --help", argv: () => [cli, "--help"] },
   {
     label: "bluegreen init --yes",
-    argv: () => [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", path.join(work, `chart-${chartCount++}`)],
+    argv: () => [
+      cli,
+      "init",
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      "ghcr.io/acme/shop:1.4.2",
+      path.join(work, `chart-${chartCount++}`),
+    ],
   },
 ];
 
@@ -65,7 +74,11 @@ try {
  */
 function largeEdit() {
   const chart = path.join(work, "large");
-  const made = spawnSync(process.execPath, [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", chart], { env });
+  const made = spawnSync(
+    process.execPath,
+    [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", chart],
+    { env },
+  );
   if (made.status !== 0) throw new Error(`init failed: ${made.stderr}`);
   const lines = ["", "# Feature flags, one per line.", "flags:"];
   let size = 0;
@@ -117,13 +130,21 @@ function kb(bytes) {
 function doctorOverManyEnvironments() {
   const cache = path.join(homedir(), ".cache", "bluegreen-test");
   const cached = existsSync(cache)
-    ? readdirSync(cache).sort().map((dir) => path.join(cache, dir, "helm")).filter((file) => existsSync(file))
+    ? readdirSync(cache)
+        .sort()
+        .map((dir) => path.join(cache, dir, "helm"))
+        .filter((file) => existsSync(file))
     : [];
   const helm = process.env.HELM_BIN || cached.at(-1);
-  if (!helm) return "Doctor: skipped, no Helm (set HELM_BIN, or run npm test once to cache Helm in ~/.cache/bluegreen-test)";
+  if (!helm)
+    return "Doctor: skipped, no Helm (set HELM_BIN, or run npm test once to cache Helm in ~/.cache/bluegreen-test)";
   const envs = Array.from({ length: 12 }, (_, i) => `env${i + 1}`).join(",");
   const chart = path.join(work, "many");
-  const init = spawnSync(process.execPath, [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", "--envs", envs, chart], { env });
+  const init = spawnSync(
+    process.execPath,
+    [cli, "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", "--envs", envs, chart],
+    { env },
+  );
   if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   const version = spawnSync(helm, ["version", "--short"], { encoding: "utf8" }).stdout.trim();
   const argv = [cli, "doctor", "--chart", chart, "--helm", helm];

@@ -9,7 +9,7 @@
 //   refuses a template that breaks it. templates/partials/ holds the parts that init's chart and
 //   migrate share.
 import { existsSync } from "node:fs";
-import { readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -33,7 +33,12 @@ async function listFiles(dir) {
 
 /** Every file of templates/ with its text. */
 async function readTemplates() {
-  return Promise.all((await listFiles(templatesDir)).map(async (file) => ({ file, source: await readFile(path.join(templatesDir, file), "utf8") })));
+  return Promise.all(
+    (await listFiles(templatesDir)).map(async (file) => ({
+      file,
+      source: await readFile(path.join(templatesDir, file), "utf8"),
+    })),
+  );
 }
 
 /**
@@ -118,7 +123,9 @@ const esmYamlPlugin = {
     // Its modules only define things, so a bundle keeps only the parts its command uses:
     // init, which only writes YAML, carries no parser.
     build.onResolve({ filter: /^\.\.?\// }, (args) =>
-      args.importer.startsWith(yamlDir) ? { path: path.resolve(args.resolveDir, args.path), sideEffects: false } : undefined,
+      args.importer.startsWith(yamlDir)
+        ? { path: path.resolve(args.resolveDir, args.path), sideEffects: false }
+        : undefined,
     );
   },
 };
@@ -131,7 +138,9 @@ const lazyChildProcessPlugin = {
   name: "lazy-child-process",
   setup(build) {
     build.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      args.importer.includes(`${path.sep}commander${path.sep}`) ? { path: "child_process", namespace: "lazy" } : undefined,
+      args.importer.includes(`${path.sep}commander${path.sep}`)
+        ? { path: "child_process", namespace: "lazy" }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
       contents: 'module.exports = { spawn: (...args) => require("node:child_process").spawn(...args) };',
@@ -149,7 +158,9 @@ const commonJsValidatePlugin = {
   name: "commonjs-validate",
   setup(build) {
     build.onResolve({ filter: /^@kubernetes-models\/validate$/ }, (args) =>
-      args.kind === "require-call" ? undefined : build.resolve(args.path, { kind: "require-call", resolveDir: args.resolveDir, importer: args.importer }),
+      args.kind === "require-call"
+        ? undefined
+        : build.resolve(args.path, { kind: "require-call", resolveDir: args.resolveDir, importer: args.importer }),
     );
   },
 };
@@ -171,7 +182,9 @@ try {
     return files;
   });
   const schemaJson = await step("producing values.schema.json from src/values-schema.ts", () => valuesSchemaJson());
-  const templatesCode = await step("precompiling templates/ with Handlebars", async () => templatesModule(templates, schemaJson));
+  const templatesCode = await step("precompiling templates/ with Handlebars", async () =>
+    templatesModule(templates, schemaJson),
+  );
   const built = await step("bundling src/ with esbuild", () =>
     esbuild.build({
       metafile: true,
@@ -196,7 +209,13 @@ try {
       platform: "node",
       target: "node20",
       define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
-      plugins: [templatesPlugin(templatesCode), esmYamlPlugin, lazyChildProcessPlugin, commonJsValidatePlugin, schemaValidatorsPlugin],
+      plugins: [
+        templatesPlugin(templatesCode),
+        esmYamlPlugin,
+        lazyChildProcessPlugin,
+        commonJsValidatePlugin,
+        schemaValidatorsPlugin,
+      ],
       legalComments: "none",
       minify: !process.env.NO_MINIFY,
       // Linked maps beside the bundles (dist/<name>.cjs.map), read only when DEBUG turns source
@@ -215,7 +234,9 @@ try {
   await step("replacing dist/", () => replaceDist());
 } catch (error) {
   await rm(staging, { recursive: true, force: true });
-  process.stderr.write(`${error instanceof BuildError ? error.message : `build failed: ${error instanceof Error ? error.stack : error}`}\n`);
+  process.stderr.write(
+    `${error instanceof BuildError ? error.message : `build failed: ${error instanceof Error ? error.stack : error}`}\n`,
+  );
   process.stderr.write(`dist/ is unchanged${existsSync(dist) ? "" : " (there was none)"}.\n`);
   process.exit(1);
 }
@@ -227,7 +248,10 @@ try {
 async function trimSourceMaps(dir) {
   for (const file of (await readdir(dir)).filter((name) => name.endsWith(".map"))) {
     const map = JSON.parse(await readFile(path.join(dir, file), "utf8"));
-    await writeFile(path.join(dir, file), JSON.stringify(keepOwnSources(map, (source) => source.startsWith("../src/"))));
+    await writeFile(
+      path.join(dir, file),
+      JSON.stringify(keepOwnSources(map, (source) => source.startsWith("../src/"))),
+    );
   }
 }
 
@@ -246,8 +270,13 @@ async function step(name, action) {
     const error = /** @type {{ errors?: esbuild.Message[], output?: string, stack?: string } | undefined} */ (caught);
     const output = error?.errors?.length
       ? // Without esbuild's notes on which plugin callback threw (a stack of the build script).
-        esbuild.formatMessagesSync(error.errors.map((message) => ({ ...message, notes: [] })), { kind: "error", color: false }).join("")
-      : error?.output ?? (error?.stack || String(caught));
+        esbuild
+          .formatMessagesSync(
+            error.errors.map((message) => ({ ...message, notes: [] })),
+            { kind: "error", color: false },
+          )
+          .join("")
+      : (error?.output ?? (error?.stack || String(caught)));
     throw new BuildError(`build failed while ${name}:\n${String(output).trimEnd()}`);
   }
 }

@@ -69,23 +69,39 @@ export function helmTemplateProblems(source, { variables, partials }) {
     } else if (match[0].length === 3) {
       const variable = /^\{\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}\}(?!\})/.exec(rest);
       if (variable?.[1] !== undefined) {
-        if (!variables.includes(variable[1])) report(at, `{{{${variable[1]}}}} is not a variable of this template (it has ${known(variables)})`);
-      } else if (/^\{\{\{[\s-]*[.$("]|^\{\{\{[\s-]*(include|template|toYaml|if|with|range|end|tpl|printf)\b/.test(rest)) {
+        if (!variables.includes(variable[1]))
+          report(at, `{{{${variable[1]}}}} is not a variable of this template (it has ${known(variables)})`);
+      } else if (
+        /^\{\{\{[\s-]*[.$("]|^\{\{\{[\s-]*(include|template|toYaml|if|with|range|end|tpl|printf)\b/.test(rest)
+      ) {
         report(at, `${shown}: a Helm expression in triple braces; write it {{ ... }}, which is Helm's`);
       } else {
         const near = /^\{\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\}*)/.exec(rest);
         const fix = near?.[1] === undefined ? "" : ` (write {{{${near[1]}}}})`;
-        const why = near?.[2] !== undefined && near[2].length !== 3 ? "the braces don't balance" : "our variables are written with no spaces or expressions";
+        const why =
+          near?.[2] !== undefined && near[2].length !== 3
+            ? "the braces don't balance"
+            : "our variables are written with no spaces or expressions";
         report(at, `${shown}: ${why}${fix}`);
       }
     } else if (rest.startsWith("{{>")) {
       const partial = /^\{\{>\s*([A-Za-z0-9_-]+)\s*\}\}/.exec(rest);
       if (partial?.[1] === undefined) report(at, `${shown}: a partial is written {{> name}}`);
-      else if (!partials.includes(partial[1])) report(at, `{{> ${partial[1]}}} names no partial in templates/partials/ (there are ${partials.join(", ") || "none"})`);
+      else if (!partials.includes(partial[1]))
+        report(
+          at,
+          `{{> ${partial[1]}}} names no partial in templates/partials/ (there are ${partials.join(", ") || "none"})`,
+        );
     } else if (/^\{\{[#^!~&]/.test(rest)) {
-      report(at, `${shown}: Handlebars syntax in a Helm template; only {{{name}}} and {{> part}} are ours, and Helm does not read it`);
+      report(
+        at,
+        `${shown}: Handlebars syntax in a Helm template; only {{{name}}} and {{> part}} are ours, and Helm does not read it`,
+      );
     } else if (/^\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}\}/.test(rest)) {
-      report(at, `${shown}: one brace short of one of our variables ({{{name}}}), or one too many after Helm's {{ ... }}`);
+      report(
+        at,
+        `${shown}: one brace short of one of our variables ({{{name}}}), or one too many after Helm's {{ ... }}`,
+      );
     }
   }
   return problems;
@@ -102,7 +118,12 @@ export function checkTemplates(files) {
     .filter(({ file }) => isHelmSource(file))
     .flatMap(({ file, source }) => {
       const variables = VARIABLES[file.split("/", 1)[0] ?? ""];
-      if (!variables) return [`templates/${file}: no variables are known for templates/${file.split("/", 1)[0]}/ (scripts/handlebars-helm.mjs lists them)`];
-      return helmTemplateProblems(source, { variables, partials }).map(({ line, message }) => `templates/${file}:${line}: ${message}`);
+      if (!variables)
+        return [
+          `templates/${file}: no variables are known for templates/${file.split("/", 1)[0]}/ (scripts/handlebars-helm.mjs lists them)`,
+        ];
+      return helmTemplateProblems(source, { variables, partials }).map(
+        ({ line, message }) => `templates/${file}:${line}: ${message}`,
+      );
     });
 }

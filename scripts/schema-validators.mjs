@@ -56,7 +56,9 @@ function collectSchemas() {
     packages.add(packageRoot(validatePath));
     const { version } = JSON.parse(readFileSync(path.join(packageRoot(validatePath), "package.json"), "utf8"));
     if (!version.startsWith(VALIDATE_MAJOR)) {
-      throw new Error(`${validatePath}: ${VALIDATE_PACKAGE} ${version}, but the validators are generated with the Ajv setup of ${VALIDATE_MAJOR}x`);
+      throw new Error(
+        `${validatePath}: ${VALIDATE_PACKAGE} ${version}, but the validators are generated with the Ajv setup of ${VALIDATE_MAJOR}x`,
+      );
     }
     return {
       /** @param {string} id @param {unknown} schema */
@@ -125,7 +127,8 @@ export function schemaValidatorsSource() {
   const ajv = new Ajv({ strictTypes: false, allErrors: true, verbose: true, code: { source: true } });
   addFormats(ajv);
   addFormatsDraft2019(ajv);
-  for (const [name, format] of Object.entries(new Function(`return ${CUSTOM_FORMATS_SOURCE}`)())) ajv.addFormat(name, format);
+  for (const [name, format] of Object.entries(new Function(`return ${CUSTOM_FORMATS_SOURCE}`)()))
+    ajv.addFormat(name, format);
   // In the generated code every format is read from the object below, which is built from the
   // same three sources: ajv-formats, ajv-formats-draft2019 and the formats above.
   ajv.opts.code.formats = _`schemaFormats`;
@@ -134,7 +137,9 @@ export function schemaValidatorsSource() {
   // Only the formats the schemas use, each from the source whose definition Ajv kept (the last added).
   const custom = Object.keys(new Function(`return ${CUSTOM_FORMATS_SOURCE}`)());
   const draft2019 = Object.keys(requireFromRoot("ajv-formats-draft2019/formats"));
-  const used = [...new Set([...code.matchAll(/schemaFormats(?:\.([\w$]+)|\["([^"]+)"\])/g)].map((match) => match[1] ?? match[2]))].sort();
+  const used = [
+    ...new Set([...code.matchAll(/schemaFormats(?:\.([\w$]+)|\["([^"]+)"\])/g)].map((match) => match[1] ?? match[2])),
+  ].sort();
   const entries = used.map((name) => {
     const key = JSON.stringify(name);
     if (custom.includes(name)) return `  ${key}: customFormats[${key}],`;
@@ -174,8 +179,14 @@ export const schemaValidatorsPlugin = {
     // An import of it from another bundle: required at run time, beside that bundle in dist/.
     build.onResolve({ filter: /schema-validators\.(js|ts)$/ }, (args) => {
       if (path.resolve(args.resolveDir, args.path.replace(/\.js$/, ".ts")) !== source) return undefined;
-      return args.kind === "entry-point" ? { path: source, namespace: "schema-validators" } : { path: "./schema-validators.cjs", external: true };
+      return args.kind === "entry-point"
+        ? { path: source, namespace: "schema-validators" }
+        : { path: "./schema-validators.cjs", external: true };
     });
-    build.onLoad({ filter: /.*/, namespace: "schema-validators" }, () => ({ contents: schemaValidatorsSource(), resolveDir: root, loader: "js" }));
+    build.onLoad({ filter: /.*/, namespace: "schema-validators" }, () => ({
+      contents: schemaValidatorsSource(),
+      resolveDir: root,
+      loader: "js",
+    }));
   },
 };

@@ -99,7 +99,12 @@ export function keepOwnSources(map, isOwn) {
     const kept = [];
     let mapped = false;
     for (const [column = 0, source, line, sourceColumn, name] of segments) {
-      if (source !== undefined && line !== undefined && sourceColumn !== undefined && isOwn(map.sources[source] ?? "")) {
+      if (
+        source !== undefined &&
+        line !== undefined &&
+        sourceColumn !== undefined &&
+        isOwn(map.sources[source] ?? "")
+      ) {
         const segment = [column, renumber(sources, source), line, sourceColumn];
         if (name !== undefined) segment.push(renumber(names, name));
         kept.push(segment);
@@ -114,7 +119,9 @@ export function keepOwnSources(map, isOwn) {
   return {
     version: map.version,
     sources: [...sources.keys()].map((index) => map.sources[index] ?? ""),
-    ...(map.sourcesContent ? { sourcesContent: [...sources.keys()].map((index) => map.sourcesContent?.[index] ?? null) } : {}),
+    ...(map.sourcesContent
+      ? { sourcesContent: [...sources.keys()].map((index) => map.sourcesContent?.[index] ?? null) }
+      : {}),
     names: [...names.keys()].map((index) => map.names[index] ?? ""),
     mappings: encodeMappings(lines),
   };

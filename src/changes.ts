@@ -7,10 +7,10 @@
 // and its owner where the process may set it. A FIFO, socket, device or directory in a file's
 // place, a link that leads nowhere, and a file with other hard links (which a rename would split
 // from it) are refused before anything is written.
-import { lstatSync, realpathSync, statSync, type Stats } from "node:fs";
+import { lstatSync, realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
-import { lockChart, heldLock } from "./chart-lock.js";
+import { heldLock, lockChart } from "./chart-lock.js";
 import { failure, ioFailure } from "./errors.js";
 import { kindOf, readUtf8 } from "./fs-read.js";
 import { Transaction } from "./journal.js";
@@ -23,7 +23,11 @@ export interface FileChange {
   content: string;
 }
 
-export async function applyChanges(chartDir: string, changes: FileChange[], options: { dryRun?: boolean }): Promise<void> {
+export async function applyChanges(
+  chartDir: string,
+  changes: FileChange[],
+  options: { dryRun?: boolean },
+): Promise<void> {
   const shownChart = shownPath(chartDir);
   if (options.dryRun) {
     for (const change of changes) process.stdout.write(diffOf(chartDir, change));
@@ -37,7 +41,14 @@ export async function applyChanges(chartDir: string, changes: FileChange[], opti
   try {
     for (const { shown, dest, content, previous } of planned) {
       current = shown;
-      transaction.addFile(shown, dest, content, previous ? { mode: previous.mode & 0o7777, exactMode: true, uid: previous.uid, gid: previous.gid } : { mode: 0o666, exactMode: false });
+      transaction.addFile(
+        shown,
+        dest,
+        content,
+        previous
+          ? { mode: previous.mode & 0o7777, exactMode: true, uid: previous.uid, gid: previous.gid }
+          : { mode: 0o666, exactMode: false },
+      );
     }
   } catch (error) {
     transaction.abort();
@@ -60,7 +71,8 @@ function plan(chartDir: string, change: FileChange): Planned {
   try {
     info = lstatSync(change.path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { shown, dest: change.path, content: change.content };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { shown, dest: change.path, content: change.content };
     throw ioFailure("read", shown, error);
   }
   let dest = change.path;
@@ -75,9 +87,12 @@ function plan(chartDir: string, change: FileChange): Planned {
     }
   }
   const kind = kindOf(info);
-  if (kind !== undefined) throw failure(`${shown} is ${kind}, not a file: bluegreen reads and writes regular files only`);
+  if (kind !== undefined)
+    throw failure(`${shown} is ${kind}, not a file: bluegreen reads and writes regular files only`);
   if (info.nlink > 1) {
-    throw failure(`${shown} has ${info.nlink - 1} other hard link${info.nlink > 2 ? "s" : ""}: replacing it would leave them with the old text; make it a symbolic link or a copy first`);
+    throw failure(
+      `${shown} has ${info.nlink - 1} other hard link${info.nlink > 2 ? "s" : ""}: replacing it would leave them with the old text; make it a symbolic link or a copy first`,
+    );
   }
   return { shown, dest, content: change.content, previous: info };
 }
@@ -86,15 +101,23 @@ function diffOf(chartDir: string, change: FileChange): string {
   const name = path.relative(chartDir, change.path).split(path.sep).join("/");
   const read = readUtf8(change.path, name);
   const before = read.kind === "text" ? read.text : undefined; // undefined: a new file
-  const patch = createTwoFilesPatch(before === undefined ? "/dev/null" : `a/${name}`, `b/${name}`, before ?? "", change.content);
+  const patch = createTwoFilesPatch(
+    before === undefined ? "/dev/null" : `a/${name}`,
+    `b/${name}`,
+    before ?? "",
+    change.content,
+  );
   return patch
     .split("\n")
     .filter((line) => !/^=+$/.test(line))
     .map((line) =>
-      line.startsWith("+") && !line.startsWith("+++") ? out.green(line)
-      : line.startsWith("-") && !line.startsWith("---") ? out.red(line)
-      : line.startsWith("@@") ? out.cyan(line)
-      : line,
+      line.startsWith("+") && !line.startsWith("+++")
+        ? out.green(line)
+        : line.startsWith("-") && !line.startsWith("---")
+          ? out.red(line)
+          : line.startsWith("@@")
+            ? out.cyan(line)
+            : line,
     )
     .join("\n");
 }

@@ -14,10 +14,25 @@
 // that was reused is not mistaken for the owner. A stale lock is removed only by whoever holds
 // the marker named after that lock's nonce (itself a lock, taken the same way), and only if the
 // lock still has that nonce: two commands that find the same stale lock cannot both take it.
-import { closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync, type Stats } from "node:fs";
-import { sha256Hex } from "./crypto.js";
+import {
+  closeSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
+import { sha256Hex } from "./crypto.js";
 import { failure, ioFailure } from "./errors.js";
 import { onInterrupt } from "./interrupt.js";
 
@@ -72,12 +87,18 @@ function processState(pid: number): string {
  * per process from the system's entropy, which is all a nonce needs; node:crypto would cost every
  * command its load.
  */
-const randomDigits = (count: number) => Array.from({ length: count }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+const randomDigits = (count: number) =>
+  Array.from({ length: count }, () => Math.floor(Math.random() * 16).toString(16)).join("");
 
 let self: Omit<Owner, "command" | "nonce"> | undefined;
 
 export function newOwner(command: string): Owner {
-  self ??= { pid: process.pid, host: shortHash(hostname()), boot: shortHash(readOr("/proc/sys/kernel/random/boot_id", "")), start: startTime(process.pid) };
+  self ??= {
+    pid: process.pid,
+    host: shortHash(hostname()),
+    boot: shortHash(readOr("/proc/sys/kernel/random/boot_id", "")),
+    start: startTime(process.pid),
+  };
   return { ...self, command, nonce: randomDigits(10) };
 }
 
@@ -102,14 +123,22 @@ export function ownerAlive(owner: Owner): boolean {
  * that a killed process leaves nothing to read but the name):
  * <command>.<pid>.<start>.<host><boot>.<nonce>, with `_` for an unknown start.
  */
-export const ownerTag = (owner: Owner) => `${owner.command}.${owner.pid}.${owner.start || "_"}.${owner.host || "____"}${owner.boot || "____"}.${owner.nonce}`;
+export const ownerTag = (owner: Owner) =>
+  `${owner.command}.${owner.pid}.${owner.start || "_"}.${owner.host || "____"}${owner.boot || "____"}.${owner.nonce}`;
 
 export function parseOwnerTag(tag: string): Owner | undefined {
   const match = /^([a-z-]+)\.(\d+)\.(\d+|_)\.([0-9a-f_]{4})([0-9a-f_]{4})\.([0-9a-f]+)$/.exec(tag);
   if (!match) return undefined;
   const [, command, pid, start, host, boot, nonce] = match as unknown as string[];
   const unknown = (text: string) => (/^_+$/.test(text) ? "" : text);
-  return { command: command!, pid: Number(pid), start: unknown(start!), host: unknown(host!), boot: unknown(boot!), nonce: nonce! };
+  return {
+    command: command!,
+    pid: Number(pid),
+    start: unknown(start!),
+    host: unknown(host!),
+    boot: unknown(boot!),
+    nonce: nonce!,
+  };
 }
 
 export function readOwner(file: string): Owner | undefined {
@@ -267,11 +296,15 @@ export async function lockChart(chartDir: string, command: string, shownChart: s
     if (holder === undefined) break;
     const waited = Date.now() - started;
     if (waited >= WAIT_MS) {
-      throw failure(`another bluegreen command${describe(holder)} is changing ${chartLabel(shownChart)}; try again when it has finished`);
+      throw failure(
+        `another bluegreen command${describe(holder)} is changing ${chartLabel(shownChart)}; try again when it has finished`,
+      );
     }
     if (!noted && waited >= NOTE_AFTER_MS) {
       noted = true;
-      process.stderr.write(`waiting for another bluegreen command${describe(holder)} to finish changing ${chartLabel(shownChart)}…\n`);
+      process.stderr.write(
+        `waiting for another bluegreen command${describe(holder)} to finish changing ${chartLabel(shownChart)}…\n`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -375,7 +408,8 @@ function create(file: string, me: Owner, workspace: Workspace, shownChart: strin
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") return false;
-    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") return createWithoutLinks(file, me, workspace, shownChart);
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS")
+      return createWithoutLinks(file, me, workspace, shownChart);
     throw ioFailure("create", shownLockPath(workspace, shownChart), error);
   } finally {
     quietly(() => unlinkSync(temporary));
@@ -402,7 +436,9 @@ function ensureWorkspaceDir(workspace: Workspace, shownChart: string): void {
 }
 
 const shownLockPath = (workspace: Workspace, shownChart: string) =>
-  workspace.inGit ? `the lock of ${shownChart} in ${path.dirname(workspace.root ?? workspace.dir)}` : path.join(shownChart, CHART_WORKSPACE);
+  workspace.inGit
+    ? `the lock of ${shownChart} in ${path.dirname(workspace.root ?? workspace.dir)}`
+    : path.join(shownChart, CHART_WORKSPACE);
 
 export function quietly(action: () => void): void {
   try {

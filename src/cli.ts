@@ -7,12 +7,12 @@ import {
   ADD_ENV_FLAGS,
   BUMP_IMAGE_FLAGS,
   DOCTOR_FLAGS,
+  type FlagSpec,
   HISTORY_FLAGS,
   INIT_FLAGS,
   MIGRATE_FLAGS,
-  ROLLBACK_FLAGS,
-  type FlagSpec,
   type OptionsOf,
+  ROLLBACK_FLAGS,
 } from "./flags.js";
 import { err } from "./output.js";
 import { redact } from "./redact.js";
@@ -42,7 +42,9 @@ function withFlags(command: Command, flags: Record<string, FlagSpec>): Command {
 
 function buildProgram(): Command {
   const program = new Command("bluegreen")
-    .description("Blue/Green releases on Kubernetes: writes and edits a Helm chart that Argo CD deploys and Argo Rollouts switches.")
+    .description(
+      "Blue/Green releases on Kubernetes: writes and edits a Helm chart that Argo CD deploys and Argo Rollouts switches.",
+    )
     .version(__BLUEGREEN_VERSION__, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .option("--no-color", "never colour the output (NO_COLOR works too)")
@@ -70,16 +72,24 @@ function buildProgram(): Command {
   // the person asked for two things, which is a usage error (see addEnvInput).
   const promotionFlags = new Set<string>();
   const addEnv = withFlags(program.command("add-env"), ADD_ENV_FLAGS)
-    .description("add an environment: writes values-<env>.yaml from a preset (named like production: manual promotion, autoscaling)")
+    .description(
+      "add an environment: writes values-<env>.yaml from a preset (named like production: manual promotion, autoscaling)",
+    )
     .argument("<env>", "environment name: lowercase letters, digits and '-', 1-20 characters")
     .action(async (env: string, options: OptionsOf<typeof ADD_ENV_FLAGS>) => {
-      await loadBundle("add-env").runAddEnv(env, promotionFlags.size > 1 ? { ...options, autoPromote: "both" } : options);
+      await loadBundle("add-env").runAddEnv(
+        env,
+        promotionFlags.size > 1 ? { ...options, autoPromote: "both" } : options,
+      );
     });
   for (const flag of ["auto-promote", "no-auto-promote"]) addEnv.on(`option:${flag}`, () => promotionFlags.add(flag));
 
   withFlags(program.command("bump-image"), BUMP_IMAGE_FLAGS)
     .description("set the image of every environment, or of one with --env; only the changed values change")
-    .argument("[tag|image-ref]", "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)")
+    .argument(
+      "[tag|image-ref]",
+      "a tag (v2), a reference (ghcr.io/acme/app:v2, also sets the repository) or a digest (app@sha256:...)",
+    )
     .action(async (image: string | undefined, options: OptionsOf<typeof BUMP_IMAGE_FLAGS>) => {
       await loadBundle("bump-image").runBumpImage(image, options);
     });
@@ -97,7 +107,9 @@ function buildProgram(): Command {
     });
 
   withFlags(program.command("doctor"), DOCTOR_FLAGS)
-    .description("render the chart with real Helm for every environment and report what would break a Blue/Green release")
+    .description(
+      "render the chart with real Helm for every environment and report what would break a Blue/Green release",
+    )
     .action(async (options: OptionsOf<typeof DOCTOR_FLAGS>) => {
       status = await loadBundle("doctor").runDoctor(options);
     });
@@ -131,7 +143,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** --json before any `--`: the caller reads standard output as JSON, errors included. */
-const wantsJson = (argv: string[]) => argv.slice(0, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
+const wantsJson = (argv: string[]) =>
+  argv.slice(0, argv.includes("--") ? argv.indexOf("--") : undefined).includes("--json");
 
 /**
  * The one place errors reach people: each line redacted (it may repeat Helm's, git's or the

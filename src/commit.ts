@@ -7,8 +7,8 @@ import { readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { applyChanges, type FileChange } from "./changes.js";
 import { failure } from "./errors.js";
+import { checkIdentity, commitOnly, operationInProgress, pathStates, type Repo, repositoryOf } from "./git.js";
 import { relativePath } from "./paths.js";
-import { checkIdentity, commitOnly, operationInProgress, pathStates, repositoryOf, type Repo } from "./git.js";
 
 export interface CommitPlan {
   repo: Repo;
@@ -27,9 +27,14 @@ export interface CommitResult {
 
 /** Checks that `files` (absolute paths in the chart) can be committed alone; refuses otherwise. */
 export function prepareCommit(chartDir: string, shown: string, files: string[]): CommitPlan {
-  const repo = repositoryOf(chartDir, shown, "--commit commits the change to the repository the chart is in; leave --commit out to only write it");
+  const repo = repositoryOf(
+    chartDir,
+    shown,
+    "--commit commits the change to the repository the chart is in; leave --commit out to only write it",
+  );
   const operation = operationInProgress(repo);
-  if (operation !== undefined) throw failure(`--commit: ${operation} is in progress in this repository; finish or abort it first`);
+  if (operation !== undefined)
+    throw failure(`--commit: ${operation} is in progress in this repository; finish or abort it first`);
   checkIdentity(repo);
   const relative = (file: string) => path.relative(chartDir, file).split(path.sep).join("/");
   const paths = files.map((file) => `${repo.prefix}${relative(file)}`);
@@ -42,7 +47,9 @@ export function prepareCommit(chartDir: string, shown: string, files: string[]):
   }
   const untracked = files.filter((_, i) => states.get(paths[i]!) === "untracked").map(relative);
   if (untracked.length > 0) {
-    throw failure(`--commit: ${untracked.join(", ")} ${untracked.length === 1 ? "is" : "are"} not in git yet; commit the chart first, so that the release commit holds only the release`);
+    throw failure(
+      `--commit: ${untracked.join(", ")} ${untracked.length === 1 ? "is" : "are"} not in git yet; commit the chart first, so that the release commit holds only the release`,
+    );
   }
   const ignored = files.filter((_, i) => states.get(paths[i]!) === "ignored").map(relative);
   if (ignored.length > 0) throw failure(`--commit: git ignores ${ignored.join(", ")}, so it cannot be committed`);
@@ -66,7 +73,11 @@ export async function commitChanges(plan: CommitPlan, message: string): Promise<
     return { ...commitOnly(plan.repo, plan.paths, added, message), message };
   } catch (error) {
     const existing = files.filter((file) => plan.originals.get(file) !== undefined);
-    await applyChanges(plan.chartDir, existing.map((file) => ({ path: file, content: plan.originals.get(file)! })), {});
+    await applyChanges(
+      plan.chartDir,
+      existing.map((file) => ({ path: file, content: plan.originals.get(file)! })),
+      {},
+    );
     for (const file of files) if (plan.originals.get(file) === undefined) unlinkSync(file);
     throw error;
   }
@@ -93,7 +104,13 @@ export async function writeAndCommit(
   message: string,
 ): Promise<CommitResult | undefined> {
   const shown = relativePath(chartDir);
-  const plan = options.commit ? prepareCommit(chartDir, shown, writes.map((w) => w.path)) : undefined;
+  const plan = options.commit
+    ? prepareCommit(
+        chartDir,
+        shown,
+        writes.map((w) => w.path),
+      )
+    : undefined;
   if (options.dryRun) {
     if (!options.json) await applyChanges(chartDir, writes, { dryRun: true });
     if (plan && !options.json) process.stdout.write(`Would commit: ${message.split("\n", 1)[0]}\n`);

@@ -20,7 +20,8 @@ const keysOf = (path: FieldPath) => (typeof path === "string" ? path.split(".") 
 
 const fieldName = (from: FileData, path: FieldPath) => [from.prefix, keysOf(path).join(".")].filter(Boolean).join(".");
 
-const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isMapping = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The value at a path, unchecked; undefined where a part is missing or is not a mapping. */
 export function valueAt(from: FileData, path: FieldPath): unknown {
@@ -50,7 +51,12 @@ function wrongType(from: FileData, path: FieldPath, allowed: string, value: unkn
  * A path that must hold a value of one type, or nothing. Every reader below checks one path
  * through here: the parts above it must be mappings too (`spec: 5` is refused for `spec.project`).
  */
-function checked<T>(from: FileData, path: FieldPath, allowed: string, is: (value: unknown) => value is T): T | undefined {
+function checked<T>(
+  from: FileData,
+  path: FieldPath,
+  allowed: string,
+  is: (value: unknown) => value is T,
+): T | undefined {
   const keys = keysOf(path);
   let value = from.data;
   for (const [i, key] of keys.entries()) {
@@ -90,7 +96,8 @@ export function stringsAt(from: FileData, path: FieldPath, allowed = "text"): st
   const list = checked(from, path, `a list of ${allowed}`, (v): v is unknown[] => Array.isArray(v));
   if (list === undefined) return undefined;
   return list.map((item, i) => {
-    if (typeof item !== "string") throw wrongType(from, [...keysOf(path).slice(0, -1), `${keysOf(path).at(-1)}[${i}]`], "text", item);
+    if (typeof item !== "string")
+      throw wrongType(from, [...keysOf(path).slice(0, -1), `${keysOf(path).at(-1)}[${i}]`], "text", item);
     return item;
   });
 }

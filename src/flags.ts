@@ -20,12 +20,22 @@ export interface FlagSpec {
 type FlagTable = Record<string, FlagSpec>;
 
 /** `--repo-url <git-url>` → `repo-url`. */
-type LongName<Flags extends string> = Flags extends `${string}--${infer Rest}` ? (Rest extends `${infer Name} ${string}` ? Name : Rest) : never;
+type LongName<Flags extends string> = Flags extends `${string}--${infer Rest}`
+  ? Rest extends `${infer Name} ${string}`
+    ? Name
+    : Rest
+  : never;
 /** `repo-url` → `repoUrl`, as commander names the value. */
-type Camel<Name extends string> = Name extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : Name;
+type Camel<Name extends string> = Name extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<Camel<Tail>>}`
+  : Name;
 
 /** A table whose every key is the name commander gives its flag's value. */
-type Checked<T extends FlagTable> = { [K in keyof T]: Camel<LongName<T[K]["flags"]>> extends K ? T[K] : { flags: `the key of ${T[K]["flags"]} must be ${Camel<LongName<T[K]["flags"]>>}` } };
+type Checked<T extends FlagTable> = {
+  [K in keyof T]: Camel<LongName<T[K]["flags"]>> extends K
+    ? T[K]
+    : { flags: `the key of ${T[K]["flags"]} must be ${Camel<LongName<T[K]["flags"]>>}` };
+};
 
 const table = <const T extends FlagTable>(flags: T & Checked<T>): T => flags;
 
@@ -39,9 +49,15 @@ export type OptionsOf<T extends FlagTable> = {
  * is `Unparsed` (a switch the command reads itself, such as --force), and every field of the
  * schema is a flag or one of the command's `Args`.
  */
-type FlagsMatch<T extends FlagTable, Input, Args, Unparsed> = [Exclude<keyof T, keyof Input | Unparsed>, Exclude<keyof Input, keyof T | Args>] extends [never, never]
+type FlagsMatch<T extends FlagTable, Input, Args, Unparsed> = [
+  Exclude<keyof T, keyof Input | Unparsed>,
+  Exclude<keyof Input, keyof T | Args>,
+] extends [never, never]
   ? true
-  : { flagsWithoutSchemaField: Exclude<keyof T, keyof Input | Unparsed>; schemaFieldsWithoutFlag: Exclude<keyof Input, keyof T | Args> };
+  : {
+      flagsWithoutSchemaField: Exclude<keyof T, keyof Input | Unparsed>;
+      schemaFieldsWithoutFlag: Exclude<keyof Input, keyof T | Args>;
+    };
 
 /**
  * How refusals name each field of a command's input: by its flag (`--repo-url`), and each
@@ -49,12 +65,19 @@ type FlagsMatch<T extends FlagTable, Input, Args, Unparsed> = [Exclude<keyof T, 
  * says how (flagsWithoutSchemaField, schemaFieldsWithoutFlag), and parseInput does not take it:
  * the command does not compile.
  */
-export function fieldNames<T extends FlagTable, S extends ZodMiniType, const A extends Record<string, string> = Record<never, string>, const U extends keyof T = never>(
+export function fieldNames<
+  T extends FlagTable,
+  S extends ZodMiniType,
+  const A extends Record<string, string> = Record<never, string>,
+  const U extends keyof T = never,
+>(
   flags: T,
   _schema: S,
   args: A,
   _unparsed: readonly U[] = [],
-): FlagsMatch<T, input<S>, keyof A, U> extends true ? Record<keyof T | keyof A, string> : { mismatch: FlagsMatch<T, input<S>, keyof A, U> } {
+): FlagsMatch<T, input<S>, keyof A, U> extends true
+  ? Record<keyof T | keyof A, string>
+  : { mismatch: FlagsMatch<T, input<S>, keyof A, U> } {
   const names: Record<string, string> = { ...args };
   for (const [key, spec] of Object.entries(flags)) names[key] = `--${/--([a-z0-9-]+)/.exec(spec.flags)![1]}`;
   return names as never;
@@ -70,7 +93,10 @@ const JSON_OUTPUT = { flags: "--json", help: "print what changed as JSON, for CI
 
 export const INIT_FLAGS = table({
   name: { flags: "--name <name>", help: "app name: lowercase letters, digits and '-', 1-53 characters" },
-  image: { flags: "--image <ref>", help: "container image with a tag or a digest: [registry[:port]/]path[:tag][@sha256:digest]" },
+  image: {
+    flags: "--image <ref>",
+    help: "container image with a tag or a digest: [registry[:port]/]path[:tag][@sha256:digest]",
+  },
   replicas: { flags: "--replicas <n>", help: "replicas, 1-1000 (default: 2)" },
   slackWebhook: {
     flags: "--slack-webhook <url>",
@@ -79,18 +105,36 @@ export const INIT_FLAGS = table({
   },
   port: { flags: "--port <n>", help: "container port, 1-65535 (default: 8080; the Services expose port 80)" },
   envs: { flags: "--envs <list>", help: "environments, comma-separated (default: sandbox,prod)" },
-  repoUrl: { flags: "--repo-url <git-url>", help: "git repository Argo CD deploys from; writes argocd/<env>.yaml (https://, ssh:// or git@host:path)" },
+  repoUrl: {
+    flags: "--repo-url <git-url>",
+    help: "git repository Argo CD deploys from; writes argocd/<env>.yaml (https://, ssh:// or git@host:path)",
+  },
   repoPath: {
     flags: "--repo-path <path>",
     help: "the chart's path in that repository (default: its path in the git repository around it; required outside one)",
   },
   revision: { flags: "--revision <ref>", help: "branch, tag or commit Argo CD follows (default: HEAD)" },
-  namespace: { flags: "--namespace <ns>", help: "namespace prefix: each environment deploys to <ns>-<env> (default: <name>)" },
-  argocdNamespace: { flags: "--argocd-namespace <ns>", help: "namespace of Argo CD and its Applications (default: argocd)" },
+  namespace: {
+    flags: "--namespace <ns>",
+    help: "namespace prefix: each environment deploys to <ns>-<env> (default: <name>)",
+  },
+  argocdNamespace: {
+    flags: "--argocd-namespace <ns>",
+    help: "namespace of Argo CD and its Applications (default: argocd)",
+  },
   project: { flags: "--project <name>", help: "Argo CD project of the Applications (default: default)" },
-  rolloutNotifications: { flags: "--rollout-notifications", help: "also post Argo Rollouts events (paused, aborted, completed) to the Slack webhook" },
-  host: { flags: "--host <fqdn>", help: "serve production traffic at this host: turns on the Ingress to the active Service" },
-  previewHost: { flags: "--preview-host <fqdn>", help: "try green at this host before promotion: turns on an Ingress to the preview Service" },
+  rolloutNotifications: {
+    flags: "--rollout-notifications",
+    help: "also post Argo Rollouts events (paused, aborted, completed) to the Slack webhook",
+  },
+  host: {
+    flags: "--host <fqdn>",
+    help: "serve production traffic at this host: turns on the Ingress to the active Service",
+  },
+  previewHost: {
+    flags: "--preview-host <fqdn>",
+    help: "try green at this host before promotion: turns on an Ingress to the preview Service",
+  },
   yes: { flags: "-y, --yes", help: "never prompt: take the flags and the defaults" },
   force: { flags: "--force", help: "write into a non-empty directory, replacing only the files bluegreen generates" },
   dryRun: { flags: "--dry-run", help: "print what would be written, and write nothing" },
@@ -113,7 +157,10 @@ export const ADD_ENV_FLAGS = table({
 export const BUMP_IMAGE_FLAGS = table({
   chart: CHART,
   env: { flags: "--env <env>", help: "change only values-<env>.yaml (default: values.yaml and Chart.yaml appVersion)" },
-  from: { flags: "--from <env>", help: "with --env: copy the image that <env> renders (repository, tag, digest) instead of giving one" },
+  from: {
+    flags: "--from <env>",
+    help: "with --env: copy the image that <env> renders (repository, tag, digest) instead of giving one",
+  },
   dryRun: DIFF,
   commit: COMMIT,
   json: JSON_OUTPUT,
@@ -147,5 +194,8 @@ export const DOCTOR_FLAGS = table({
 export const MIGRATE_FLAGS = table({
   chart: CHART,
   dryRun: DIFF,
-  helm: { flags: "--helm <path>", help: "the helm binary that proves the result (default: HELM_BIN, else helm on PATH)" },
+  helm: {
+    flags: "--helm <path>",
+    help: "the helm binary that proves the result (default: HELM_BIN, else helm on PATH)",
+  },
 });

@@ -16,7 +16,7 @@
 //
 // The calls are synchronous where they can be: a CLI has nothing else to do meanwhile, and each
 // asynchronous step would cost a round trip through the thread pool.
-import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, statSync, type Stats } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { CHART_WORKSPACE, lockChart, newOwner, ownerTag, realPath, removeTree, workspaceOf } from "./chart-lock.js";
 import { CliError, failure, ioFailure, isCliError } from "./errors.js";
@@ -37,7 +37,6 @@ export type DirectoryState = "missing" | "empty" | "non-empty";
 
 /** What is in the way of a new chart: `.git` (git init first) and bluegreen's own workspace are not. */
 const IGNORED = new Set([".git", CHART_WORKSPACE]);
-
 
 export function directoryState(dir: string): DirectoryState {
   let info: Stats;
@@ -76,7 +75,11 @@ export interface Written {
  * existing one keeps its inode and receives the files as one transaction. With `replace`, a
  * non-empty target keeps every file we do not write.
  */
-export async function writeDirectory(target: string, files: FileToWrite[], options: { replace: boolean }): Promise<Written> {
+export async function writeDirectory(
+  target: string,
+  files: FileToWrite[],
+  options: { replace: boolean },
+): Promise<Written> {
   const shown = shownPath(target);
   const state = directoryState(target);
   if (state === "missing") {
@@ -118,9 +121,12 @@ async function writeNewDirectory(target: string, files: FileToWrite[], shown: st
     dispose();
     if (isCliError(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOTEMPTY" || code === "EEXIST") throw failure(`${shown} was created by something else meanwhile; nothing written`);
+    if (code === "ENOTEMPTY" || code === "EEXIST")
+      throw failure(`${shown} was created by something else meanwhile; nothing written`);
     // Name the file that failed as the person knows it: inside the target, not the staging copy.
-    const where = (error as NodeJS.ErrnoException).path?.startsWith(chart) ? path.join(shown, path.relative(chart, (error as NodeJS.ErrnoException).path!)) : shown;
+    const where = (error as NodeJS.ErrnoException).path?.startsWith(chart)
+      ? path.join(shown, path.relative(chart, (error as NodeJS.ErrnoException).path!))
+      : shown;
     throw ioFailure("write", where, error);
   }
   removeTree(staging);
@@ -142,12 +148,17 @@ function removeEmpty(...dirs: string[]): void {
 /** Writes the files below `dir` (which is created); `mode` gives a replaced file's mode to keep. */
 function writeFiles(dir: string, files: FileToWrite[], mode: (file: FileToWrite) => number | undefined): void {
   mkdirSync(dir, { recursive: true });
-  for (const sub of new Set(files.map((file) => path.dirname(file.path)))) mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const sub of new Set(files.map((file) => path.dirname(file.path))))
+    mkdirSync(path.join(dir, sub), { recursive: true });
   for (const file of files) {
     // A new chart has no earlier content to protect, so it is not flushed file by file. The
     // Secret is 0600 exactly; a replaced file keeps its mode; the umask applies to the rest.
     const kept = mode(file);
-    const options = file.secret ? { mode: 0o600, exactMode: true } : kept !== undefined ? { mode: kept, exactMode: true } : { mode: 0o666, exactMode: false };
+    const options = file.secret
+      ? { mode: 0o600, exactMode: true }
+      : kept !== undefined
+        ? { mode: kept, exactMode: true }
+        : { mode: 0o666, exactMode: false };
     writeNew(path.join(dir, file.path), file.content, options, false);
   }
 }
@@ -159,7 +170,12 @@ interface Placement {
   files: { file: FileToWrite; dest: string; previous?: Stats }[];
 }
 
-async function writeIntoDirectory(target: string, files: FileToWrite[], replace: boolean, shown: string): Promise<Written> {
+async function writeIntoDirectory(
+  target: string,
+  files: FileToWrite[],
+  replace: boolean,
+  shown: string,
+): Promise<Written> {
   sweepStaleStaging(path.dirname(realPath(target)), workspaceOf(target).root);
   const lock = await lockChart(target, "init", shown);
   for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
@@ -172,12 +188,24 @@ async function writeIntoDirectory(target: string, files: FileToWrite[], replace:
     try {
       for (const [tree, inside] of placement.trees) {
         transaction.addTree(path.join(shown, tree), path.join(target, tree), (dir) =>
-          writeFiles(dir, inside.map((file) => ({ ...file, path: path.relative(tree, file.path) })), () => undefined),
+          writeFiles(
+            dir,
+            inside.map((file) => ({ ...file, path: path.relative(tree, file.path) })),
+            () => undefined,
+          ),
         );
       }
       for (const { file, dest, previous } of placement.files) {
-        const options = file.secret ? { mode: 0o600, exactMode: true } : previous ? { mode: previous.mode & 0o7777, exactMode: true } : { mode: 0o666, exactMode: false };
-        transaction.addFile(path.join(shown, file.path), dest, file.content, { ...options, uid: previous?.uid, gid: previous?.gid });
+        const options = file.secret
+          ? { mode: 0o600, exactMode: true }
+          : previous
+            ? { mode: previous.mode & 0o7777, exactMode: true }
+            : { mode: 0o666, exactMode: false };
+        transaction.addFile(path.join(shown, file.path), dest, file.content, {
+          ...options,
+          uid: previous?.uid,
+          gid: previous?.gid,
+        });
       }
     } catch (error) {
       transaction.abort();
@@ -212,11 +240,14 @@ function place(target: string, files: FileToWrite[], shown: string): Placement {
       const info = lstatIn(at, shownDir);
       if (info === undefined) tree = relative;
       else if (info.isDirectory()) dir = at;
-      else if (!info.isSymbolicLink()) problem = `${shownDir} is ${kindOf(info) ?? "a file"} where bluegreen writes the directory ${relative}/: move it away first`;
+      else if (!info.isSymbolicLink())
+        problem = `${shownDir} is ${kindOf(info) ?? "a file"} where bluegreen writes the directory ${relative}/: move it away first`;
       else {
         const real = realOrUndefined(at);
-        if (real === undefined || !inside(real)) problem = `${shownDir} is a symbolic link that leads out of the chart: bluegreen writes only inside it`;
-        else if (!statSync(real).isDirectory()) problem = `${shownDir} is a link to a file where bluegreen writes the directory ${relative}/`;
+        if (real === undefined || !inside(real))
+          problem = `${shownDir} is a symbolic link that leads out of the chart: bluegreen writes only inside it`;
+        else if (!statSync(real).isDirectory())
+          problem = `${shownDir} is a link to a file where bluegreen writes the directory ${relative}/`;
         else dir = real;
       }
     }
@@ -233,7 +264,10 @@ function place(target: string, files: FileToWrite[], shown: string): Placement {
     const info = lstatIn(dest, shownFile);
     if (info === undefined) placement.files.push({ file, dest });
     else if (info.isFile()) placement.files.push({ file, dest, previous: info });
-    else if (info.isSymbolicLink()) problems.add(`${shownFile} is a symbolic link: --force replaces only regular files, so replace or remove it by hand`);
+    else if (info.isSymbolicLink())
+      problems.add(
+        `${shownFile} is a symbolic link: --force replaces only regular files, so replace or remove it by hand`,
+      );
     else problems.add(`${shownFile} is ${kindOf(info)} where bluegreen writes a file: move it away first`);
   }
   if (problems.size > 0) throw new CliError([...problems], 1);
@@ -256,4 +290,3 @@ function realOrUndefined(file: string): string | undefined {
     return undefined;
   }
 }
-

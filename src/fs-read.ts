@@ -2,7 +2,7 @@
 // file is expected is refused without being opened for a blocking read (a FIFO would wait
 // forever for a writer), and text that is not UTF-8 is refused rather than silently changed
 // (decoding would turn each bad byte into U+FFFD, and writing that back would change it).
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, statSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats, statSync } from "node:fs";
 import { failure, ioFailure } from "./errors.js";
 
 /** What a non-regular file is, in words; undefined for a regular file. */
@@ -42,14 +42,16 @@ export function readUtf8(file: string, shown: string): ReadResult {
     }
   }
   const kind = kindOf(info);
-  if (kind !== undefined) throw failure(`${shown} is ${kind}, not a file: bluegreen reads and writes regular files only`);
+  if (kind !== undefined)
+    throw failure(`${shown} is ${kind}, not a file: bluegreen reads and writes regular files only`);
   let bytes: Buffer;
   try {
     // O_NONBLOCK: should the file have been swapped for a FIFO since, opening it cannot hang.
     const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
       const opened = kindOf(fstatSync(fd));
-      if (opened !== undefined) throw failure(`${shown} is ${opened}, not a file: bluegreen reads and writes regular files only`);
+      if (opened !== undefined)
+        throw failure(`${shown} is ${opened}, not a file: bluegreen reads and writes regular files only`);
       bytes = readFileSync(fd);
     } finally {
       closeSync(fd);
@@ -66,7 +68,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** The text of UTF-8 bytes; anything else is refused with the line of the first bad byte. */
 export function decodeUtf8(bytes: Buffer, shown: string): string {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw failure(`${shown} is UTF-16 text: bluegreen edits UTF-8 files only; convert it (iconv -f utf-16 -t utf-8) and try again`);
+    throw failure(
+      `${shown} is UTF-16 text: bluegreen edits UTF-8 files only; convert it (iconv -f utf-16 -t utf-8) and try again`,
+    );
   }
   try {
     return decoder.decode(bytes);
@@ -83,7 +87,8 @@ export function decodeUtf8(bytes: Buffer, shown: string): string {
 function firstInvalidByte(bytes: Buffer): number {
   for (let i = 0; i < bytes.length; ) {
     const b = bytes[i]!;
-    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
     if (length === 0) return i;
     if (length > 1) {
       const valid = decodesAlone(bytes.subarray(i, i + length));

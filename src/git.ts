@@ -53,7 +53,11 @@ function git(args: string[], run: GitRun): GitResult {
 
 /** Git's first message line, without its "fatal:"/"error:" prefix, safe to print. */
 export function gitReason(stderr: string): string {
-  const line = stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "no reason given";
+  const line =
+    stderr
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "no reason given";
   return redact(line.replace(/^(fatal|error): /, ""));
 }
 
@@ -63,7 +67,11 @@ const lines = (result: GitResult) => result.stdout.toString("utf8").split("\n");
  * The repository around `dir`. Outside one: exit 1 with `why` (what needed it).
  */
 export function repositoryOf(dir: string, shown: string, why: string): Repo {
-  const result = git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--show-prefix"], { cwd: dir, ok: [0, 128], english: true });
+  const result = git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--show-prefix"], {
+    cwd: dir,
+    ok: [0, 128],
+    english: true,
+  });
   if (result.status !== 0) {
     if (/not a git repository/.test(result.stderr)) throw failure(`${shown} is not in a git repository: ${why}`);
     throw failure(`cannot read the git repository around ${shown}: ${gitReason(result.stderr)}`);
@@ -139,7 +147,15 @@ export function parseLog(output: string): Commit[] {
       continue;
     }
     const [short, date, author, email, subject] = tokens.slice(i + 1, i + FIELDS.length);
-    const commit: Commit = { id, short: short!, date: date!, author: author!, email: email!, subject: subject!, changes: new Map() };
+    const commit: Commit = {
+      id,
+      short: short!,
+      date: date!,
+      author: author!,
+      email: email!,
+      subject: subject!,
+      changes: new Map(),
+    };
     i += FIELDS.length;
     while (i < tokens.length && tokens[i]!.replace(/^\n/, "").startsWith(":")) {
       const [, , , newOid, status] = tokens[i]!.replace(/^\n/, "").slice(1).split(" ");
@@ -160,7 +176,8 @@ export function readObjects(repo: Repo, names: string[]): Map<string, string> {
   const wanted = [...new Set(names)];
   const contents = new Map<string, string>();
   if (wanted.length === 0) return contents;
-  if (wanted.some((name) => /[\n\r]/.test(name))) throw failure("a path in the chart holds a line break, which git cat-file cannot be asked for");
+  if (wanted.some((name) => /[\n\r]/.test(name)))
+    throw failure("a path in the chart holds a line break, which git cat-file cannot be asked for");
   const out = git(["cat-file", "--batch", "--buffer"], { cwd: repo.top, input: `${wanted.join("\n")}\n` }).stdout;
   let offset = 0;
   for (const name of wanted) {
@@ -181,7 +198,10 @@ export function readObjects(repo: Repo, names: string[]): Map<string, string> {
  * history); undefined otherwise.
  */
 export function commitInHistory(repo: Repo, word: string): string | undefined {
-  const resolved = git(["rev-parse", "-q", "--verify", "--end-of-options", `${word}^{commit}`], { cwd: repo.top, ok: [0, 1, 128] });
+  const resolved = git(["rev-parse", "-q", "--verify", "--end-of-options", `${word}^{commit}`], {
+    cwd: repo.top,
+    ok: [0, 1, 128],
+  });
   if (resolved.status !== 0) return undefined;
   const id = lines(resolved)[0]!;
   const ancestor = git(["merge-base", "--is-ancestor", id, "HEAD"], { cwd: repo.top, ok: [0, 1, 128] });
@@ -196,13 +216,30 @@ export type PathState = "clean" | "changed" | "untracked" | "ignored";
  */
 export function pathStates(repo: Repo, paths: string[]): Map<string, PathState> {
   const states = new Map<string, PathState>(paths.map((p) => [p, "clean"]));
-  const args = ["--no-optional-locks", "--literal-pathspecs", "status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=matching", "--no-renames", "--", ...paths];
+  const args = [
+    "--no-optional-locks",
+    "--literal-pathspecs",
+    "status",
+    "--porcelain=v2",
+    "-z",
+    "--untracked-files=all",
+    "--ignored=matching",
+    "--no-renames",
+    "--",
+    ...paths,
+  ];
   const tokens = git(args, { cwd: repo.top }).stdout.toString("utf8").split("\0");
   for (const token of tokens) {
     if (token === "") continue;
     // "1 XY ... path", "2 XY ... path" (renames are off), "u XY ... path", "? path", "! path".
     const kind = token[0];
-    const file = kind === "?" || kind === "!" ? token.slice(2) : token.split(" ").slice(kind === "u" ? 10 : 8).join(" ");
+    const file =
+      kind === "?" || kind === "!"
+        ? token.slice(2)
+        : token
+            .split(" ")
+            .slice(kind === "u" ? 10 : 8)
+            .join(" ");
     if (states.has(file)) states.set(file, kind === "!" ? "ignored" : kind === "?" ? "untracked" : "changed");
   }
   return states;
@@ -210,14 +247,21 @@ export function pathStates(repo: Repo, paths: string[]): Map<string, PathState> 
 
 /** An operation that stops a partial commit: a merge, cherry-pick or revert in progress. */
 export function operationInProgress(repo: Repo): string | undefined {
-  const heads: Record<string, string> = { MERGE_HEAD: "a merge", CHERRY_PICK_HEAD: "a cherry-pick", REVERT_HEAD: "a revert" };
+  const heads: Record<string, string> = {
+    MERGE_HEAD: "a merge",
+    CHERRY_PICK_HEAD: "a cherry-pick",
+    REVERT_HEAD: "a revert",
+  };
   return Object.entries(heads).find(([head]) => existsSync(path.join(repo.gitDir, head)))?.[1];
 }
 
 /** Fails unless git knows who commits (user.name and user.email, or the environment). */
 export function checkIdentity(repo: Repo): void {
   const result = git(["var", "GIT_COMMITTER_IDENT"], { cwd: repo.top, ok: [0, 128] });
-  if (result.status !== 0) throw failure(`--commit: git does not know who you are (set user.name and user.email with git config): ${gitReason(result.stderr)}`);
+  if (result.status !== 0)
+    throw failure(
+      `--commit: git does not know who you are (set user.name and user.email with git config): ${gitReason(result.stderr)}`,
+    );
 }
 
 /**
@@ -226,14 +270,30 @@ export function checkIdentity(repo: Repo): void {
  * so whatever else is staged stays staged and out of the commit. New files are added first.
  * Returns the new commit's id and short id.
  */
-export function commitOnly(repo: Repo, paths: string[], added: string[], message: string): { id: string; short: string } {
+export function commitOnly(
+  repo: Repo,
+  paths: string[],
+  added: string[],
+  message: string,
+): { id: string; short: string } {
   if (added.length > 0) git(["--literal-pathspecs", "add", "--", ...added], { cwd: repo.top });
-  const result = git(["--literal-pathspecs", "commit", "--only", "--quiet", "--no-edit", "--file=-", "--", ...paths], { cwd: repo.top, input: message, ok: [0, 1, 128] });
+  const result = git(["--literal-pathspecs", "commit", "--only", "--quiet", "--no-edit", "--file=-", "--", ...paths], {
+    cwd: repo.top,
+    input: message,
+    ok: [0, 1, 128],
+  });
   if (result.status !== 0) {
     // Put the index back as it was: the new files were not there.
-    if (added.length > 0) git(["--literal-pathspecs", "rm", "--cached", "--quiet", "--ignore-unmatch", "--", ...added], { cwd: repo.top, ok: [0, 1, 128] });
+    if (added.length > 0)
+      git(["--literal-pathspecs", "rm", "--cached", "--quiet", "--ignore-unmatch", "--", ...added], {
+        cwd: repo.top,
+        ok: [0, 1, 128],
+      });
     const said = (result.stderr || result.stdout.toString("utf8")).trim();
-    const reason = said === "" ? `it exited with status ${result.status}, saying nothing (a hook of this repository refused it?)` : gitReason(said);
+    const reason =
+      said === ""
+        ? `it exited with status ${result.status}, saying nothing (a hook of this repository refused it?)`
+        : gitReason(said);
     throw failure(`--commit: git commit failed, so nothing was changed: ${reason}`);
   }
   const [id, short] = lines(git(["rev-parse", "HEAD", "--short", "HEAD"], { cwd: repo.top }));

@@ -19,7 +19,7 @@
 // The yaml library's own `merge: true` lets an explicit key win wherever it is written, which is
 // YAML's merge-key draft but not what Helm does; that is why this module resolves merges itself.
 // Everything here is linear in the size of the document.
-import { isAlias, isMap, isScalar, isSeq, type Alias, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
+import { type Alias, isAlias, isMap, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { failure } from "./errors.js";
 import type { ParsedYaml } from "./yaml-edit.js";
 
@@ -90,7 +90,8 @@ export function helmValueAt(parsed: ParsedYaml, keyPath: readonly string[]): Hel
   return value;
 }
 
-export const isHelmMap = (value: unknown): value is HelmMap => typeof value === "object" && value !== null && !Array.isArray(value);
+export const isHelmMap = (value: unknown): value is HelmMap =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** How a template prints a value (`{{ .Values.image.tag }}`): Go's %v of the JSON value. */
 export function helmText(value: HelmValue | undefined): string | undefined {
@@ -138,7 +139,11 @@ function shortestDigits(value: number, bits: 32 | 64): string {
 const ALIAS_RATIO_LOW = 400_000;
 const ALIAS_RATIO_HIGH = 4_000_000;
 const allowedAliasRatio = (count: number) =>
-  count <= ALIAS_RATIO_LOW ? 0.99 : count >= ALIAS_RATIO_HIGH ? 0.1 : 0.99 - (0.89 * (count - ALIAS_RATIO_LOW)) / (ALIAS_RATIO_HIGH - ALIAS_RATIO_LOW);
+  count <= ALIAS_RATIO_LOW
+    ? 0.99
+    : count >= ALIAS_RATIO_HIGH
+      ? 0.1
+      : 0.99 - (0.89 * (count - ALIAS_RATIO_LOW)) / (ALIAS_RATIO_HIGH - ALIAS_RATIO_LOW);
 
 class Reader {
   private readonly anchors = new Map<Alias, Node>();
@@ -189,7 +194,11 @@ class Reader {
   private count(node: Node): void {
     this.decodeCount++;
     if (this.aliasDepth > 0) this.aliasCount++;
-    if (this.aliasCount > 100 && this.decodeCount > 1000 && this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)) {
+    if (
+      this.aliasCount > 100 &&
+      this.decodeCount > 1000 &&
+      this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)
+    ) {
       throw this.error(node, "its aliases expand to more than Helm reads (excessive aliasing)");
     }
   }
@@ -210,7 +219,8 @@ class Reader {
 
   private throughAlias<T>(alias: Alias, read: (target: Node) => T): T {
     const target = this.anchors.get(alias);
-    if (target === undefined) throw this.error(alias, `the alias *${alias.source} has no anchor &${alias.source} before it`);
+    if (target === undefined)
+      throw this.error(alias, `the alias *${alias.source} has no anchor &${alias.source} before it`);
     if (this.expanding.has(alias)) throw this.error(alias, `the anchor &${alias.source} contains itself`);
     this.count(alias);
     this.expanding.add(alias);
@@ -232,7 +242,8 @@ class Reader {
       }
       const key = this.key(pair.key);
       const value = this.value(pair.value);
-      if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === "__proto__")
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
     }
   }
@@ -268,7 +279,8 @@ class Reader {
     if (node === null) throw this.error(node, "a key is empty");
     if (!isScalar(node)) throw this.error(node, "a key is a list or a mapping, which Helm cannot read");
     const resolved = this.resolved(node);
-    if (resolved.kind === "null" || resolved.kind === "uint") throw this.error(node, `the key ${node.source} is not one Helm can read`);
+    if (resolved.kind === "null" || resolved.kind === "uint")
+      throw this.error(node, `the key ${node.source} is not one Helm can read`);
     if (resolved.kind === "float") return goKeyFloat(resolved.value as number);
     return String(resolved.value);
   }
@@ -297,7 +309,8 @@ class Reader {
     if (!["bool", "int", "float", "null"].includes(name)) return { kind: "str", value: text };
     const value = resolve(text);
     if (value.kind === name) return value;
-    if (name === "float" && (value.kind === "int" || value.kind === "uint")) return { kind: "float", value: value.value };
+    if (name === "float" && (value.kind === "int" || value.kind === "uint"))
+      return { kind: "float", value: value.value };
     throw this.error(node, `${text} is not a !!${name}`);
   }
 
@@ -310,7 +323,9 @@ class Reader {
 
 /** go-yaml's isMerge: a plain `<<`, or one tagged !!merge. */
 export const isMergeKey = (key: unknown): boolean =>
-  isScalar(key) && key.source === "<<" && ((key.type === "PLAIN" && key.tag === undefined) || key.tag === `${TAG}merge`);
+  isScalar(key) &&
+  key.source === "<<" &&
+  ((key.type === "PLAIN" && key.tag === undefined) || key.tag === `${TAG}merge`);
 
 /** sigs.k8s.io/yaml: a float key is formatted as a float32 with 'g' (and the -1 precision). */
 function goKeyFloat(value: number): string {
@@ -326,11 +341,20 @@ interface Resolved {
 }
 
 const WORDS = new Map<string, Resolved>([
-  ...["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map((w): [string, Resolved] => [w, { kind: "bool", value: true }]),
-  ...["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map((w): [string, Resolved] => [w, { kind: "bool", value: false }]),
+  ...["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map((w): [string, Resolved] => [
+    w,
+    { kind: "bool", value: true },
+  ]),
+  ...["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map((w): [string, Resolved] => [
+    w,
+    { kind: "bool", value: false },
+  ]),
   ...["", "~", "null", "Null", "NULL"].map((w): [string, Resolved] => [w, { kind: "null", value: null }]),
   ...[".nan", ".NaN", ".NAN"].map((w): [string, Resolved] => [w, { kind: "float", value: NaN }]),
-  ...[".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].map((w): [string, Resolved] => [w, { kind: "float", value: Infinity }]),
+  ...[".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].map((w): [string, Resolved] => [
+    w,
+    { kind: "float", value: Infinity },
+  ]),
   ...["-.inf", "-.Inf", "-.INF"].map((w): [string, Resolved] => [w, { kind: "float", value: -Infinity }]),
 ]);
 
@@ -342,14 +366,25 @@ const UINT64_MAX = 2n ** 64n - 1n;
 /** go-yaml v2 resolve() of an untagged plain scalar. */
 export function resolve(text: string): Resolved {
   const first = text[0] ?? "";
-  const hint = /[+-]/.test(first) ? "S" : /[0-9]/.test(first) ? "D" : /[yYnNtTfFoO~]/.test(first) ? "M" : first === "." ? "." : text === "" ? "M" : "";
+  const hint = /[+-]/.test(first)
+    ? "S"
+    : /[0-9]/.test(first)
+      ? "D"
+      : /[yYnNtTfFoO~]/.test(first)
+        ? "M"
+        : first === "."
+          ? "."
+          : text === ""
+            ? "M"
+            : "";
   if (hint === "") return { kind: "str", value: text };
   const word = WORDS.get(text);
   if (word !== undefined) return word;
   if (hint === "M") return { kind: "str", value: text };
   if (hint === ".") {
     // strconv.ParseFloat; an overflow is an error there, so the text stays a string.
-    if (/^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) && Number.isFinite(Number(text))) return { kind: "float", value: Number(text) };
+    if (/^\.[0-9]+([eE][-+]?[0-9]+)?$/.test(text) && Number.isFinite(Number(text)))
+      return { kind: "float", value: Number(text) };
     return { kind: "str", value: text };
   }
   const plain = text.replace(/_/g, "");

@@ -23,7 +23,12 @@ export function locateHelm(flag: string | undefined): Helm {
 
 /** Helm from --helm, HELM_BIN or PATH (`source` says which, for the message), proven by running it. */
 function findHelm(given?: string, source?: string): Helm {
-  const candidates = given ? [given] : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "helm"));
+  const candidates = given
+    ? [given]
+    : (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, "helm"));
   let notHelm = false;
   for (const bin of candidates) {
     try {
@@ -38,7 +43,9 @@ function findHelm(given?: string, source?: string): Helm {
     if (version.status === 0) notHelm = true;
   }
   if (given && notHelm) {
-    throw usageError(`${source}: ${given} is not Helm: \`${given} version --short\` prints no Helm version (point ${source} at the helm binary)`);
+    throw usageError(
+      `${source}: ${given} is not Helm: \`${given} version --short\` prints no Helm version (point ${source} at the helm binary)`,
+    );
   }
   throw usageError(
     given
@@ -65,14 +72,27 @@ const templateArgs = (dir: string, release: string, files: string[], namespace: 
 ];
 
 const renderFailure = (message: string): { failed: Finding } => ({
-  failed: { rule: "helm-render", severity: "error", resource: "chart", message, fix: "fix the template or the values Helm names" },
+  failed: {
+    rule: "helm-render",
+    severity: "error",
+    resource: "chart",
+    message,
+    fix: "fix the template or the values Helm names",
+  },
 });
 
 /**
  * `helm template` of one values combination, with any further arguments (an Application's
  * parameters): the manifests, or the finding that says why there are none.
  */
-export function renderChart(helm: string, dir: string, release: string, files: string[], namespace: string, extraArgs: string[] = []): RenderResult {
+export function renderChart(
+  helm: string,
+  dir: string,
+  release: string,
+  files: string[],
+  namespace: string,
+  extraArgs: string[] = [],
+): RenderResult {
   const result = spawnSync(helm, templateArgs(dir, release, files, namespace, extraArgs), {
     encoding: "utf8",
     maxBuffer: RENDER_MAX_BYTES,
@@ -81,7 +101,8 @@ export function renderChart(helm: string, dir: string, release: string, files: s
   const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOBUFS") return renderFailure(tooMuchOutput);
   if (code === "ETIMEDOUT") return renderFailure(tooSlow(DEFAULT_TIMEOUT_SECONDS));
-  if (result.error) return renderFailure(`helm template could not be started: ${systemErrorWords(code) ?? result.error.message}`);
+  if (result.error)
+    return renderFailure(`helm template could not be started: ${systemErrorWords(code) ?? result.error.message}`);
   if (result.status !== 0) return renderFailure(failedWith(result.stderr, result.status));
   return parseRendered(result.stdout);
 }
@@ -96,7 +117,9 @@ export function renderChartAsync(
   { extraArgs = [], timeoutSeconds = DEFAULT_TIMEOUT_SECONDS }: { extraArgs?: string[]; timeoutSeconds?: number } = {},
 ): Promise<RenderResult> {
   return new Promise((resolve) => {
-    const child = spawn(helm, templateArgs(dir, release, files, namespace, extraArgs), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(helm, templateArgs(dir, release, files, namespace, extraArgs), {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let size = 0;
@@ -105,7 +128,10 @@ export function renderChartAsync(
       problem ??= why;
       child.kill("SIGKILL");
     };
-    const timer = setTimeout(() => stop(`${tooSlow(timeoutSeconds)} (--timeout gives it longer)`), timeoutSeconds * 1000);
+    const timer = setTimeout(
+      () => stop(`${tooSlow(timeoutSeconds)} (--timeout gives it longer)`),
+      timeoutSeconds * 1000,
+    );
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       size += chunk.length;
       if (size > RENDER_MAX_BYTES) stop(tooMuchOutput);

@@ -31,7 +31,8 @@ export interface ImageRef {
 
 // Digest algorithms of the OCI image spec and of the hashes people paste. Written bare
 // (`sha512:<hex>`), one of these is a digest, never an image called sha512 with a tag.
-const DIGEST_ALGORITHM = /^(?:sha(?:1|224|256|384|512)|sha512[-_]256|sha3-(?:224|256|384|512)|blake2[bs](?:-?[0-9]+)?|blake3|md5|sm3|shake(?:128|256)|xxh(?:3|32|64|128))$/i;
+const DIGEST_ALGORITHM =
+  /^(?:sha(?:1|224|256|384|512)|sha512[-_]256|sha3-(?:224|256|384|512)|blake2[bs](?:-?[0-9]+)?|blake3|md5|sm3|shake(?:128|256)|xxh(?:3|32|64|128))$/i;
 
 /**
  * The algorithm of a digest that is not sha256 (`app@sha512:...`, `sha512:...`), which nothing

@@ -4,12 +4,7 @@
 import * as z from "zod/mini";
 import { DEFAULT_ENVS, namespaceFor } from "./chart/names.js";
 import { inputError } from "./errors.js";
-import {
-  isTag,
-  parseImageRef,
-  unsupportedDigestAlgorithm,
-  type ImageRef,
-} from "./image-ref.js";
+import { type ImageRef, isTag, parseImageRef, unsupportedDigestAlgorithm } from "./image-ref.js";
 import { isAmbiguous } from "./yaml-doc.js";
 
 export const APP_NAME_MAX = 53;
@@ -30,7 +25,9 @@ const rule = (message: string, test: (value: string) => boolean) =>
 
 /** A text rule of several checks in turn, each with the message that says what it wants. */
 const rules = (...checks: [message: string, test: (value: string) => boolean][]) =>
-  text(checks[0]![0]).check(...checks.map(([message, test]) => z.refine<string>(test, { error: message, abort: true })));
+  text(checks[0]![0]).check(
+    ...checks.map(([message, test]) => z.refine<string>(test, { error: message, abort: true })),
+  );
 
 // Kubernetes and Helm read YAML 1.1 (sigs.k8s.io/yaml over go-yaml), where `yes`, `on`, `n` or
 // `null` written plain are not strings. A name is written plain in places bluegreen does not
@@ -85,16 +82,19 @@ const LATEST_RULE =
  * An image for a new chart: a tag or a digest is required, so a release never means "whatever
  * latest is". A digest alone pins the image exactly.
  */
-export const imageWithTag = z.pipe(
-  rules(DIGEST_RULE, [IMAGE_RULE, (v) => parseImageRef(v) !== undefined]),
-  z.transform((v: string) => parseImageRef(v)!),
-).check(
-  z.refine((ref: ImageRef) => ref.tag !== undefined || ref.digest !== undefined, {
-    error: "needs a tag, for example ghcr.io/acme/app:1.4.2, or a digest (app@sha256:...): without one the cluster would run whatever 'latest' is",
-    abort: true,
-  }),
-  z.refine((ref: ImageRef) => ref.tag !== "latest", { error: LATEST_RULE }),
-);
+export const imageWithTag = z
+  .pipe(
+    rules(DIGEST_RULE, [IMAGE_RULE, (v) => parseImageRef(v) !== undefined]),
+    z.transform((v: string) => parseImageRef(v)!),
+  )
+  .check(
+    z.refine((ref: ImageRef) => ref.tag !== undefined || ref.digest !== undefined, {
+      error:
+        "needs a tag, for example ghcr.io/acme/app:1.4.2, or a digest (app@sha256:...): without one the cluster would run whatever 'latest' is",
+      abort: true,
+    }),
+    z.refine((ref: ImageRef) => ref.tag !== "latest", { error: LATEST_RULE }),
+  );
 
 export type ImageChange =
   | { kind: "tag"; tag: string }
@@ -118,17 +118,23 @@ function toImageChange(value: string): ImageChange | undefined {
  * What bump-image accepts: a bare word is a tag; `sha256:<digest>` pins a digest; anything else
  * with '/', ':' or '@' is a reference, which also sets the repository.
  */
-export const imageChange = z.pipe(
-  rules(DIGEST_RULE, [
-    "must be a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'), an image reference such as ghcr.io/acme/app:v2, or a digest such as app@sha256:<64 hex>",
-    (v) => toImageChange(v) !== undefined,
-  ]),
-  z.transform((v: string) => toImageChange(v)!),
-).check(
-  z.refine((change: ImageChange) => (change.kind === "tag" ? change.tag : change.kind === "ref" ? change.ref.tag : undefined) !== "latest", {
-    error: LATEST_RULE,
-  }),
-);
+export const imageChange = z
+  .pipe(
+    rules(DIGEST_RULE, [
+      "must be a tag (letters, digits, '_', '.' and '-', at most 128, not starting with '.' or '-'), an image reference such as ghcr.io/acme/app:v2, or a digest such as app@sha256:<64 hex>",
+      (v) => toImageChange(v) !== undefined,
+    ]),
+    z.transform((v: string) => toImageChange(v)!),
+  )
+  .check(
+    z.refine(
+      (change: ImageChange) =>
+        (change.kind === "tag" ? change.tag : change.kind === "ref" ? change.ref.tag : undefined) !== "latest",
+      {
+        error: LATEST_RULE,
+      },
+    ),
+  );
 
 // The WHATWG URL parser turns a look-alike host (a Cyrillic і in gіthub.com) into punycode
 // silently, so the raw text is checked: what a person reads must be where the URL points.
@@ -160,7 +166,11 @@ export const envList = z.pipe(
       `must be a comma-separated list of environment names, each 1-${ENV_NAME_MAX} characters of lowercase letters, digits and '-', starting and ending with a letter or digit, none repeated`,
       (v) => {
         const names = splitList(v);
-        return names.length > 0 && new Set(names).size === names.length && names.every((n) => n.length <= ENV_NAME_MAX && DNS_LABEL.test(n));
+        return (
+          names.length > 0 &&
+          new Set(names).size === names.length &&
+          names.every((n) => n.length <= ENV_NAME_MAX && DNS_LABEL.test(n))
+        );
       },
     ],
     [`has a name that ${yamlWord("an environment name")[0]}`, (v) => splitList(v).every((n) => yamlWord("")[1](n))],
@@ -170,7 +180,10 @@ export const envList = z.pipe(
 
 /** `sandbox, prod` reads as two names; only plain spaces around commas are forgiven. */
 function splitList(value: string): string[] {
-  return value.split(",").map((part) => part.replace(/^ +| +$/g, "")).filter((part) => part !== "");
+  return value
+    .split(",")
+    .map((part) => part.replace(/^ +| +$/g, ""))
+    .filter((part) => part !== "");
 }
 
 /** A DNS name (RFC 1123 subdomain): labels of 1-63 lowercase letters, digits and '-', joined by dots. */
@@ -183,7 +196,10 @@ export const host = rule(
   (v) => v.length <= 253 && DNS_NAME.test(v) && !/^[0-9.]+$/.test(v),
 );
 
-const directory = rule("must be a directory path without control characters", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
+const directory = rule(
+  "must be a directory path without control characters",
+  (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v),
+);
 
 // Argo CD wiring (all optional: without a repository URL no Applications are written).
 export const NAMESPACE_MAX = 63;
@@ -198,7 +214,8 @@ export function isRepoUrl(value: string): boolean {
   if (scp) return true;
   try {
     const url = new URL(value);
-    if (url.protocol === "https:") return url.hostname !== "" && url.username === "" && url.password === "" && url.pathname.length > 1;
+    if (url.protocol === "https:")
+      return url.hostname !== "" && url.username === "" && url.password === "" && url.pathname.length > 1;
     if (url.protocol === "ssh:") return url.hostname !== "" && url.password === "" && url.pathname.length > 1;
     return false;
   } catch {
@@ -299,10 +316,18 @@ export const initInput = z
         });
       }
       if (input.previewHost !== undefined && input.previewHost === input.host) {
-        ctx.addIssue({ code: "custom", path: ["previewHost"], message: "must differ from --host: the preview host reaches green, the host production" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["previewHost"],
+          message: "must differ from --host: the preview host reaches green, the host production",
+        });
       }
       if (input.rolloutNotifications && input.slackWebhook === undefined) {
-        ctx.addIssue({ code: "custom", path: ["rolloutNotifications"], message: "needs --slack-webhook: the notifications post to that webhook" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["rolloutNotifications"],
+          message: "needs --slack-webhook: the notifications post to that webhook",
+        });
       }
     }),
   );
@@ -350,9 +375,17 @@ export const bumpImageInput = z
         // Without --from, the image is required; "is required" is said where it is missing.
         if (input.image === undefined) ctx.addIssue({ code: "custom", path: ["image"], message: "is required" });
       } else if (input.image !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["from"], message: "copies the image of another environment: give it without <tag | image-ref>" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["from"],
+          message: "copies the image of another environment: give it without <tag | image-ref>",
+        });
       } else if (input.env === undefined) {
-        ctx.addIssue({ code: "custom", path: ["from"], message: "needs --env <env>, the environment to copy the image into" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["from"],
+          message: "needs --env <env>, the environment to copy the image into",
+        });
       } else if (input.from === input.env) {
         ctx.addIssue({ code: "custom", path: ["from"], message: "must name another environment than --env" });
       }
@@ -384,7 +417,8 @@ export const rollbackTarget = z.pipe(
   ),
   z.transform((v: string): RollbackTarget => {
     const image = toImageChange(v);
-    const latest = image && (image.kind === "tag" ? image.tag : image.kind === "ref" ? image.ref.tag : undefined) === "latest";
+    const latest =
+      image && (image.kind === "tag" ? image.tag : image.kind === "ref" ? image.ref.tag : undefined) === "latest";
     return { word: v, image: latest ? undefined : image };
   }),
 );
@@ -412,7 +446,11 @@ export const doctorInput = z.object({
 });
 
 /** One parse of everything a person gave a command; a refusal names each field as they gave it. */
-export function parseInput<T extends z.ZodMiniType>(schema: T, given: object, names: Record<string, string>): z.output<T> {
+export function parseInput<T extends z.ZodMiniType>(
+  schema: T,
+  given: object,
+  names: Record<string, string>,
+): z.output<T> {
   const result = schema.safeParse(given);
   if (!result.success) throw inputError(result.error.issues, given, names);
   return result.data;

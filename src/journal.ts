@@ -37,8 +37,17 @@ import {
   writeSync,
 } from "node:fs";
 import path from "node:path";
+import {
+  entriesOf,
+  newOwner,
+  ownerAlive,
+  ownerTag,
+  parseOwnerTag,
+  quietly,
+  removeTree,
+  type Workspace,
+} from "./chart-lock.js";
 import { sha256Hex } from "./crypto.js";
-import { entriesOf, newOwner, ownerAlive, ownerTag, parseOwnerTag, quietly, removeTree, type Workspace } from "./chart-lock.js";
 import { ioFailure, isCliError } from "./errors.js";
 import { onInterrupt, signalsHandled } from "./interrupt.js";
 
@@ -140,7 +149,9 @@ export class Transaction {
     } catch {
       device = undefined;
     }
-    return device === undefined || device === this.device ? path.join(this.dir, `s${i}`) : path.join(path.dirname(dest), `.bluegreen-${this.nonce}-${i}`);
+    return device === undefined || device === this.device
+      ? path.join(this.dir, `s${i}`)
+      : path.join(path.dirname(dest), `.bluegreen-${this.nonce}-${i}`);
   }
 
   private record(entry: Entry): void {
@@ -168,7 +179,9 @@ export class Transaction {
     try {
       for (const [i, entry] of this.entries.entries()) {
         if (entry.before === null) continue;
-        entry.backup = entry.staged.startsWith(this.dir + path.sep) ? path.join(this.dir, `b${i}`) : `${entry.staged}.orig`;
+        entry.backup = entry.staged.startsWith(this.dir + path.sep)
+          ? path.join(this.dir, `b${i}`)
+          : `${entry.staged}.orig`;
         backUp(entry.dest, entry.backup);
       }
       this.writeJournal("committed");
@@ -180,7 +193,9 @@ export class Transaction {
     } catch (error) {
       const shown = this.entries[renamed.length]?.shown ?? this.chart;
       for (const entry of renamed.reverse()) {
-        quietly(() => (entry.backup ? renameSync(entry.backup, entry.dest) : rmSync(entry.dest, { recursive: true, force: true })));
+        quietly(() =>
+          entry.backup ? renameSync(entry.backup, entry.dest) : rmSync(entry.dest, { recursive: true, force: true }),
+        );
       }
       this.committed = false;
       this.abort();
@@ -203,7 +218,8 @@ export class Transaction {
   }
 
   private finish(): void {
-    for (const entry of this.entries) if (entry.backup && !entry.backup.startsWith(this.dir + path.sep)) quietly(() => unlinkSync(entry.backup!));
+    for (const entry of this.entries)
+      if (entry.backup && !entry.backup.startsWith(this.dir + path.sep)) quietly(() => unlinkSync(entry.backup!));
     removeTree(this.dir);
     this.dispose();
   }
@@ -220,7 +236,11 @@ export function writeNew(file: string, content: string | Buffer, options: FileOp
     closeSync(fd);
   }
   if (options.exactMode) chmodSync(file, options.mode);
-  if (options.uid !== undefined && options.gid !== undefined && (options.uid !== process.getuid?.() || options.gid !== process.getgid?.())) {
+  if (
+    options.uid !== undefined &&
+    options.gid !== undefined &&
+    (options.uid !== process.getuid?.() || options.gid !== process.getgid?.())
+  ) {
     // Root editing someone's file keeps it theirs; others may only keep their own groups.
     quietly(() => chownSync(file, options.uid!, options.gid!));
     if (options.exactMode) quietly(() => chmodSync(file, options.mode)); // chown may clear set-id bits
@@ -254,7 +274,9 @@ function syncDirectory(dir: string): void {
  */
 export function recover(workspace: Workspace, shownChart: string): string[] {
   const notes: string[] = [];
-  for (const name of entriesOf(workspace.dir).filter((entry) => entry.startsWith(TX_PREFIX)).sort()) {
+  for (const name of entriesOf(workspace.dir)
+    .filter((entry) => entry.startsWith(TX_PREFIX))
+    .sort()) {
     const dir = path.join(workspace.dir, name);
     const owner = parseOwnerTag(name.slice(TX_PREFIX.length));
     if (owner !== undefined && ownerAlive(owner)) continue;
@@ -273,7 +295,9 @@ function recoverOne(dir: string, shownChart: string): string {
   }
   const command = `bluegreen ${journal?.command ?? parseOwnerTag(path.basename(dir).slice(TX_PREFIX.length))?.command ?? "command"}`;
   if (journal?.state !== "committed") {
-    for (const entry of journal?.entries ?? []) if (!entry.staged.startsWith(dir + path.sep)) quietly(() => rmSync(entry.staged, { recursive: true, force: true }));
+    for (const entry of journal?.entries ?? [])
+      if (!entry.staged.startsWith(dir + path.sep))
+        quietly(() => rmSync(entry.staged, { recursive: true, force: true }));
     removeTree(dir);
     return `note: undid an interrupted ${command}${inChart(shownChart)}: it had not changed any file yet`;
   }
@@ -296,7 +320,8 @@ function recoverOne(dir: string, shownChart: string): string {
     changedSince.push(entry.shown);
     quietly(() => rmSync(entry.staged, { recursive: true, force: true }));
   }
-  for (const entry of journal.entries) if (entry.backup && !entry.backup.startsWith(dir + path.sep)) quietly(() => unlinkSync(entry.backup!));
+  for (const entry of journal.entries)
+    if (entry.backup && !entry.backup.startsWith(dir + path.sep)) quietly(() => unlinkSync(entry.backup!));
   removeTree(dir);
   const all = journal.entries.map((entry) => entry.shown).join(", ");
   if (changedSince.length > 0) {
@@ -333,12 +358,15 @@ function exists(file: string): boolean {
 export function sweepStaleStaging(parent: string | undefined, gitRoot: string | undefined): void {
   const candidates: { dir: string; tag: string }[] = [];
   if (parent) {
-    for (const name of entriesOf(parent)) if (name.startsWith(INIT_STAGING_PREFIX)) candidates.push({ dir: path.join(parent, name), tag: name.slice(INIT_STAGING_PREFIX.length) });
+    for (const name of entriesOf(parent))
+      if (name.startsWith(INIT_STAGING_PREFIX))
+        candidates.push({ dir: path.join(parent, name), tag: name.slice(INIT_STAGING_PREFIX.length) });
   }
   if (gitRoot) {
     for (const chart of entriesOf(gitRoot)) {
       for (const name of entriesOf(path.join(gitRoot, chart))) {
-        if (name.startsWith(TX_PREFIX)) candidates.push({ dir: path.join(gitRoot, chart, name), tag: name.slice(TX_PREFIX.length) });
+        if (name.startsWith(TX_PREFIX))
+          candidates.push({ dir: path.join(gitRoot, chart, name), tag: name.slice(TX_PREFIX.length) });
       }
     }
   }

@@ -8,5 +8,7 @@ export const relativePath = (target: string) => path.relative(process.cwd(), tar
 export function shownPath(target: string): string {
   const relative = path.relative(process.cwd(), target);
   if (relative === "") return ".";
-  return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? path.resolve(target) : relative;
+  return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)
+    ? path.resolve(target)
+    : relative;
 }

@@ -5,8 +5,17 @@
 // is at a terminal.
 import input from "@inquirer/input";
 import password from "@inquirer/password";
-import { appName, fieldError, imageWithTag, replicas, repoPath, repoUrl, slackWebhook, type InitAnswers } from "./input-schema.js";
 import type { ZodMiniType } from "zod/mini";
+import {
+  appName,
+  fieldError,
+  type InitAnswers,
+  imageWithTag,
+  replicas,
+  repoPath,
+  repoUrl,
+  slackWebhook,
+} from "./input-schema.js";
 
 const validateWith = (schema: ZodMiniType) => (value: string) => fieldError(schema, value.trim()) ?? true;
 

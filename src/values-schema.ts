@@ -18,10 +18,13 @@ const REGISTRY_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?
 const list = z.array(z.unknown());
 const maps = z.array(map);
 /** A DNS name such as shop.example.com (a wildcard first label allowed, as Ingress hosts allow it). */
-const hostname = pattern(`^(\\*\\.)?${DNS_NAME_PATTERN}$`, "a DNS name such as shop.example.com").check(z.maxLength(253));
+const hostname = pattern(`^(\\*\\.)?${DNS_NAME_PATTERN}$`, "a DNS name such as shop.example.com").check(
+  z.maxLength(253),
+);
 const hostOrEmpty = z.union([z.literal(""), hostname]);
 /** A number of pods, or a percentage of them. */
-const count = (min: number) => z.union([intRange(min), pattern(`^([${min}-9]|[1-9][0-9]|100)%$`, `a percentage from ${min}% to 100%`)]);
+const count = (min: number) =>
+  z.union([intRange(min), pattern(`^([${min}-9]|[1-9][0-9]|100)%$`, `a percentage from ${min}% to 100%`)]);
 const tls = z.array(z.strictObject({ secretName: z.optional(z.string()), hosts: z.optional(z.array(hostname)) }));
 const parentRefs = z.array(map);
 
@@ -178,7 +181,9 @@ export const valuesSchema = z.looseObject({
     }),
   ),
   // ConfigMap keys; the values are strings, so YAML never turns 1.10 into 1.1 on the way.
-  config: z.optional(z.record(pattern("^[-._a-zA-Z0-9]+$", "a ConfigMap key: letters, digits, '-', '_' and '.'"), z.string())),
+  config: z.optional(
+    z.record(pattern("^[-._a-zA-Z0-9]+$", "a ConfigMap key: letters, digits, '-', '_' and '.'"), z.string()),
+  ),
   envFrom: z.optional(maps),
   env: z.optional(maps),
   volumes: z.optional(list),

@@ -1,7 +1,7 @@
 // Values files are built as data with the yaml library, never by text templating, and every
 // string that a YAML 1.1 reader (Helm) or a YAML 1.2 reader would take for something else
 // (`1.10`, `yes`, `on`, `0755`, `~`, `""`) is written in quotes.
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from "yaml";
+import { Document, type Node, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
 
 /** A key with its value and the comment a person reads above it. */
 export interface Entry {
@@ -27,11 +27,18 @@ export const section = (...entries: Entry[]): Section => new Section(entries);
 export const knob = (key: string, value: unknown, doc?: string, gap = false): Entry => ({ key, value, doc, gap });
 
 /** A documented mapping of knobs, after a blank line. */
-export const group = (key: string, doc: string | undefined, ...entries: Entry[]): Entry => ({ key, value: section(...entries), doc, gap: true });
+export const group = (key: string, doc: string | undefined, ...entries: Entry[]): Entry => ({
+  key,
+  value: section(...entries),
+  doc,
+  gap: true,
+});
 
 /** The plain data a section describes, as a YAML reader would return it. */
 export function sectionData(root: Section): Record<string, unknown> {
-  return Object.fromEntries(root.entries.map((e) => [e.key, e.value instanceof Section ? sectionData(e.value) : e.value]));
+  return Object.fromEntries(
+    root.entries.map((e) => [e.key, e.value instanceof Section ? sectionData(e.value) : e.value]),
+  );
 }
 
 // Plain scalars that YAML 1.1 readers (Helm's go-yaml among them) resolve to something other
@@ -112,4 +119,3 @@ function stringifyDocument(doc: Document): string {
 
 /** The text of a commented document built from a section. */
 export const yamlText = (root: Section, header?: string) => stringifyDocument(buildDocument(root, header));
-

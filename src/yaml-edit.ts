@@ -6,9 +6,31 @@
 // refused and nothing is written. That is what keeps an edit through an anchor, an alias or a
 // merge key (`<<:`) from silently changing something else, or nothing.
 import { isDeepStrictEqual } from "node:util";
-import { isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, stringify, YAMLMap, type Document, type Node, type Pair } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  type Pair,
+  parseDocument,
+  Scalar,
+  stringify,
+  YAMLMap,
+} from "yaml";
 import { failure } from "./errors.js";
-import { dependentTopKeys, helmValues, helmValuesUnder, helmValueAt, isHelmMap, isMergeKey, resolve, type HelmMap, type HelmValue } from "./helm-values.js";
+import {
+  dependentTopKeys,
+  type HelmMap,
+  type HelmValue,
+  helmValueAt,
+  helmValues,
+  helmValuesUnder,
+  isHelmMap,
+  isMergeKey,
+  resolve,
+} from "./helm-values.js";
 import { isAmbiguous } from "./yaml-doc.js";
 
 export interface ParsedYaml {
@@ -44,7 +66,8 @@ export function parseOwnedYaml(file: string, source: string): ParsedYaml {
 
 /** The parser's wording, without its hints for programmers. */
 function readableReason(reason: string): string {
-  if (/multiple documents/i.test(reason)) return "holds more than one YAML document (a second one starts with ---), but a values file is one: Helm 3 would read only the first, Helm 4 only the last";
+  if (/multiple documents/i.test(reason))
+    return "holds more than one YAML document (a second one starts with ---), but a values file is one: Helm 3 would read only the first, Helm 4 only the last";
   return reason;
 }
 
@@ -93,7 +116,8 @@ function unclosedBracket(source: string, end: number): number | undefined {
       if (c === "\\" && quote === '"') i++;
       else if (c === quote) quote = undefined;
     } else if (c === '"' || c === "'") quote = c;
-    else if (c === "#" && (i === 0 || /\s/.test(source[i - 1]!))) i = source.indexOf("\n", i) === -1 ? end : source.indexOf("\n", i);
+    else if (c === "#" && (i === 0 || /\s/.test(source[i - 1]!)))
+      i = source.indexOf("\n", i) === -1 ? end : source.indexOf("\n", i);
     else if (c === "[" || c === "{") open.push(i);
     else if ((c === "]" || c === "}") && open.length > 0) open.pop();
   }
@@ -111,7 +135,8 @@ function scalarText(value: string, style: Scalar["type"] | undefined): string {
 }
 
 /** Text that every reader (YAML 1.2, and Helm's YAML 1.1) takes for this string when written plain. */
-const isPlainSafe = (value: string) => value !== "" && !isAmbiguous(value) && resolve(value).kind === "str" && stringify(value).trim() === value;
+const isPlainSafe = (value: string) =>
+  value !== "" && !isAmbiguous(value) && resolve(value).kind === "str" && stringify(value).trim() === value;
 
 interface Splice {
   start: number;
@@ -138,17 +163,25 @@ export function setStrings(parsed: ParsedYaml, edits: StringEdit[]): string {
   const inPlace = located.filter(({ target }) => target.kind === "value");
   let current = parsed;
   if (inPlace.length > 0) {
-    const splices = inPlace.map(({ edit, target }) => valueSplice(parsed, edit, target as ValueTarget)).sort((a, b) => b.start - a.start);
+    const splices = inPlace
+      .map(({ edit, target }) => valueSplice(parsed, edit, target as ValueTarget))
+      .sort((a, b) => b.start - a.start);
     let source = parsed.source;
     for (const splice of splices) source = source.slice(0, splice.start) + splice.text + source.slice(splice.end);
     const onlyInPlace = inPlace.length === located.length;
-    current = (onlyInPlace ? reparseChangedKeys(parsed, source, splices) : undefined) ?? reparse(parsed, source, inPlace[0]!.edit.path);
+    current =
+      (onlyInPlace ? reparseChangedKeys(parsed, source, splices) : undefined) ??
+      reparse(parsed, source, inPlace[0]!.edit.path);
   }
   for (const { edit } of located.filter(({ target }) => target.kind !== "value")) {
     const splice = insertionSplice(current, edit, locate(current, edit.path));
     // Lines we add end the way the file's lines end.
     const text = current.source.includes("\r\n") ? splice.text.replace(/\r?\n/g, "\r\n") : splice.text;
-    current = reparse(parsed, current.source.slice(0, splice.start) + text + current.source.slice(splice.end), edit.path);
+    current = reparse(
+      parsed,
+      current.source.slice(0, splice.start) + text + current.source.slice(splice.end),
+      edit.path,
+    );
   }
   verify(parsed, current, edits);
   return current.source;
@@ -178,11 +211,16 @@ function reparseChangedKeys(original: ParsedYaml, source: string, descending: Sp
   const starts: number[] = [];
   for (const pair of root.items) {
     const offset = (pair.key as Node | null)?.range?.[0];
-    if (offset === undefined || !(offset === 0 || original.source[offset - 1] === "\n" || (offset === 1 && original.source[0] === "\uFEFF"))) return undefined;
+    if (
+      offset === undefined ||
+      !(offset === 0 || original.source[offset - 1] === "\n" || (offset === 1 && original.source[0] === "\uFEFF"))
+    )
+      return undefined;
     starts.push(offset);
   }
   const splices = [...descending].reverse();
-  const shift = (offset: number) => splices.reduce((delta, s) => (s.end <= offset ? delta + s.text.length - (s.end - s.start) : delta), 0);
+  const shift = (offset: number) =>
+    splices.reduce((delta, s) => (s.end <= offset ? delta + s.text.length - (s.end - s.start) : delta), 0);
   const items = [...root.items];
   const changed = new Set<number>();
   for (const splice of splices) {
@@ -245,13 +283,20 @@ function locate(parsed: ParsedYaml, path: string[]): Target {
     const resolved = isAlias(map) ? (map.resolve(parsed.doc) as Node | undefined) : map;
     if (depth === 0 && resolved === null) return { kind: "blocked", depth, why: "the file is empty" };
     if (!isMap(resolved)) {
-      return { kind: "blocked", depth, why: `${path.slice(0, depth).join(".")} is ${isScalar(resolved) && resolved.value === null ? "empty (null)" : "not a mapping"}` };
+      return {
+        kind: "blocked",
+        depth,
+        why: `${path.slice(0, depth).join(".")} is ${isScalar(resolved) && resolved.value === null ? "empty (null)" : "not a mapping"}`,
+      };
     }
-    const pair = resolved.items.findLast((item) => isScalar(item.key) && !isMergeKey(item.key) && String(item.key.source) === path[depth]);
+    const pair = resolved.items.findLast(
+      (item) => isScalar(item.key) && !isMergeKey(item.key) && String(item.key.source) === path[depth],
+    );
     if (pair === undefined) return { kind: "missing", map: resolved, depth };
     if (depth === path.length - 1) {
       const node = pair.value as Node | null;
-      if (node !== null && !isScalar(node) && !isAlias(node)) return { kind: "blocked", depth, why: "it is not a single value" };
+      if (node !== null && !isScalar(node) && !isAlias(node))
+        return { kind: "blocked", depth, why: "it is not a single value" };
       return { kind: "value", node, pair };
     }
     map = pair.value as Node | null;
@@ -272,7 +317,8 @@ function valueSplice(parsed: ParsedYaml, edit: StringEdit, target: ValueTarget):
   const [start, end] = node.range!;
   if (isAlias(node)) return { start, end, text: scalarText(edit.value, Scalar.PLAIN) };
   const scalar = node as Scalar;
-  if (scalar.type === Scalar.BLOCK_LITERAL || scalar.type === Scalar.BLOCK_FOLDED) return blockScalarSplice(source, start, end, edit.value);
+  if (scalar.type === Scalar.BLOCK_LITERAL || scalar.type === Scalar.BLOCK_FOLDED)
+    return blockScalarSplice(source, start, end, edit.value);
   return { start, end, text: scalarText(edit.value, scalar.type) };
 }
 
@@ -303,12 +349,21 @@ function blockScalarSplice(source: string, start: number, end: number, value: st
     lineStart = lineEnd + 1;
   }
   const replaceHeaderOnly = contentEnd === headerEnd;
-  const keepsBlock = /^[|>]-$/.test(indicator) && firstIndent !== undefined && value !== "" && value.trim() === value && !/[\r\n]/.test(value);
+  const keepsBlock =
+    /^[|>]-$/.test(indicator) &&
+    firstIndent !== undefined &&
+    value !== "" &&
+    value.trim() === value &&
+    !/[\r\n]/.test(value);
   if (keepsBlock) {
     const eol = source[headerEnd - 1] === "\r" ? "\r\n" : "\n";
     return { start, end: contentEnd, text: `${indicator}${comment}${eol}${firstIndent}${value}` };
   }
-  return { start, end: replaceHeaderOnly ? start + header.length : contentEnd, text: `${JSON.stringify(value)}${comment}` };
+  return {
+    start,
+    end: replaceHeaderOnly ? start + header.length : contentEnd,
+    text: `${JSON.stringify(value)}${comment}`,
+  };
 }
 
 // --- adding a key that is not written ------------------------------------------------------------
@@ -319,7 +374,13 @@ function insertionSplice(parsed: ParsedYaml, { path, value, comment }: StringEdi
   const { map, depth } = target;
   const rest = path.slice(depth);
   if (map.flow) return flowInsertion(parsed, map, rest, value, path);
-  const heading = depth === 0 && comment ? `${comment.split("\n").map((line) => `# ${line}`).join("\n")}\n` : "";
+  const heading =
+    depth === 0 && comment
+      ? `${comment
+          .split("\n")
+          .map((line) => `# ${line}`)
+          .join("\n")}\n`
+      : "";
   if (map.items.length === 0) {
     if (depth === 0) return appendAtEnd(parsed.source, heading + block(rest, value, 0, indentUnit(parsed)));
     throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".")} is an empty mapping`);
@@ -335,9 +396,13 @@ function insertionSplice(parsed: ParsedYaml, { path, value, comment }: StringEdi
 
 /** `{a: 1}` gains `, key: value` after its last entry (`{key: value}` when it was empty). */
 function flowInsertion(parsed: ParsedYaml, map: YAMLMap, keys: string[], value: string, path: string[]): Splice {
-  const entry = keys.reduceRight((inner, key, i) => (i === keys.length - 1 ? `${key}: ${inner}` : `${key}: {${inner}}`), scalarText(value, Scalar.PLAIN));
+  const entry = keys.reduceRight(
+    (inner, key, i) => (i === keys.length - 1 ? `${key}: ${inner}` : `${key}: {${inner}}`),
+    scalarText(value, Scalar.PLAIN),
+  );
   const [start, end] = map.range!;
-  if (parsed.source[start] !== "{" || parsed.source[end - 1] !== "}") throw cannotEdit(parsed.file, path, "its mapping is not written where expected");
+  if (parsed.source[start] !== "{" || parsed.source[end - 1] !== "}")
+    throw cannotEdit(parsed.file, path, "its mapping is not written where expected");
   if (map.items.length === 0) return { start: start + 1, end: start + 1, text: entry };
   const at = endOfPair(map.items.at(-1)!);
   return { start: at, end: at, text: `, ${entry}` };
@@ -346,7 +411,10 @@ function flowInsertion(parsed: ParsedYaml, map: YAMLMap, keys: string[], value: 
 /** `key:\n  nested: "value"\n` lines for keys that do not exist yet. */
 function block(keys: string[], value: string, indent: number, unit: number): string {
   return keys
-    .map((key, i) => `${" ".repeat(indent + i * unit)}${key}:${i === keys.length - 1 ? ` ${scalarText(value, Scalar.PLAIN)}` : ""}\n`)
+    .map(
+      (key, i) =>
+        `${" ".repeat(indent + i * unit)}${key}:${i === keys.length - 1 ? ` ${scalarText(value, Scalar.PLAIN)}` : ""}\n`,
+    )
     .join("");
 }
 
@@ -376,7 +444,8 @@ function indentUnit(parsed: ParsedYaml): number {
   const root = parsed.doc.contents as YAMLMap | null;
   for (const pair of root?.items ?? []) {
     const value = pair.value as Node | null;
-    if (isMap(value) && !value.flow && value.items[0]) return columnOf(parsed.source, (value.items[0].key as Node).range![0]);
+    if (isMap(value) && !value.flow && value.items[0])
+      return columnOf(parsed.source, (value.items[0].key as Node).range![0]);
   }
   return 2;
 }
@@ -393,18 +462,31 @@ function verify(original: ParsedYaml, edited: ParsedYaml, edits: StringEdit[]): 
   const changedKeys = reparsedKeys.get(edited);
   const dependent = changedKeys && dependentTopKeys(original);
   const only = changedKeys && dependent ? new Set([...changedKeys, ...dependent]) : undefined;
-  const pick = (values: HelmMap) => (only ? Object.fromEntries([...only].filter((key) => Object.hasOwn(values, key)).map((key) => [key, values[key]!])) : values);
+  const pick = (values: HelmMap) =>
+    only
+      ? Object.fromEntries([...only].filter((key) => Object.hasOwn(values, key)).map((key) => [key, values[key]!]))
+      : values;
   const before = pick(helmValues(original));
   let after: HelmMap;
   try {
     after = only ? helmValuesUnder(edited, only) : helmValues(edited);
   } catch {
-    throw cannotEdit(original.file, edits.map(({ path }) => path), "Helm could not read the result");
+    throw cannotEdit(
+      original.file,
+      edits.map(({ path }) => path),
+      "Helm could not read the result",
+    );
   }
   for (const { path, value } of edits) {
-    const read = path.reduce<HelmValue | undefined>((at, key) => (isHelmMap(at) && Object.hasOwn(at, key) ? at[key] : undefined), after);
+    const read = path.reduce<HelmValue | undefined>(
+      (at, key) => (isHelmMap(at) && Object.hasOwn(at, key) ? at[key] : undefined),
+      after,
+    );
     if (read !== value) {
-      const why = read === undefined ? "Helm would not find it" : `Helm would still read ${JSON.stringify(read)} there, from a merge key (<<) or an anchor`;
+      const why =
+        read === undefined
+          ? "Helm would not find it"
+          : `Helm would still read ${JSON.stringify(read)} there, from a merge key (<<) or an anchor`;
       throw cannotEdit(original.file, path, why);
     }
   }
@@ -413,8 +495,15 @@ function verify(original: ParsedYaml, edited: ParsedYaml, edits: StringEdit[]): 
   diffPaths(before, after, [], changed);
   const unintended = changed.filter((path) => !intended.has(path.join("\u0000")));
   if (unintended.length > 0) {
-    const shown = unintended.slice(0, 3).map((path) => path.join(".")).join(", ");
-    throw cannotEdit(original.file, edits.map(({ path }) => path), `${shown} would change too, through an anchor they share`);
+    const shown = unintended
+      .slice(0, 3)
+      .map((path) => path.join("."))
+      .join(", ");
+    throw cannotEdit(
+      original.file,
+      edits.map(({ path }) => path),
+      `${shown} would change too, through an anchor they share`,
+    );
   }
 }
 
@@ -429,7 +518,8 @@ function diffPaths(a: HelmValue | undefined, b: HelmValue | undefined, prefix: s
     for (const key in left) {
       const next = right[key];
       // Most values are the same string: compare before building the key path.
-      if (left[key] !== next || !Object.hasOwn(right, key)) diffPaths(left[key], Object.hasOwn(right, key) ? next : undefined, [...prefix, key], out);
+      if (left[key] !== next || !Object.hasOwn(right, key))
+        diffPaths(left[key], Object.hasOwn(right, key) ? next : undefined, [...prefix, key], out);
     }
     for (const key in right) if (!Object.hasOwn(left, key)) diffPaths(undefined, right[key], [...prefix, key], out);
     return;
@@ -443,7 +533,9 @@ function sameValue(a: HelmValue | undefined, b: HelmValue | undefined): boolean 
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
   if (isHelmMap(a) && isHelmMap(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]));
+    return (
+      keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameValue(a[key], b[key]))
+    );
   }
   return false;
 }
@@ -477,7 +569,8 @@ export function appendItems(parsed: ParsedYaml, edits: SequenceEdit[]): string {
     current = { file: parsed.file, source, doc };
     appendAt(expected, edit.path, edit.items);
   }
-  if (!isDeepStrictEqual(current.doc.toJS(), expected)) throw cannotEdit(parsed.file, edits[0]!.path, "the result would not read back as intended");
+  if (!isDeepStrictEqual(current.doc.toJS(), expected))
+    throw cannotEdit(parsed.file, edits[0]!.path, "the result would not read back as intended");
   return current.source;
 }
 
@@ -502,7 +595,8 @@ function sequenceSplice(parsed: ParsedYaml, { path, items }: SequenceEdit): Spli
     if (map !== undefined) break;
   }
   if (depth === 0) map = parsed.doc.contents;
-  if (!isMap(map) || map.flow || map.items.length === 0) throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".") || "the file"} is not a block mapping`);
+  if (!isMap(map) || map.flow || map.items.length === 0)
+    throw cannotEdit(parsed.file, path, `${path.slice(0, depth).join(".") || "the file"} is not a block mapping`);
   if (isScalar(node)) throw cannotEdit(parsed.file, path, "it has no value"); // `key:` alone: rare, and ambiguous to extend
   const unit = indentUnit(parsed);
   const indent = columnOf(parsed.source, (map.items[0]!.key as Node).range![0]);

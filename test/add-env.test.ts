@@ -7,8 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { parseImageRef } from "../src/image-ref.js";
 import { expectNoFindings, initChart, lintAndRenderAll, type RenderedRelease } from "./support/chart.js";
+import { type CliResult, makeTempDir, runCli, snapshotTree } from "./support/cli.js";
 import { helmBinaries } from "./support/helm.js";
-import { makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
 import { byKind, one } from "./support/manifests.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
@@ -73,14 +73,22 @@ describe("add-env on a chart made by init", () => {
 
   beforeAll(async () => {
     ({ chart } = await copyChart());
-    init = { sandbox: parse(chart, "values-sandbox.yaml"), prod: parse(chart, "values-prod.yaml"), readme: read(chart, "README.md") };
+    init = {
+      sandbox: parse(chart, "values-sandbox.yaml"),
+      prod: parse(chart, "values-prod.yaml"),
+      readme: read(chart, "README.md"),
+    };
     elsewhere = makeTempDir();
     // In the chart's directory, without --chart; then from another directory, with it.
     steps.staging = await addEnv(chart, ["staging"], chart);
     steps.production = await addEnv(chart, ["production", "--chart", chart], elsewhere);
     steps.qa = await addEnv(chart, ["qa", "--no-auto-promote", "--chart", chart], elsewhere);
     steps.dev = await addEnv(chart, ["dev", "--replicas", "4", "--chart", chart], elsewhere);
-    steps.prod = await addEnv(chart, ["prod", "--force", "--replicas", "3", "--auto-promote", "--chart", chart], elsewhere);
+    steps.prod = await addEnv(
+      chart,
+      ["prod", "--force", "--replicas", "3", "--auto-promote", "--chart", chart],
+      elsewhere,
+    );
     releases = await lintAndRenderAll(chart);
   });
 
@@ -159,7 +167,9 @@ describe("add-env on a chart made by init", () => {
     const now = after.get("README.md")!.toString("utf8").split("\n");
     const added = now.filter((line) => !old.includes(line));
     expect(added).toHaveLength(3);
-    expect(added[0]).toMatch(/^\| `values-staging\.yaml` \| The \*\*staging\*\* environment: automatic promotion, 1 replica, no autoscaling\. Namespace `shop-staging`\. \|$/);
+    expect(added[0]).toMatch(
+      /^\| `values-staging\.yaml` \| The \*\*staging\*\* environment: automatic promotion, 1 replica, no autoscaling\. Namespace `shop-staging`\. \|$/,
+    );
     expect(added.slice(1).map((line) => line.trim())).toEqual([
       "kubectl create namespace shop-staging",
       "kubectl apply -n shop-staging -f slack-webhook-secret.yaml",
@@ -179,20 +189,30 @@ describe("add-env on a chart made by init", () => {
     for (const env of ["sandbox", "prod", "staging", "production", "qa", "dev"]) {
       const row = lines(readme).filter((line) => line.startsWith(`| \`values-${env}.yaml\` |`));
       expect(row, env).toHaveLength(1);
-      expect(lines(readme).filter((line) => line.trim() === `kubectl apply -n shop-${env} -f slack-webhook-secret.yaml`), env).toHaveLength(1);
+      expect(
+        lines(readme).filter((line) => line.trim() === `kubectl apply -n shop-${env} -f slack-webhook-secret.yaml`),
+        env,
+      ).toHaveLength(1);
     }
     // prod was replaced with --auto-promote --replicas 3: its row says so.
-    expect(readme).toContain("| `values-prod.yaml` | The **prod** environment: automatic promotion, autoscaling on (3-10 pods).");
-    expect(readme).toContain("| `values-qa.yaml` | The **qa** environment: manual promotion, 1 replica, no autoscaling.");
+    expect(readme).toContain(
+      "| `values-prod.yaml` | The **prod** environment: automatic promotion, autoscaling on (3-10 pods).",
+    );
+    expect(readme).toContain(
+      "| `values-qa.yaml` | The **qa** environment: manual promotion, 1 replica, no autoscaling.",
+    );
     // Outside the marked blocks, the README is still the one init wrote.
-    const outside = (text: string) => text.replace(/<!-- bluegreen:([a-z]+) [^\n]*-->\n[\s\S]*?\n<!-- \/bluegreen:\1 -->/g, "<block>");
+    const outside = (text: string) =>
+      text.replace(/<!-- bluegreen:([a-z]+) [^\n]*-->\n[\s\S]*?\n<!-- \/bluegreen:\1 -->/g, "<block>");
     expect(outside(readme)).toBe(outside(init.readme));
   });
 
   it("lints with --strict and renders on Helm 3 and 4 for every environment, with no findings", () => {
     const envs = ["dev", "prod", "production", "qa", "sandbox", "staging"];
     expect(releases.map((r) => `${r.helm.version}:${r.label}`)).toEqual(
-      helmBinaries().flatMap((helm) => ["values.yaml", ...envs.map((env) => `values-${env}.yaml`)].map((label) => `${helm.version}:${label}`)),
+      helmBinaries().flatMap((helm) =>
+        ["values.yaml", ...envs.map((env) => `values-${env}.yaml`)].map((label) => `${helm.version}:${label}`),
+      ),
     );
     for (const release of releases) {
       expectNoFindings(release);
@@ -284,7 +304,10 @@ describe("add-env refuses, and every byte stays as it was", () => {
   it("leaves alone, byte for byte, a README whose markers a person removed", async () => {
     const { chart } = await copyChart();
     const readme = read(chart, "README.md");
-    const unmarked = readme.split("\n").filter((line) => !/^<!-- \/?bluegreen:/.test(line)).join("\n");
+    const unmarked = readme
+      .split("\n")
+      .filter((line) => !/^<!-- \/?bluegreen:/.test(line))
+      .join("\n");
     expect(unmarked).not.toBe(readme);
     writeFileSync(join(chart, "README.md"), unmarked);
     const before = snapshotTree(chart);

@@ -28,13 +28,32 @@ async function init(cwd: string, args: string[]) {
 describe("init --repo-url", () => {
   it("writes an Application per environment that validates and deploys it the way §5.1 says", async () => {
     const cwd = makeTempDir();
-    await init(cwd, ["--repo-url", REPO, "--repo-path", "deploy/shop", "--revision", "main", "--namespace", "payments", "--argocd-namespace", "gitops", "--project", "platform", "--envs", "dev,staging,production"]);
+    await init(cwd, [
+      "--repo-url",
+      REPO,
+      "--repo-path",
+      "deploy/shop",
+      "--revision",
+      "main",
+      "--namespace",
+      "payments",
+      "--argocd-namespace",
+      "gitops",
+      "--project",
+      "platform",
+      "--envs",
+      "dev,staging,production",
+    ]);
     const chart = join(cwd, "shop");
     expect(readdirSync(join(chart, "argocd")).sort()).toEqual(["dev.yaml", "production.yaml", "staging.yaml"]);
     for (const env of ["dev", "staging", "production"]) {
       const app = readYaml(join(chart, "argocd", `${env}.yaml`));
       expect(validateManifest(app)).toEqual([]);
-      expect(app.metadata).toMatchObject({ name: `shop-${env}`, namespace: "gitops", finalizers: ["resources-finalizer.argocd.argoproj.io"] });
+      expect(app.metadata).toMatchObject({
+        name: `shop-${env}`,
+        namespace: "gitops",
+        finalizers: ["resources-finalizer.argocd.argoproj.io"],
+      });
       expect(app.spec.project).toBe("platform");
       expect(app.spec.source).toEqual({
         repoURL: REPO,
@@ -59,13 +78,18 @@ describe("init --repo-url", () => {
         // and every failed attempt runs the SyncFail hook again.
         retry: { limit: 2, backoff: { duration: "30s", factor: 2, maxDuration: "3m" } },
       });
-      if (autoscaled) expect(app.spec.ignoreDifferences).toEqual([{ group: "argoproj.io", kind: "Rollout", name: "shop", jsonPointers: ["/spec/replicas"] }]);
+      if (autoscaled)
+        expect(app.spec.ignoreDifferences).toEqual([
+          { group: "argoproj.io", kind: "Rollout", name: "shop", jsonPointers: ["/spec/replicas"] },
+        ]);
       else expect(app.spec).not.toHaveProperty("ignoreDifferences");
     }
     // What the comments above the fields tell a person who reads the file.
     const text = readFileSync(join(chart, "argocd", "production.yaml"), "utf8");
     expect(text).toContain("# Client-side apply, never ServerSideApply=true");
-    expect(text).toMatch(/# A failed sync is tried 2 more times, and each failed attempt runs the SyncFail hook: at most\n\s*# 3 failure messages per commit\./);
+    expect(text).toMatch(
+      /# A failed sync is tried 2 more times, and each failed attempt runs the SyncFail hook: at most\n\s*# 3 failure messages per commit\./,
+    );
   });
 
   it("defaults to HEAD, namespace <name>-<env>, Argo CD's own namespace and project, and the chart's path in its git repository", async () => {
@@ -138,10 +162,16 @@ describe("init --repo-url", () => {
   it("refuses environments whose namespace would pass 63 characters, with exit 2", async () => {
     const cwd = makeTempDir();
     const long = `a${"b".repeat(52)}`; // 53 characters: the longest app name
-    const result = await runCli(["init", "--yes", "--name", long, "--image", IMAGE, "--repo-url", REPO, "--envs", "sandbox,production"], { cwd });
+    const result = await runCli(
+      ["init", "--yes", "--name", long, "--image", IMAGE, "--repo-url", REPO, "--envs", "sandbox,production"],
+      { cwd },
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: --name: .*-production would be 64 characters.*\n$/);
-    const named = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, "--namespace", "n".repeat(60), "--envs", "prod"], { cwd });
+    const named = await runCli(
+      ["init", "--yes", "--name", "shop", "--image", IMAGE, "--namespace", "n".repeat(60), "--envs", "prod"],
+      { cwd },
+    );
     expect(named.code).toBe(2);
     expect(named.stderr).toMatch(/^error: --namespace: /);
     expect(readdirSync(cwd)).toEqual([]);
@@ -151,7 +181,20 @@ describe("init --repo-url", () => {
 describe("add-env with Applications in the chart", () => {
   it("writes the new environment's Application with the repository settings of the others", async () => {
     const cwd = makeTempDir();
-    await init(cwd, ["--repo-url", REPO, "--repo-path", "deploy/shop", "--revision", "release", "--namespace", "payments", "--argocd-namespace", "gitops", "--project", "platform"]);
+    await init(cwd, [
+      "--repo-url",
+      REPO,
+      "--repo-path",
+      "deploy/shop",
+      "--revision",
+      "release",
+      "--namespace",
+      "payments",
+      "--argocd-namespace",
+      "gitops",
+      "--project",
+      "platform",
+    ]);
     const chart = join(cwd, "shop");
     const result = await runCli(["add-env", "staging", "--chart", chart]);
     expect(result.code, result.stderr).toBe(0);
@@ -162,7 +205,11 @@ describe("add-env with Applications in the chart", () => {
     const sandbox = readYaml(join(chart, "argocd", "sandbox.yaml"));
     expect(app).toEqual({
       ...sandbox,
-      metadata: { ...sandbox.metadata, name: "shop-staging", labels: { ...sandbox.metadata.labels, environment: "staging" } },
+      metadata: {
+        ...sandbox.metadata,
+        name: "shop-staging",
+        labels: { ...sandbox.metadata.labels, environment: "staging" },
+      },
       spec: {
         ...sandbox.spec,
         source: {
@@ -190,7 +237,10 @@ describe("add-env with Applications in the chart", () => {
     const chart = join(cwd, "shop");
     const file = join(chart, "argocd", "prod.yaml");
     const token = "glpat-S3cr3tT0ken0123";
-    writeFileSync(file, readFileSync(file, "utf8").replace(REPO, `https://oauth2:${token}@gitlab.example.com/acme/platform.git`));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(REPO, `https://oauth2:${token}@gitlab.example.com/acme/platform.git`),
+    );
     const before = snapshotTree(chart);
     const result = await runCli(["add-env", "staging", "--chart", chart]);
     expect(result.code).toBe(2);
@@ -238,11 +288,22 @@ describe("Argo Rollouts notifications", () => {
       expect(JSON.stringify(manifests)).not.toContain(WEBHOOK);
       // Argo Rollouts posts every Rollout event here: no Job of the chart's posts them too. Only the
       // SyncFail Job posts, of a sync that failed, which no Rollout event says.
-      expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container)).map((job) => `${job.runsAt} ${job.resource}`)).toEqual(["SyncFail Job/shop-sync-failed"]);
+      expect(
+        jobContainers(manifests)
+          .filter((job) => postsToWebhook(job.container))
+          .map((job) => `${job.runsAt} ${job.resource}`),
+      ).toEqual(["SyncFail Job/shop-sync-failed"]);
     }
     // The SyncFail Job reads the same Secret.
-    const argocd = await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")]);
-    expect(one(argocd, "Job").spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: "argo-rollouts-notification-secret", key: "slack-webhook-url", optional: true });
+    const argocd = await helmTemplate(helmBinaries()[0]!.bin, chart, [
+      join(chart, "values.yaml"),
+      join(chart, "values-prod.yaml"),
+    ]);
+    expect(one(argocd, "Job").spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({
+      name: "argo-rollouts-notification-secret",
+      key: "slack-webhook-url",
+      optional: true,
+    });
     const secret = readYaml(join(chart, "slack-webhook-secret.yaml"));
     expect(secret.metadata.name).toBe("argo-rollouts-notification-secret");
     expect(secret.stringData).toEqual({ "slack-webhook-url": WEBHOOK });
@@ -259,9 +320,13 @@ describe("Argo Rollouts notifications", () => {
 
   it("need a webhook to post to", async () => {
     const cwd = makeTempDir();
-    const result = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, "--rollout-notifications"], { cwd });
+    const result = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, "--rollout-notifications"], {
+      cwd,
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("error: --rollout-notifications: needs --slack-webhook: the notifications post to that webhook\n");
+    expect(result.stderr).toBe(
+      "error: --rollout-notifications: needs --slack-webhook: the notifications post to that webhook\n",
+    );
     expect(readdirSync(cwd)).toEqual([]);
   });
 });

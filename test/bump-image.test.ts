@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { expectNoFindings, initChart, lintAndRenderAll } from "./support/chart.js";
+import { type CliResult, listFiles, makeTempDir, runCli, snapshotTree } from "./support/cli.js";
 import { helmBinaries, helmTemplate, type Manifest } from "./support/helm.js";
-import { listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
 import { one } from "./support/manifests.js";
 
 const REPO = "ghcr.io/acme/shop";
@@ -35,7 +35,10 @@ function handEdit(chart: string): void {
   writeFileSync(join(chart, "values.yaml"), HEADER + values);
   let chartYaml = readFileSync(join(chart, "Chart.yaml"), "utf8");
   chartYaml = replaceOnce(chartYaml, "kubeVersion:", "# The platform team supports 1.23 and later.\nkubeVersion:");
-  writeFileSync(join(chart, "Chart.yaml"), `${chartYaml}maintainers:\n  - name: Payments\n    email: payments@example.com\n`);
+  writeFileSync(
+    join(chart, "Chart.yaml"),
+    `${chartYaml}maintainers:\n  - name: Payments\n    email: payments@example.com\n`,
+  );
   chmodSync(join(chart, "values.yaml"), 0o640);
 }
 
@@ -62,7 +65,8 @@ async function copyChart(): Promise<Chart> {
   return { dir, before, text: (file) => before.get(file)!.toString("utf8") };
 }
 
-const bump = (chart: Chart, ...args: string[]): Promise<CliResult> => runCli(["bump-image", ...args], { cwd: chart.dir });
+const bump = (chart: Chart, ...args: string[]): Promise<CliResult> =>
+  runCli(["bump-image", ...args], { cwd: chart.dir });
 const read = (chart: Chart, file: string) => readFileSync(join(chart.dir, file), "utf8");
 const parse = (chart: Chart, file: string) => YAML.parse(read(chart, file));
 const lines = (text: string) => text.split(/\r?\n/).filter((line) => line !== "");
@@ -143,7 +147,11 @@ describe("bump-image changes only the scalars concerned", () => {
         "",
       ].join("\n"),
     );
-    let values = replaceOnce(chart.text("values.yaml"), REPO_LINE(REPO), REPO_LINE("registry.example.com:5000/team/shop"));
+    let values = replaceOnce(
+      chart.text("values.yaml"),
+      REPO_LINE(REPO),
+      REPO_LINE("registry.example.com:5000/team/shop"),
+    );
     values = replaceOnce(values, TAG_LINE("1.0"), TAG_LINE("2.0"));
     expectFiles(chart, {
       "values.yaml": values,
@@ -179,12 +187,22 @@ describe("bump-image changes only the scalars concerned", () => {
     const result = await bump(chart, "3.0", "--env", "sandbox");
     expectSuccess(result);
     expect(result.stdout).toBe(
-      [`image.repository ${REPO}, pinned (values-sandbox.yaml)`, "image.tag 1.0 → 3.0 (values-sandbox.yaml)", "image.digest (none), pinned (values-sandbox.yaml)", ""].join("\n"),
+      [
+        `image.repository ${REPO}, pinned (values-sandbox.yaml)`,
+        "image.tag 1.0 → 3.0 (values-sandbox.yaml)",
+        "image.digest (none), pinned (values-sandbox.yaml)",
+        "",
+      ].join("\n"),
     );
     const now = read(chart, "values-sandbox.yaml");
     // The old text stays as it was; what follows is comments and exactly the new keys.
     expect(now.startsWith(sandbox)).toBe(true);
-    expect(lines(now.slice(sandbox.length)).filter((line) => !line.startsWith("#"))).toEqual(["image:", `  repository: ${REPO}`, '  tag: "3.0"', '  digest: ""']);
+    expect(lines(now.slice(sandbox.length)).filter((line) => !line.startsWith("#"))).toEqual([
+      "image:",
+      `  repository: ${REPO}`,
+      '  tag: "3.0"',
+      '  digest: ""',
+    ]);
     expect(YAML.parse(now)).toEqual({ ...YAML.parse(sandbox), image: { repository: REPO, tag: "3.0", digest: "" } });
     expectFiles(chart, { "values-sandbox.yaml": now });
 
@@ -192,8 +210,14 @@ describe("bump-image changes only the scalars concerned", () => {
     const base = await bump(chart, "registry.example.com:5000/team/shop:2.0");
     expectSuccess(base);
     expect(base.stdout).not.toContain("Releases");
-    expect(base.stdout).toContain(`sandbox keeps ${REPO}:3.0 (values-sandbox.yaml pins its image); to change it:\n  bluegreen bump-image <tag> --env sandbox\n`);
-    let values = replaceOnce(chart.text("values.yaml"), REPO_LINE(REPO), REPO_LINE("registry.example.com:5000/team/shop"));
+    expect(base.stdout).toContain(
+      `sandbox keeps ${REPO}:3.0 (values-sandbox.yaml pins its image); to change it:\n  bluegreen bump-image <tag> --env sandbox\n`,
+    );
+    let values = replaceOnce(
+      chart.text("values.yaml"),
+      REPO_LINE(REPO),
+      REPO_LINE("registry.example.com:5000/team/shop"),
+    );
     values = replaceOnce(values, TAG_LINE("1.0"), TAG_LINE("2.0"));
     expectFiles(chart, {
       "values.yaml": values,
@@ -226,7 +250,9 @@ describe("bump-image changes only the scalars concerned", () => {
     expect(result.stdout).toContain(
       "note: values-prod.yaml sets only image.tag, so prod now renders registry.example.com:5000/team/shop:1.0; give it a whole image with bluegreen bump-image <image-ref> --env prod",
     );
-    expect(await renderedImage(helmBinaries()[0]!.bin, chart, "values-prod.yaml")).toBe("registry.example.com:5000/team/shop:1.0");
+    expect(await renderedImage(helmBinaries()[0]!.bin, chart, "values-prod.yaml")).toBe(
+      "registry.example.com:5000/team/shop:1.0",
+    );
   });
 
   it("never lets a digest in values.yaml reach an environment that pins its image", async () => {
@@ -238,7 +264,8 @@ describe("bump-image changes only the scalars concerned", () => {
     expectSuccess(result);
     expect(parse(chart, "values-sandbox.yaml").image).toEqual({ repository: REPO, tag: "3.1", digest: "" });
     expect(read(chart, "values-sandbox.yaml").startsWith(chart.text("values-sandbox.yaml"))).toBe(true);
-    for (const file of ["values.yaml", "Chart.yaml", "values-prod.yaml"]) expect(readFileSync(join(chart.dir, file)).equals(pinned.get(file)!), file).toBe(true);
+    for (const file of ["values.yaml", "Chart.yaml", "values-prod.yaml"])
+      expect(readFileSync(join(chart.dir, file)).equals(pinned.get(file)!), file).toBe(true);
     expect(listFiles(chart.dir)).toEqual([...chart.before.keys()]);
 
     for (const { bin } of helmBinaries()) {

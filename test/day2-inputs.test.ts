@@ -24,7 +24,9 @@ describe("bump-image refuses a digest nothing pulls", () => {
       const before = snapshotTree(chart);
       const result = await runCli(["bump-image", value, "--chart", chart]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe("error: <tag | image-ref>: has a digest that is not sha256: only sha256 digests (sha256:<64 hex>) are supported\n");
+      expect(result.stderr).toBe(
+        "error: <tag | image-ref>: has a digest that is not sha256: only sha256 digests (sha256:<64 hex>) are supported\n",
+      );
       expect(snapshotTree(chart)).toEqual(before);
       expect(YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8")).image.repository).toBe("ghcr.io/acme/shop");
     },
@@ -35,10 +37,15 @@ describe("add-env refuses what contradicts itself or carries a credential", () =
   it("refuses --auto-promote together with --no-auto-promote, in either order", async () => {
     const chart = await initChart(["--image", IMAGE]);
     const before = snapshotTree(chart);
-    for (const flags of [["--auto-promote", "--no-auto-promote"], ["--no-auto-promote", "--auto-promote"]]) {
+    for (const flags of [
+      ["--auto-promote", "--no-auto-promote"],
+      ["--no-auto-promote", "--auto-promote"],
+    ]) {
       const result = await runCli(["add-env", "staging", "--chart", chart, ...flags]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe("error: --auto-promote: cannot be given together with --no-auto-promote: choose one\n");
+      expect(result.stderr).toBe(
+        "error: --auto-promote: cannot be given together with --no-auto-promote: choose one\n",
+      );
     }
     expect(snapshotTree(chart)).toEqual(before);
   });
@@ -51,14 +58,29 @@ describe("add-env refuses what contradicts itself or carries a credential", () =
   });
 
   it("never copies a destination server with credentials from an existing Application", async () => {
-    const chart = await initChart(["--image", IMAGE, "--repo-url", "git@github.com:acme/platform.git", "--repo-path", "shop"]);
+    const chart = await initChart([
+      "--image",
+      IMAGE,
+      "--repo-url",
+      "git@github.com:acme/platform.git",
+      "--repo-path",
+      "shop",
+    ]);
     const file = join(chart, "argocd", "prod.yaml");
     const password = "S3cr3tClusterPass";
-    writeFileSync(file, readFileSync(file, "utf8").replace("https://kubernetes.default.svc", `https://admin:${password}@k8s.example.com:6443`));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace(
+        "https://kubernetes.default.svc",
+        `https://admin:${password}@k8s.example.com:6443`,
+      ),
+    );
     const before = snapshotTree(chart);
     const result = await runCli(["add-env", "staging", "--chart", chart]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: argocd\/\*\.yaml spec\.destination\.server: must be the https:\/\/ URL of a Kubernetes API server, without a user, password/);
+    expect(result.stderr).toMatch(
+      /^error: argocd\/\*\.yaml spec\.destination\.server: must be the https:\/\/ URL of a Kubernetes API server, without a user, password/,
+    );
     expect(result.stdout + result.stderr).not.toContain(password);
     expect(snapshotTree(chart)).toEqual(before);
   });
@@ -88,7 +110,9 @@ describe("commands find the chart from any directory inside it", () => {
     execFileSync("git", ["init", "-q", repo]);
     const result = await runCli(["bump-image", "1.4.3"], { cwd: join(repo, "src") });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe("error: no chart found in the current directory or above it (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory\n");
+    expect(result.stderr).toBe(
+      "error: no chart found in the current directory or above it (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory\n",
+    );
     expect(YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8")).image.tag).toBe("1.4.2");
   });
 

@@ -10,11 +10,11 @@ import { readApplications } from "../src/chart/argocd.js";
 import { applicationsDeploying } from "../src/chart/replica-drift.js";
 import { checkRelease } from "../src/rules/index.js";
 import { initChart, valuesCombinations } from "./support/chart.js";
-import { REPO_ROOT, cliEnv, makeTempDir, runCli, type CliResult } from "./support/cli.js";
+import { type CliResult, cliEnv, makeTempDir, REPO_ROOT, runCli } from "./support/cli.js";
+import { itNeeds } from "./support/facilities.js";
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
 import { runProcess } from "./support/process.js";
 import { startInTerminal } from "./support/terminal.js";
-import { itNeeds } from "./support/facilities.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
@@ -42,8 +42,15 @@ interface Report {
   findings: Finding[];
 }
 
-function doctor(chart: string, helm: string | undefined, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return runCli(["doctor", "--chart", chart, ...(helm ? ["--helm", helm] : []), ...args], { env: { HELM_BIN: undefined, ...env } });
+function doctor(
+  chart: string,
+  helm: string | undefined,
+  args: string[] = [],
+  env: Record<string, string | undefined> = {},
+): Promise<CliResult> {
+  return runCli(["doctor", "--chart", chart, ...(helm ? ["--helm", helm] : []), ...args], {
+    env: { HELM_BIN: undefined, ...env },
+  });
 }
 
 function parseReport(result: CliResult): Report {
@@ -55,7 +62,9 @@ function parseReport(result: CliResult): Report {
 function edit(chart: string, file: string, search: string | RegExp, replacement: string): void {
   const path = join(chart, file);
   const text = readFileSync(path, "utf8");
-  expect(text, `${file} should contain ${String(search)}`).toMatch(typeof search === "string" ? new RegExp(escapeRegExp(search)) : search);
+  expect(text, `${file} should contain ${String(search)}`).toMatch(
+    typeof search === "string" ? new RegExp(escapeRegExp(search)) : search,
+  );
   writeFileSync(path, text.replace(search, replacement));
 }
 
@@ -77,9 +86,24 @@ async function initCopy(args: string[]): Promise<string> {
 
 const INIT_SHAPES = [
   { title: "the default chart", name: "shop", args: [], envs: ["sandbox", "prod"] },
-  { title: "a chart with a Slack webhook", name: "shop", args: ["--slack-webhook", WEBHOOK], envs: ["sandbox", "prod"] },
-  { title: "a chart with Argo Rollouts notifications", name: "shop", args: ["--slack-webhook", WEBHOOK, "--rollout-notifications"], envs: ["sandbox", "prod"] },
-  { title: "three environments wired to Argo CD", name: "shop", args: ["--envs", "dev,staging,production", "--repo-url", REPO, "--repo-path", "shop"], envs: ["dev", "staging", "production"] },
+  {
+    title: "a chart with a Slack webhook",
+    name: "shop",
+    args: ["--slack-webhook", WEBHOOK],
+    envs: ["sandbox", "prod"],
+  },
+  {
+    title: "a chart with Argo Rollouts notifications",
+    name: "shop",
+    args: ["--slack-webhook", WEBHOOK, "--rollout-notifications"],
+    envs: ["sandbox", "prod"],
+  },
+  {
+    title: "three environments wired to Argo CD",
+    name: "shop",
+    args: ["--envs", "dev,staging,production", "--repo-url", REPO, "--repo-path", "shop"],
+    envs: ["dev", "staging", "production"],
+  },
   { title: `a ${LONG_NAME.length}-character name`, name: LONG_NAME, args: [], envs: ["sandbox", "prod"] },
 ];
 
@@ -87,35 +111,65 @@ const INIT_SHAPES = [
 // by turns: what differs between them is the chart, which both Helms render alike.
 const shapeHelms = (index: number) => (index === 0 ? helmBinaries() : [helmBinaries()[index % helmBinaries().length]!]);
 
-describe.each(INIT_SHAPES.map((shape, index) => [shape.title, shape, index] as const))("doctor on %s that init writes", (_, { name, args, envs }, index) => {
-  let chart: string;
-  const valuesFiles = ["values.yaml", ...envs.map((env) => `values-${env}.yaml`)];
+describe.each(INIT_SHAPES.map((shape, index) => [shape.title, shape, index] as const))(
+  "doctor on %s that init writes",
+  (_, { name, args, envs }, index) => {
+    let chart: string;
+    const valuesFiles = ["values.yaml", ...envs.map((env) => `values-${env}.yaml`)];
 
-  beforeAll(async () => {
-    chart = await initChart(["--image", IMAGE, ...args], name);
-  });
+    beforeAll(async () => {
+      chart = await initChart(["--image", IMAGE, ...args], name);
+    });
 
-  // Without Applications in argocd/, doctor cannot see whether Argo CD leaves the HPA's count
-  // alone in production, and says so; with them, it finds nothing at all.
-  const unchecked = args.includes("--repo-url") ? [] : [{ rule: "replicas-drift-unchecked", severity: "warning", resource: `Rollout/${name}`, valuesFile: "values-prod.yaml" }];
+    // Without Applications in argocd/, doctor cannot see whether Argo CD leaves the HPA's count
+    // alone in production, and says so; with them, it finds nothing at all.
+    const unchecked = args.includes("--repo-url")
+      ? []
+      : [
+          {
+            rule: "replicas-drift-unchecked",
+            severity: "warning",
+            resource: `Rollout/${name}`,
+            valuesFile: "values-prod.yaml",
+          },
+        ];
 
-  it.each(shapeHelms(index))("finds nothing but what it cannot check without the Applications, with Helm $version", async ({ bin, versionString }) => {
-    const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
-    expect(text.stderr).toBe("");
-    expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`bluegreen doctor: ${name}, rendered by helm ${versionString} with ${valuesFiles.join(", ")}\n`);
-    expect(text.stdout).toContain(`No errors${unchecked.length > 0 ? ", 1 warning" : ""}: the chart holds every Blue/Green rule bluegreen checks.`);
-    expect(text.stdout).not.toMatch(/^error\b/m);
-    expect(text.stdout.match(/^warning\b.*$/gm) ?? []).toEqual(unchecked.map((f) => `warning ${f.rule}  ${f.resource}  (${f.valuesFile})`));
+    it.each(shapeHelms(index))(
+      "finds nothing but what it cannot check without the Applications, with Helm $version",
+      async ({ bin, versionString }) => {
+        const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
+        expect(text.stderr).toBe("");
+        expect(text.code).toBe(0);
+        expect(text.stdout).toContain(
+          `bluegreen doctor: ${name}, rendered by helm ${versionString} with ${valuesFiles.join(", ")}\n`,
+        );
+        expect(text.stdout).toContain(
+          `No errors${unchecked.length > 0 ? ", 1 warning" : ""}: the chart holds every Blue/Green rule bluegreen checks.`,
+        );
+        expect(text.stdout).not.toMatch(/^error\b/m);
+        expect(text.stdout.match(/^warning\b.*$/gm) ?? []).toEqual(
+          unchecked.map((f) => `warning ${f.rule}  ${f.resource}  (${f.valuesFile})`),
+        );
 
-    expect(json.code).toBe(0);
-    // What each environment runs, as history and rollback see it: prod pins the image it started with.
-    const images = valuesFiles.map((valuesFile) => ({ valuesFile, image: IMAGE }));
-    const report = parseReport(json);
-    expect(report).toEqual({ chart, helm: versionString, valuesFiles, images, errors: 0, warnings: unchecked.length, findings: unchecked.map((f) => expect.objectContaining(f)) });
-    for (const file of valuesFiles) expect(text.stdout).toMatch(new RegExp(`^  ${escapeRegExp(file)} +runs ${escapeRegExp(IMAGE)}$`, "m"));
-  });
-});
+        expect(json.code).toBe(0);
+        // What each environment runs, as history and rollback see it: prod pins the image it started with.
+        const images = valuesFiles.map((valuesFile) => ({ valuesFile, image: IMAGE }));
+        const report = parseReport(json);
+        expect(report).toEqual({
+          chart,
+          helm: versionString,
+          valuesFiles,
+          images,
+          errors: 0,
+          warnings: unchecked.length,
+          findings: unchecked.map((f) => expect.objectContaining(f)),
+        });
+        for (const file of valuesFiles)
+          expect(text.stdout).toMatch(new RegExp(`^  ${escapeRegExp(file)} +runs ${escapeRegExp(IMAGE)}$`, "m"));
+      },
+    );
+  },
+);
 
 // One finding as the table expects it: the values files are those doctor names, in the order it
 // renders them (none for a finding about the chart's files).
@@ -129,8 +183,20 @@ interface Expected {
 
 const ALL = ["values.yaml", "values-sandbox.yaml", "values-prod.yaml"];
 const PROD = ["values-prod.yaml"];
-const error = (rule: string, resource: string, valuesFiles: string[], message?: RegExp): Expected => ({ rule, severity: "error", resource, valuesFiles, message });
-const warning = (rule: string, resource: string, valuesFiles: string[], message?: RegExp): Expected => ({ rule, severity: "warning", resource, valuesFiles, message });
+const error = (rule: string, resource: string, valuesFiles: string[], message?: RegExp): Expected => ({
+  rule,
+  severity: "error",
+  resource,
+  valuesFiles,
+  message,
+});
+const warning = (rule: string, resource: string, valuesFiles: string[], message?: RegExp): Expected => ({
+  rule,
+  severity: "warning",
+  resource,
+  valuesFiles,
+  message,
+});
 
 const OLD_DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -185,10 +251,22 @@ const ROLLOUT_RESOURCES = `          {{- with .Values.resources }}
  * own words are in the finding (a failed render), `text` where the case also checks the human
  * report and compares it with the release rules on Helm's render: one of each kind of finding.
  */
-const cases: { mistake: string; edit: (chart: string) => void; findings: Expected[]; bothHelms?: boolean; text?: boolean }[] = [
+const cases: {
+  mistake: string;
+  edit: (chart: string) => void;
+  findings: Expected[];
+  bothHelms?: boolean;
+  text?: boolean;
+}[] = [
   {
     mistake: "an HPA aimed at a Deployment",
-    edit: (c) => edit(c, "templates/hpa.yaml", "apiVersion: argoproj.io/v1alpha1\n    kind: Rollout", "apiVersion: apps/v1\n    kind: Deployment"),
+    edit: (c) =>
+      edit(
+        c,
+        "templates/hpa.yaml",
+        "apiVersion: argoproj.io/v1alpha1\n    kind: Rollout",
+        "apiVersion: apps/v1\n    kind: Deployment",
+      ),
     findings: [error("hpa-target", "HorizontalPodAutoscaler/shop", PROD, /apps\/v1 Deployment shop/)],
     text: true,
   },
@@ -205,22 +283,41 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   },
   {
     mistake: "scaleDownDelaySeconds removed from the Rollout template",
-    edit: (c) => edit(c, "templates/rollout.yaml", "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n", ""),
+    edit: (c) =>
+      edit(
+        c,
+        "templates/rollout.yaml",
+        "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n",
+        "",
+      ),
     findings: [error("scale-down-delay", "Rollout/shop", ALL, /not set/)],
   },
   {
     mistake: "the preview Service named like the active one in the Rollout",
-    edit: (c) => edit(c, "templates/rollout.yaml", 'previewService: {{ include "shop.previewServiceName" . }}', 'previewService: {{ include "shop.fullname" . }}'),
+    edit: (c) =>
+      edit(
+        c,
+        "templates/rollout.yaml",
+        'previewService: {{ include "shop.previewServiceName" . }}',
+        'previewService: {{ include "shop.fullname" . }}',
+      ),
     findings: [error("active-equals-preview", "Rollout/shop", ALL)],
   },
   {
     mistake: "the preview Service renamed in services.yaml",
-    edit: (c) => edit(c, "templates/services.yaml", 'name: {{ include "shop.previewServiceName" . }}', 'name: {{ include "shop.fullname" . }}-green'),
+    edit: (c) =>
+      edit(
+        c,
+        "templates/services.yaml",
+        'name: {{ include "shop.previewServiceName" . }}',
+        'name: {{ include "shop.fullname" . }}-green',
+      ),
     findings: [error("service-missing", "Rollout/shop", ALL, /previewService names Service shop-preview/)],
   },
   {
     mistake: "the active Service selecting other labels",
-    edit: (c) => edit(c, "templates/services.yaml", '    {{- include "shop.selectorLabels" . | nindent 4 }}', "    app: shop"),
+    edit: (c) =>
+      edit(c, "templates/services.yaml", '    {{- include "shop.selectorLabels" . | nindent 4 }}', "    app: shop"),
     findings: [error("selector-mismatch", "Rollout/shop", ALL, /Service shop \(activeService\)/)],
   },
   {
@@ -243,38 +340,66 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   {
     mistake: "replicas taken out of the Rollout template (one pod wherever no HPA scales it)",
     edit: (c) => edit(c, "templates/rollout.yaml", '  replicas: {{ include "shop.replicas" . }}\n', ""),
-    findings: [error("replicas-missing", "Rollout/shop", ["values.yaml", "values-sandbox.yaml"], /no HPA scales it: Argo Rollouts runs it at one pod/)],
+    findings: [
+      error(
+        "replicas-missing",
+        "Rollout/shop",
+        ["values.yaml", "values-sandbox.yaml"],
+        /no HPA scales it: Argo Rollouts runs it at one pod/,
+      ),
+    ],
   },
   {
     mistake: "argocd/prod.yaml no longer ignoring the replicas the HPA owns",
     edit: (c) => edit(c, "argocd/prod.yaml", /^ {2}# The HPA owns[\s\S]*$/m, ""),
-    findings: [error("replicas-under-hpa", "Rollout/shop", PROD, /argocd\/prod\.yaml does not tell Argo CD to ignore its drift/)],
+    findings: [
+      error("replicas-under-hpa", "Rollout/shop", PROD, /argocd\/prod\.yaml does not tell Argo CD to ignore its drift/),
+    ],
   },
   {
     mistake: "scaleDownDelayRevisionLimit above revisionHistoryLimit",
-    edit: (c) => edit(c, "templates/rollout.yaml", "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n", "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n      scaleDownDelayRevisionLimit: 5\n"),
+    edit: (c) =>
+      edit(
+        c,
+        "templates/rollout.yaml",
+        "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n",
+        "      scaleDownDelaySeconds: {{ .Values.blueGreen.scaleDownDelaySeconds }}\n      scaleDownDelayRevisionLimit: 5\n",
+      ),
     findings: [error("revision-limits", "Rollout/shop", ALL, /\(5\) is above revisionHistoryLimit \(3\)/)],
   },
   {
     mistake: "a Slack webhook pasted into values.yaml as an env var",
     edit: (c) => edit(c, "values.yaml", "env: []\n", `env:\n  - name: SLACK_WEBHOOK_URL\n    value: ${WEBHOOK}\n`),
-    findings: [error("webhook-in-manifest", "Rollout/shop", ALL, /spec\.template\.spec\.containers\[0\]\.env\[0\]\.value/), error("webhook-in-file", "values.yaml", [])],
+    findings: [
+      error("webhook-in-manifest", "Rollout/shop", ALL, /spec\.template\.spec\.containers\[0\]\.env\[0\]\.value/),
+      error("webhook-in-file", "values.yaml", []),
+    ],
     text: true,
   },
   {
     mistake: "a Slack webhook pasted into a template",
     edit: (c) => writeFileSync(join(c, "templates/slack-config.yaml"), SLACK_CONFIG),
-    findings: [error("webhook-in-manifest", "ConfigMap/shop-slack", ALL), error("webhook-in-file", "templates/slack-config.yaml", [])],
+    findings: [
+      error("webhook-in-manifest", "ConfigMap/shop-slack", ALL),
+      error("webhook-in-file", "templates/slack-config.yaml", []),
+    ],
   },
   {
     mistake: "a Slack webhook kept in values-prod.yaml under a key nothing renders",
-    edit: (c) => writeFileSync(join(c, "values-prod.yaml"), `${readFileSync(join(c, "values-prod.yaml"), "utf8")}\nslackWebhook: ${WEBHOOK}\n`),
+    edit: (c) =>
+      writeFileSync(
+        join(c, "values-prod.yaml"),
+        `${readFileSync(join(c, "values-prod.yaml"), "utf8")}\nslackWebhook: ${WEBHOOK}\n`,
+      ),
     findings: [error("webhook-in-file", "values-prod.yaml", [])],
   },
   {
     mistake: "a Slack webhook in a Secret template, base64-encoded the way kubectl writes it",
     edit: (c) => writeFileSync(join(c, "templates/slack-secret.yaml"), SLACK_SECRET),
-    findings: [error("webhook-in-manifest", "Secret/shop-slack-webhook", ALL), error("webhook-in-file", "templates/slack-secret.yaml", [])],
+    findings: [
+      error("webhook-in-manifest", "Secret/shop-slack-webhook", ALL),
+      error("webhook-in-file", "templates/slack-secret.yaml", []),
+    ],
   },
   {
     mistake: "slack-webhook-secret.yaml readable by everyone (a warning only)",
@@ -285,11 +410,19 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
     mistake: "image tag latest set by hand in values.yaml",
     edit: (c) => edit(c, "values.yaml", '  tag: "1.4.2"\n', "  tag: latest\n"),
     // prod pins its own image, so values.yaml's tag never reaches it.
-    findings: [error("image-unpinned", "Rollout/shop", ["values.yaml", "values-sandbox.yaml"], /ghcr\.io\/acme\/shop:latest/)],
+    findings: [
+      error("image-unpinned", "Rollout/shop", ["values.yaml", "values-sandbox.yaml"], /ghcr\.io\/acme\/shop:latest/),
+    ],
   },
   {
     mistake: "the readinessProbe removed from values.yaml",
-    edit: (c) => edit(c, "values.yaml", "readinessProbe:\n  httpGet:\n    path: /\n    port: http\n  periodSeconds: 5\n  failureThreshold: 3\n", ""),
+    edit: (c) =>
+      edit(
+        c,
+        "values.yaml",
+        "readinessProbe:\n  httpGet:\n    path: /\n    port: http\n  periodSeconds: 5\n  failureThreshold: 3\n",
+        "",
+      ),
     findings: [error("readiness-probe", "Rollout/shop", ALL)],
   },
   {
@@ -300,13 +433,22 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   },
   {
     mistake: "helm.sh/chart put back on the pod template (a warning only)",
-    edit: (c) => edit(c, "templates/rollout.yaml", '{{- include "shop.podLabels" . | nindent 8 }}', '{{- include "shop.labels" . | nindent 8 }}'),
+    edit: (c) =>
+      edit(
+        c,
+        "templates/rollout.yaml",
+        '{{- include "shop.podLabels" . | nindent 8 }}',
+        '{{- include "shop.labels" . | nindent 8 }}',
+      ),
     findings: [warning("chart-label-on-pods", "Rollout/shop", ALL)],
   },
   {
     mistake: "slack-webhook-secret.yaml taken out of .gitignore",
     edit: (c) => edit(c, ".gitignore", /^slack-webhook-secret\.yaml\n/m, ""),
-    findings: [error("webhook-in-file", "slack-webhook-secret.yaml", []), error("secret-not-ignored", "slack-webhook-secret.yaml", [])],
+    findings: [
+      error("webhook-in-file", "slack-webhook-secret.yaml", []),
+      error("secret-not-ignored", "slack-webhook-secret.yaml", []),
+    ],
   },
   {
     mistake: "slack-webhook-secret.yaml taken out of .helmignore",
@@ -315,8 +457,16 @@ const cases: { mistake: string; edit: (chart: string) => void; findings: Expecte
   },
   {
     mistake: "a string where the Rollout wants an integer, written into the template",
-    edit: (c) => edit(c, "templates/rollout.yaml", "progressDeadlineSeconds: {{ .Values.progressDeadlineSeconds }}", 'progressDeadlineSeconds: "{{ .Values.progressDeadlineSeconds }}"'),
-    findings: [error("schema", "Rollout/shop", ALL, /argoproj\.io\/v1alpha1 Rollout schema: \/spec\/progressDeadlineSeconds/)],
+    edit: (c) =>
+      edit(
+        c,
+        "templates/rollout.yaml",
+        "progressDeadlineSeconds: {{ .Values.progressDeadlineSeconds }}",
+        'progressDeadlineSeconds: "{{ .Values.progressDeadlineSeconds }}"',
+      ),
+    findings: [
+      error("schema", "Rollout/shop", ALL, /argoproj\.io\/v1alpha1 Rollout schema: \/spec\/progressDeadlineSeconds/),
+    ],
   },
   {
     mistake: "a template that does not parse",
@@ -343,83 +493,101 @@ describe("doctor on a chart with one mistake made by hand", () => {
     return chart;
   }
 
-  it.each(cases.map((c, index) => [c.mistake, c, index] as const))("catches %s", async (_, { edit: breakIt, findings: expected, bothHelms, text: checkText }, index) => {
-    const chart = broken(breakIt);
-    const exitCode = expected.some((f) => f.severity === "error") ? 1 : 0;
-    const helms = helmBinaries();
-    const textHelm = helms[index % helms.length]!;
-    const jsonHelms = bothHelms ? helms : [textHelm];
-    const [reports, text, rendered] = await Promise.all([
-      Promise.all(jsonHelms.map(async ({ bin, versionString }) => ({ versionString, json: await doctor(chart, bin, ["--json"]) }))),
-      checkText ? doctor(chart, textHelm.bin) : undefined,
-      checkText
-        ? Promise.all(
-            valuesCombinations(chart).map(async ({ label, files }) => ({
-              label,
-              manifests: await helmTemplate(textHelm.bin, chart, files, [], { release: "shop", namespace: "shop" }).catch(() => undefined),
-            })),
-          )
-        : [],
-    ]);
+  it.each(cases.map((c, index) => [c.mistake, c, index] as const))(
+    "catches %s",
+    async (_, { edit: breakIt, findings: expected, bothHelms, text: checkText }, index) => {
+      const chart = broken(breakIt);
+      const exitCode = expected.some((f) => f.severity === "error") ? 1 : 0;
+      const helms = helmBinaries();
+      const textHelm = helms[index % helms.length]!;
+      const jsonHelms = bothHelms ? helms : [textHelm];
+      const [reports, text, rendered] = await Promise.all([
+        Promise.all(
+          jsonHelms.map(async ({ bin, versionString }) => ({
+            versionString,
+            json: await doctor(chart, bin, ["--json"]),
+          })),
+        ),
+        checkText ? doctor(chart, textHelm.bin) : undefined,
+        checkText
+          ? Promise.all(
+              valuesCombinations(chart).map(async ({ label, files }) => ({
+                label,
+                manifests: await helmTemplate(textHelm.bin, chart, files, [], {
+                  release: "shop",
+                  namespace: "shop",
+                }).catch(() => undefined),
+              })),
+            )
+          : [],
+      ]);
 
-    for (const { versionString, json } of reports) {
-      const context = `helm ${versionString}:\n${json.stdout}`;
-      expect(json.code, context).toBe(exitCode);
-      const report = parseReport(json);
-      expect(report.valuesFiles).toEqual(ALL);
+      for (const { versionString, json } of reports) {
+        const context = `helm ${versionString}:\n${json.stdout}`;
+        expect(json.code, context).toBe(exitCode);
+        const report = parseReport(json);
+        expect(report.valuesFiles).toEqual(ALL);
 
-      // Exactly the expected findings: the mistake breaks its rule and nothing else.
-      const found = expected.map((want) => {
-        const matching = report.findings.filter((f) => f.rule === want.rule && f.resource === want.resource);
-        expect(matching.length, `${want.rule} on ${want.resource}; ${context}`).toBeGreaterThan(0);
-        for (const finding of matching) {
-          expect(finding.severity).toBe(want.severity);
-          expect(finding.fix.trim()).not.toBe("");
-          expect(finding.message.trim()).not.toBe("");
-          if (want.message) expect(finding.message).toMatch(want.message);
+        // Exactly the expected findings: the mistake breaks its rule and nothing else.
+        const found = expected.map((want) => {
+          const matching = report.findings.filter((f) => f.rule === want.rule && f.resource === want.resource);
+          expect(matching.length, `${want.rule} on ${want.resource}; ${context}`).toBeGreaterThan(0);
+          for (const finding of matching) {
+            expect(finding.severity).toBe(want.severity);
+            expect(finding.fix.trim()).not.toBe("");
+            expect(finding.message.trim()).not.toBe("");
+            if (want.message) expect(finding.message).toMatch(want.message);
+          }
+          expect(matching.map((f) => f.valuesFile)).toEqual(want.valuesFiles.length > 0 ? want.valuesFiles : [null]);
+          return matching;
+        });
+        expect(report.findings.length, context).toBe(found.flat().length);
+        expect(report.errors).toBe(report.findings.filter((f) => f.severity === "error").length);
+        expect(report.warnings).toBe(report.findings.filter((f) => f.severity === "warning").length);
+        if (text === undefined || versionString !== textHelm.versionString) continue;
+
+        // The text names the same rule, resource and values files, and says how to fix it.
+        expect(text.stderr).toBe("");
+        expect(text.code).toBe(exitCode);
+        const lines = text.stdout.split("\n");
+        for (const [i, want] of expected.entries()) {
+          const mark = want.severity === "error" ? "error  " : "warning";
+          expect(lines, text.stdout).toContain(
+            `${mark} ${want.rule}  ${want.resource}${want.valuesFiles.length > 0 ? `  (${want.valuesFiles.join(", ")})` : ""}`,
+          );
+          expect(lines).toContain(`        fix: ${found[i]![0]!.fix}`);
         }
-        expect(matching.map((f) => f.valuesFile)).toEqual(want.valuesFiles.length > 0 ? want.valuesFiles : [null]);
-        return matching;
-      });
-      expect(report.findings.length, context).toBe(found.flat().length);
-      expect(report.errors).toBe(report.findings.filter((f) => f.severity === "error").length);
-      expect(report.warnings).toBe(report.findings.filter((f) => f.severity === "warning").length);
-      if (text === undefined || versionString !== textHelm.versionString) continue;
-
-      // The text names the same rule, resource and values files, and says how to fix it.
-      expect(text.stderr).toBe("");
-      expect(text.code).toBe(exitCode);
-      const lines = text.stdout.split("\n");
-      for (const [i, want] of expected.entries()) {
-        const mark = want.severity === "error" ? "error  " : "warning";
-        expect(lines, text.stdout).toContain(`${mark} ${want.rule}  ${want.resource}${want.valuesFiles.length > 0 ? `  (${want.valuesFiles.join(", ")})` : ""}`);
-        expect(lines).toContain(`        fix: ${found[i]![0]!.fix}`);
-      }
-      const errors = expected.filter((f) => f.severity === "error").length;
-      const warnings = expected.length - errors;
-      expect(lines).toContain(
-        errors > 0
-          ? `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}.`
-          : `No errors, ${warnings} warning${warnings === 1 ? "" : "s"}: the chart holds every Blue/Green rule bluegreen checks.`,
-      );
-
-      // One implementation: what doctor reports for each values file is what the release rules
-      // our own tests use find in Helm's render of it, with the Applications that deploy it
-      // (the fix may name that values file).
-      const applications = await readApplications(chart);
-      const withoutFix = ({ fix: _, ...finding }: { fix: string }) => finding;
-      for (const { label, manifests } of rendered) {
-        const reported = report.findings.filter((f) => f.valuesFile === label).map(({ valuesFile: _, ...finding }) => withoutFix(finding));
-        if (manifests === undefined) {
-          expect(reported.map((f: any) => f.rule), `${label}: Helm fails, so doctor reports that alone`).toEqual(["helm-render"]);
-          continue;
-        }
-        expect(reported, `${label} (helm ${versionString})`).toEqual(
-          checkRelease(manifests, { applications: applicationsDeploying(applications, label) }).map(withoutFix),
+        const errors = expected.filter((f) => f.severity === "error").length;
+        const warnings = expected.length - errors;
+        expect(lines).toContain(
+          errors > 0
+            ? `${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}.`
+            : `No errors, ${warnings} warning${warnings === 1 ? "" : "s"}: the chart holds every Blue/Green rule bluegreen checks.`,
         );
+
+        // One implementation: what doctor reports for each values file is what the release rules
+        // our own tests use find in Helm's render of it, with the Applications that deploy it
+        // (the fix may name that values file).
+        const applications = await readApplications(chart);
+        const withoutFix = ({ fix: _, ...finding }: { fix: string }) => finding;
+        for (const { label, manifests } of rendered) {
+          const reported = report.findings
+            .filter((f) => f.valuesFile === label)
+            .map(({ valuesFile: _, ...finding }) => withoutFix(finding));
+          if (manifests === undefined) {
+            expect(
+              reported.map((f: any) => f.rule),
+              `${label}: Helm fails, so doctor reports that alone`,
+            ).toEqual(["helm-render"]);
+            continue;
+          }
+          expect(reported, `${label} (helm ${versionString})`).toEqual(
+            checkRelease(manifests, { applications: applicationsDeploying(applications, label) }).map(withoutFix),
+          );
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe("doctor and secrets", () => {
@@ -443,29 +611,39 @@ describe("doctor and secrets", () => {
   };
 
   // What doctor scans is the parsed render, alike on both Helms; Helm's own error text (below) is not.
-  it.each(helmBinaries().slice(-1))("reports the webhook it finds without printing it or the token beside it (Helm $version)", async ({ bin }) => {
-    const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
-    expect(text.code).toBe(1);
-    expect(json.code).toBe(1);
-    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(expect.arrayContaining(["webhook-in-manifest", "webhook-in-file"]));
-    expect(text.stdout).toMatch(/^error {3}webhook-in-manifest {2}Rollout\/shop/m);
-    for (const { stdout, stderr } of [text, json]) expectNoSecret(stdout + stderr);
-  });
+  it.each(helmBinaries().slice(-1))(
+    "reports the webhook it finds without printing it or the token beside it (Helm $version)",
+    async ({ bin }) => {
+      const [text, json] = await Promise.all([doctor(chart, bin), doctor(chart, bin, ["--json"])]);
+      expect(text.code).toBe(1);
+      expect(json.code).toBe(1);
+      expect(parseReport(json).findings.map((f) => f.rule)).toEqual(
+        expect.arrayContaining(["webhook-in-manifest", "webhook-in-file"]),
+      );
+      expect(text.stdout).toMatch(/^error {3}webhook-in-manifest {2}Rollout\/shop/m);
+      for (const { stdout, stderr } of [text, json]) expectNoSecret(stdout + stderr);
+    },
+  );
 
-  it.each(helmBinaries())("never prints them when Helm's own error message quotes them (Helm $version)", async ({ bin }) => {
-    const failing = join(makeTempDir(), "shop");
-    cpSync(chart, failing, { recursive: true });
-    writeFileSync(
-      join(failing, "templates/check.yaml"),
-      `{{- fail (printf "cannot reach %s or %s" (index .Values.env 0).value "${CREDENTIAL_URL}") }}\n`,
-    );
-    const [text, json] = await Promise.all([doctor(failing, bin), doctor(failing, bin, ["--json"])]);
-    expect(text.code).toBe(1);
-    expect(json.code).toBe(1);
-    const renderFailure = parseReport(json).findings.find((f) => f.rule === "helm-render");
-    expect(renderFailure?.message).toMatch(/templates\/check\.yaml.*cannot reach https:\/\/hooks\.slack\.com\/\S* or https:\/\/\S*@git\.example\.com\/acme\/shop\.git/);
-    for (const { stdout, stderr } of [text, json]) expectNoSecret(stdout + stderr);
-  });
+  it.each(helmBinaries())(
+    "never prints them when Helm's own error message quotes them (Helm $version)",
+    async ({ bin }) => {
+      const failing = join(makeTempDir(), "shop");
+      cpSync(chart, failing, { recursive: true });
+      writeFileSync(
+        join(failing, "templates/check.yaml"),
+        `{{- fail (printf "cannot reach %s or %s" (index .Values.env 0).value "${CREDENTIAL_URL}") }}\n`,
+      );
+      const [text, json] = await Promise.all([doctor(failing, bin), doctor(failing, bin, ["--json"])]);
+      expect(text.code).toBe(1);
+      expect(json.code).toBe(1);
+      const renderFailure = parseReport(json).findings.find((f) => f.rule === "helm-render");
+      expect(renderFailure?.message).toMatch(
+        /templates\/check\.yaml.*cannot reach https:\/\/hooks\.slack\.com\/\S* or https:\/\/\S*@git\.example\.com\/acme\/shop\.git/,
+      );
+      for (const { stdout, stderr } of [text, json]) expectNoSecret(stdout + stderr);
+    },
+  );
 });
 
 describe("doctor's exit status and where it finds Helm", () => {
@@ -495,7 +673,9 @@ describe("doctor's exit status and where it finds Helm", () => {
     for (const program of ["/bin/echo", "/bin/true"]) {
       const result = await doctor(chart, program);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(`error: --helm: ${program} is not Helm: \`${program} version --short\` prints no Helm version (point --helm at the helm binary)\n`);
+      expect(result.stderr).toBe(
+        `error: --helm: ${program} is not Helm: \`${program} version --short\` prints no Helm version (point --helm at the helm binary)\n`,
+      );
       expect(result.stdout).toBe("");
     }
     const fromEnv = await doctor(chart, undefined, [], { HELM_BIN: "/bin/echo", PATH: emptyPath });
@@ -545,11 +725,14 @@ describe("doctor's exit status and where it finds Helm", () => {
     expect(result.stdout).toBe("");
   });
 
-  it.each(helmBinaries())("renders with HELM_BIN when --helm is not given (Helm $version)", async ({ bin, versionString }) => {
-    const result = await doctor(chart, undefined, ["--json"], { HELM_BIN: bin, PATH: emptyPath });
-    expect(result.code).toBe(0);
-    expect(parseReport(result).helm).toBe(versionString);
-  });
+  it.each(helmBinaries())(
+    "renders with HELM_BIN when --helm is not given (Helm $version)",
+    async ({ bin, versionString }) => {
+      const result = await doctor(chart, undefined, ["--json"], { HELM_BIN: bin, PATH: emptyPath });
+      expect(result.code).toBe(0);
+      expect(parseReport(result).helm).toBe(versionString);
+    },
+  );
 
   it("prefers --helm to HELM_BIN", async () => {
     const [helm3, helm4] = helmBinaries();
@@ -574,15 +757,23 @@ describe("doctor reads the chart the way Helm and git do", () => {
   };
 
   // Which files doctor renders is its own choice, alike for both Helms.
-  it.each(helmBinaries().slice(-1))("renders every values-*.yaml, also one named for an environment and a region (Helm $version)", async ({ bin }) => {
-    const chart = copy();
-    writeFileSync(join(chart, "values-prod.eu-west-1.yaml"), "environment: prod-eu-west-1\nblueGreen:\n  scaleDownDelaySeconds: 5\n");
-    const result = await doctor(chart, bin, ["--json"]);
-    const report = parseReport(result);
-    expect(report.valuesFiles).toEqual(expect.arrayContaining([...ALL, "values-prod.eu-west-1.yaml"]));
-    expect(report.findings.map((f) => [f.rule, f.valuesFile])).toEqual([["scale-down-delay", "values-prod.eu-west-1.yaml"]]);
-    expect(result.code).toBe(1);
-  });
+  it.each(helmBinaries().slice(-1))(
+    "renders every values-*.yaml, also one named for an environment and a region (Helm $version)",
+    async ({ bin }) => {
+      const chart = copy();
+      writeFileSync(
+        join(chart, "values-prod.eu-west-1.yaml"),
+        "environment: prod-eu-west-1\nblueGreen:\n  scaleDownDelaySeconds: 5\n",
+      );
+      const result = await doctor(chart, bin, ["--json"]);
+      const report = parseReport(result);
+      expect(report.valuesFiles).toEqual(expect.arrayContaining([...ALL, "values-prod.eu-west-1.yaml"]));
+      expect(report.findings.map((f) => [f.rule, f.valuesFile])).toEqual([
+        ["scale-down-delay", "values-prod.eu-west-1.yaml"],
+      ]);
+      expect(result.code).toBe(1);
+    },
+  );
 
   /** The init chart with its ignore files written as many people write them: one glob for every Secret. */
   async function globbed(inGit: boolean): Promise<string> {
@@ -594,13 +785,17 @@ describe("doctor reads the chart the way Helm and git do", () => {
     const out = makeTempDir();
     const packaged = await runHelm(helmBinaries().at(-1)!.bin, ["package", chart, "--destination", out]);
     expect(packaged.code, packaged.stderr).toBe(0);
-    expect(execFileSync("tar", ["-tzf", join(out, "shop-0.1.0.tgz")], { encoding: "utf8" })).not.toContain("slack-webhook-secret");
+    expect(execFileSync("tar", ["-tzf", join(out, "shop-0.1.0.tgz")], { encoding: "utf8" })).not.toContain(
+      "slack-webhook-secret",
+    );
     return chart;
   }
 
   it("takes a glob in .helmignore as Helm does, in a git repository", async () => {
     const chart = await globbed(true);
-    expect(execFileSync("git", ["check-ignore", "slack-webhook-secret.yaml"], { cwd: chart, encoding: "utf8" })).toBe("slack-webhook-secret.yaml\n");
+    expect(execFileSync("git", ["check-ignore", "slack-webhook-secret.yaml"], { cwd: chart, encoding: "utf8" })).toBe(
+      "slack-webhook-secret.yaml\n",
+    );
     const result = await doctor(chart, helmBinaries()[0]!.bin, ["--json"]);
     expect(parseReport(result).findings).toEqual([]);
     expect(result.code).toBe(0);
@@ -627,9 +822,16 @@ describe("doctor reads Helm's output the way the cluster does (YAML 1.1)", () =>
     };
     const [yes, truth] = await Promise.all([named("yes"), named("true")]);
     expect(yes.errors).toBeGreaterThan(0);
-    expect(yes.findings.map((f) => f.message)).toContain("does not match the argoproj.io/v1alpha1 Rollout schema: /metadata/name must be string");
+    expect(yes.findings.map((f) => f.message)).toContain(
+      "does not match the argoproj.io/v1alpha1 Rollout schema: /metadata/name must be string",
+    );
     // Plain, both names are the boolean true; in longer names (yes-preview) they stay words.
-    const shape = (report: Report) => report.findings.map(({ rule, resource, message }) => [rule, resource.replace(/\/(yes|true)-/, "/<name>-"), message]);
+    const shape = (report: Report) =>
+      report.findings.map(({ rule, resource, message }) => [
+        rule,
+        resource.replace(/\/(yes|true)-/, "/<name>-"),
+        message,
+      ]);
     expect(shape(yes)).toEqual(shape(truth));
   });
 });
@@ -643,9 +845,14 @@ describe("doctor finds webhook URLs whatever their case or port, and never print
   it.each(SHAPES)("finds %s in values.yaml and in the manifest", async (url) => {
     const chart = await initCopy(PLAIN);
     edit(chart, "values.yaml", "env: []\n", `env:\n  - name: SLACK_WEBHOOK_URL\n    value: ${url}\n`);
-    const [json, text] = await Promise.all([doctor(chart, helmBinaries()[0]!.bin, ["--json"]), doctor(chart, helmBinaries()[0]!.bin)]);
+    const [json, text] = await Promise.all([
+      doctor(chart, helmBinaries()[0]!.bin, ["--json"]),
+      doctor(chart, helmBinaries()[0]!.bin),
+    ]);
     expect(json.code).toBe(1);
-    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(expect.arrayContaining(["webhook-in-manifest", "webhook-in-file"]));
+    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(
+      expect.arrayContaining(["webhook-in-manifest", "webhook-in-file"]),
+    );
     const secret = url.split("/").at(-1)!;
     for (const output of [json.stdout, json.stderr, text.stdout, text.stderr]) expect(output).not.toContain(secret);
   });
@@ -660,19 +867,38 @@ describe("doctor finds webhook URLs whatever their case or port, and never print
       "https://deploy:pa/ssSLASHsecret06@git.example.com/acme/shop.git",
     ];
     writeFileSync(join(chart, "templates/check.yaml"), `{{- fail "cannot reach ${quoted.join(" or ")}" }}\n`);
-    const [json, text] = await Promise.all([doctor(chart, helmBinaries().at(-1)!.bin, ["--json"]), doctor(chart, helmBinaries()[0]!.bin)]);
+    const [json, text] = await Promise.all([
+      doctor(chart, helmBinaries().at(-1)!.bin, ["--json"]),
+      doctor(chart, helmBinaries()[0]!.bin),
+    ]);
     // (The template holds the URLs too, which git would commit.)
-    expect(parseReport(json).findings.map((f) => f.rule)).toEqual(["helm-render", "helm-render", "helm-render", "webhook-in-file"]);
+    expect(parseReport(json).findings.map((f) => f.rule)).toEqual([
+      "helm-render",
+      "helm-render",
+      "helm-render",
+      "webhook-in-file",
+    ]);
     expect(text.stdout).toMatch(/helm template fails: .*cannot reach https:\/\/hooks\.slack\.com\/…\(redacted\)/);
     for (const output of [json.stdout, text.stdout, json.stderr, text.stderr]) {
-      for (const secret of ["upperCASEsecret01", "withPORTsecret02", "ssATsecret03", "querySECRET03", "querySECRET04", "fragmentSECRET05", "ssSLASHsecret06"]) {
+      for (const secret of [
+        "upperCASEsecret01",
+        "withPORTsecret02",
+        "ssATsecret03",
+        "querySECRET03",
+        "querySECRET04",
+        "fragmentSECRET05",
+        "ssSLASHsecret06",
+      ]) {
         expect(output).not.toContain(secret);
       }
     }
   });
 
   it("redacts a URL given where a path belongs, in the message and in --json", async () => {
-    const result = await runCli(["doctor", "--json", "--chart", "https://deploy:pathSECRET07@git.example.com/acme/shop"], { cwd: makeTempDir() });
+    const result = await runCli(
+      ["doctor", "--json", "--chart", "https://deploy:pathSECRET07@git.example.com/acme/shop"],
+      { cwd: makeTempDir() },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("error: no chart found: https://…(redacted)@git.example.com/acme/shop does not exist\n");
     expect(result.stdout + result.stderr).not.toContain("pathSECRET07");
@@ -686,7 +912,10 @@ describe("doctor's fixes fix what they are about", () => {
     return { cwd: join(chart, ".."), chart };
   }
   const report = async (cwd: string) => {
-    const result = await runCli(["doctor", "--chart", "shop", "--json"], { cwd, env: { HELM_BIN: helmBinaries()[0]!.bin } });
+    const result = await runCli(["doctor", "--chart", "shop", "--json"], {
+      cwd,
+      env: { HELM_BIN: helmBinaries()[0]!.bin },
+    });
     return { code: result.code, report: parseReport(result) };
   };
 
@@ -698,9 +927,14 @@ describe("doctor's fixes fix what they are about", () => {
     writeFileSync(join(chart, "values-prod.yaml"), prod.replace(/^ {2}tag: "1\.4\.2"$/m, "  tag: latest"));
     const before = await report(cwd);
     const findings = before.report.findings.filter((f) => f.rule === "image-unpinned");
-    expect(findings.map((f) => [f.valuesFile, f.fix])).toEqual([["values-prod.yaml", "set a version tag: bluegreen bump-image <tag> --env prod --chart shop"]]);
+    expect(findings.map((f) => [f.valuesFile, f.fix])).toEqual([
+      ["values-prod.yaml", "set a version tag: bluegreen bump-image <tag> --env prod --chart shop"],
+    ]);
 
-    const command = findings[0]!.fix.replace(/^.*: bluegreen /, "").replace("<tag>", "1.4.3").split(" ");
+    const command = findings[0]!.fix
+      .replace(/^.*: bluegreen /, "")
+      .replace("<tag>", "1.4.3")
+      .split(" ");
     const fixed = await runCli(command, { cwd });
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(await report(cwd)).toMatchObject({ code: 0, report: { errors: 0 } });
@@ -711,7 +945,11 @@ describe("doctor's fixes fix what they are about", () => {
     edit(chart, "values-prod.yaml", "blueGreen:\n", "blueGreen:\n  scaleDownDelaySeconds: 10\n");
     const before = await report(cwd);
     expect(before.report.findings.map((f) => [f.rule, f.valuesFile, f.fix])).toEqual([
-      ["scale-down-delay", "values-prod.yaml", expect.stringMatching(/^set blueGreen\.scaleDownDelaySeconds to 30 or more in shop\/values-prod\.yaml: /)],
+      [
+        "scale-down-delay",
+        "values-prod.yaml",
+        expect.stringMatching(/^set blueGreen\.scaleDownDelaySeconds to 30 or more in shop\/values-prod\.yaml: /),
+      ],
     ]);
     edit(chart, "values-prod.yaml", "scaleDownDelaySeconds: 10", "scaleDownDelaySeconds: 30");
     expect(await report(cwd)).toMatchObject({ code: 0, report: { errors: 0 } });
@@ -722,7 +960,9 @@ describe("doctor's fixes fix what they are about", () => {
     chmodSync(join(chart, "slack-webhook-secret.yaml"), 0o644);
     const cwd = join(chart, "..");
     const { report: found } = await report(cwd);
-    expect(found.findings.map((f) => [f.rule, f.fix])).toEqual([["secret-file-mode", "chmod 600 shop/slack-webhook-secret.yaml"]]);
+    expect(found.findings.map((f) => [f.rule, f.fix])).toEqual([
+      ["secret-file-mode", "chmod 600 shop/slack-webhook-secret.yaml"],
+    ]);
     execFileSync("sh", ["-c", found.findings[0]!.fix], { cwd });
     expect((await report(cwd)).report.findings).toEqual([]);
   });
@@ -740,7 +980,10 @@ function wrappedHelm(script: string): string {
 describe("doctor on many environments", () => {
   let chart: string;
   beforeAll(async () => {
-    chart = await initChart(["--image", IMAGE, "--envs", "dev,qa,staging,prod", "--repo-url", REPO, "--repo-path", "shop"], "shop");
+    chart = await initChart(
+      ["--image", IMAGE, "--envs", "dev,qa,staging,prod", "--repo-url", REPO, "--repo-path", "shop"],
+      "shop",
+    );
   });
 
   it("renders them side by side, at most as many at a time as there are CPUs, and reports in the same order", async () => {
@@ -748,34 +991,48 @@ describe("doctor on many environments", () => {
     const helm = wrappedHelm(`echo "start $(date +%s%N)" >> "${log}"; sleep 1; echo "end $(date +%s%N)" >> "${log}"`);
     const result = await doctor(chart, helm, ["--json"]);
     expect(result.code, result.stdout).toBe(0);
-    expect(parseReport(result).valuesFiles).toEqual(["values.yaml", "values-dev.yaml", "values-qa.yaml", "values-staging.yaml", "values-prod.yaml"]);
+    expect(parseReport(result).valuesFiles).toEqual([
+      "values.yaml",
+      "values-dev.yaml",
+      "values-qa.yaml",
+      "values-staging.yaml",
+      "values-prod.yaml",
+    ]);
 
     // The most renders running at one moment, from their start and end times.
-    const events = readFileSync(log, "utf8").trim().split("\n").map((line) => line.split(" ")).map(([kind, at]) => ({ delta: kind === "start" ? 1 : -1, at: BigInt(at!) }));
+    const events = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(" "))
+      .map(([kind, at]) => ({ delta: kind === "start" ? 1 : -1, at: BigInt(at!) }));
     let running = 0;
     let most = 0;
-    for (const { delta } of events.sort((a, b) => (a.at === b.at ? a.delta - b.delta : a.at < b.at ? -1 : 1))) most = Math.max(most, (running += delta));
+    for (const { delta } of events.sort((a, b) => (a.at === b.at ? a.delta - b.delta : a.at < b.at ? -1 : 1)))
+      most = Math.max(most, (running += delta));
     expect(events).toHaveLength(10);
     expect(most).toBe(Math.min(5, availableParallelism()));
   });
 
-  itNeeds(["script"])("on a terminal, says which render it is waiting for; in a pipe and with --json, says nothing of it", async () => {
-    // Only values.yaml alone renders slowly: one render the report waits for is enough.
-    const helm = wrappedHelm('case "$*" in *values-*) ;; *) sleep 1.5 ;; esac');
-    const term = startInTerminal(["doctor", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
-    await term.waitFor(/rendering values\.yaml with helm v3\.\d+\.\d+\S*…/, 10_000);
-    expect((await term.exited).code).toBe(0);
-    expect(term.output()).toContain("No errors: the chart holds every Blue/Green rule bluegreen checks.");
+  itNeeds(["script"])(
+    "on a terminal, says which render it is waiting for; in a pipe and with --json, says nothing of it",
+    async () => {
+      // Only values.yaml alone renders slowly: one render the report waits for is enough.
+      const helm = wrappedHelm('case "$*" in *values-*) ;; *) sleep 1.5 ;; esac');
+      const term = startInTerminal(["doctor", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
+      await term.waitFor(/rendering values\.yaml with helm v3\.\d+\.\d+\S*…/, 10_000);
+      expect((await term.exited).code).toBe(0);
+      expect(term.output()).toContain("No errors: the chart holds every Blue/Green rule bluegreen checks.");
 
-    const json = startInTerminal(["doctor", "--json", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
-    expect((await json.exited).code).toBe(0);
-    expect(json.output()).not.toContain("rendering");
+      const json = startInTerminal(["doctor", "--json", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
+      expect((await json.exited).code).toBe(0);
+      expect(json.output()).not.toContain("rendering");
 
-    const piped = await doctor(chart, helm);
-    expect(piped.code).toBe(0);
-    expect(piped.stderr).toBe("");
-    expect(piped.stdout).not.toContain("rendering");
-  });
+      const piped = await doctor(chart, helm);
+      expect(piped.code).toBe(0);
+      expect(piped.stderr).toBe("");
+      expect(piped.stdout).not.toContain("rendering");
+    },
+  );
 });
 
 describe("doctor says what went wrong in words", () => {
@@ -801,49 +1058,94 @@ describe("doctor says what went wrong in words", () => {
     const result = await doctor(chart, helm, ["--json", "--timeout", "1"]);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(result.code).toBe(1);
-    expect(parseReport(result).findings.map((f) => f.message)).toContain("helm template did not finish within 1 s (--timeout gives it longer)");
+    expect(parseReport(result).findings.map((f) => f.message)).toContain(
+      "helm template did not finish within 1 s (--timeout gives it longer)",
+    );
     expect(result.stdout).not.toMatch(/ETIMEDOUT|spawn/);
   });
 
   it("names a values file of several documents and the line, never the library's hint", async () => {
     const copy = join(makeTempDir(), "shop");
     cpSync(chart, copy, { recursive: true });
-    writeFileSync(join(copy, "values.yaml"), `${readFileSync(join(copy, "values.yaml"), "utf8")}---\nreplicaCount: 5\n`);
+    writeFileSync(
+      join(copy, "values.yaml"),
+      `${readFileSync(join(copy, "values.yaml"), "utf8")}---\nreplicaCount: 5\n`,
+    );
     const result = await doctor(copy, helmBinaries()[0]!.bin);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: values\.yaml:\d+: holds more than one YAML document \(a second one starts with ---\), but a values file is one: Helm 3 would read only the first, Helm 4 only the last\n$/);
+    expect(result.stderr).toMatch(
+      /^error: values\.yaml:\d+: holds more than one YAML document \(a second one starts with ---\), but a values file is one: Helm 3 would read only the first, Helm 4 only the last\n$/,
+    );
     expect(result.stderr).not.toMatch(/parseAllDocuments/);
   });
 
-  itNeeds(["nobody"])("skips what .helmignore excludes when it cannot read it, and reports what else it cannot read", async () => {
-    const copy = join(makeTempDir(), "shop");
-    cpSync(chart, copy, { recursive: true });
-    mkdirSync(join(copy, "private"));
-    writeFileSync(join(copy, "private", "notes.txt"), "mine\n");
-    chmodSync(join(copy, "private"), 0o000);
-    // Root reads anything: run doctor and Helm as nobody, on copies nobody can read.
-    const tools = makeTempDir("bluegreen-nobody-");
-    const helmCopy = join(tools, "helm");
-    cpSync(helmBinaries()[0]!.bin, helmCopy);
-    for (const part of ["bin", "dist", "package.json"]) cpSync(join(REPO_ROOT, part), join(tools, part), { recursive: true });
-    for (const dir of [join(copy, ".."), tools]) chmodSync(dir, 0o755);
-    const asNobody = () =>
-      runProcess("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, join(tools, "bin", "bluegreen.cjs"), "doctor", "--json", "--chart", copy, "--helm", helmCopy], {
-        cwd: "/",
-        env: cliEnv({ HELM_BIN: undefined, HOME: "/tmp", HELM_CACHE_HOME: "/tmp/bluegreen-nobody-helm", HELM_CONFIG_HOME: "/tmp/bluegreen-nobody-helm", HELM_DATA_HOME: "/tmp/bluegreen-nobody-helm" }),
-      });
+  itNeeds(["nobody"])(
+    "skips what .helmignore excludes when it cannot read it, and reports what else it cannot read",
+    async () => {
+      const copy = join(makeTempDir(), "shop");
+      cpSync(chart, copy, { recursive: true });
+      mkdirSync(join(copy, "private"));
+      writeFileSync(join(copy, "private", "notes.txt"), "mine\n");
+      chmodSync(join(copy, "private"), 0o000);
+      // Root reads anything: run doctor and Helm as nobody, on copies nobody can read.
+      const tools = makeTempDir("bluegreen-nobody-");
+      const helmCopy = join(tools, "helm");
+      cpSync(helmBinaries()[0]!.bin, helmCopy);
+      for (const part of ["bin", "dist", "package.json"])
+        cpSync(join(REPO_ROOT, part), join(tools, part), { recursive: true });
+      for (const dir of [join(copy, ".."), tools]) chmodSync(dir, 0o755);
+      const asNobody = () =>
+        runProcess(
+          "setpriv",
+          [
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            process.execPath,
+            join(tools, "bin", "bluegreen.cjs"),
+            "doctor",
+            "--json",
+            "--chart",
+            copy,
+            "--helm",
+            helmCopy,
+          ],
+          {
+            cwd: "/",
+            env: cliEnv({
+              HELM_BIN: undefined,
+              HOME: "/tmp",
+              HELM_CACHE_HOME: "/tmp/bluegreen-nobody-helm",
+              HELM_CONFIG_HOME: "/tmp/bluegreen-nobody-helm",
+              HELM_DATA_HOME: "/tmp/bluegreen-nobody-helm",
+            }),
+          },
+        );
 
-    writeFileSync(join(copy, ".helmignore"), `${readFileSync(join(copy, ".helmignore"), "utf8")}private/\n`);
-    const ignored = await asNobody();
-    expect(ignored.stderr).toBe("");
-    expect(JSON.parse(ignored.stdout).findings).toEqual([]);
-    expect(ignored.code).toBe(0);
+      writeFileSync(join(copy, ".helmignore"), `${readFileSync(join(copy, ".helmignore"), "utf8")}private/\n`);
+      const ignored = await asNobody();
+      expect(ignored.stderr).toBe("");
+      expect(JSON.parse(ignored.stdout).findings).toEqual([]);
+      expect(ignored.code).toBe(0);
 
-    writeFileSync(join(copy, ".helmignore"), readFileSync(join(copy, ".helmignore"), "utf8").replace("private/\n", ""));
-    const unreadable = await asNobody();
-    const findings: Finding[] = JSON.parse(unreadable.stdout).findings;
-    expect(findings).toContainEqual(expect.objectContaining({ rule: "unreadable-file", severity: "warning", resource: "private/", valuesFile: null }));
-    expect(findings.find((f) => f.rule === "unreadable-file")!.message).toMatch(/^private\/ cannot be read \(permission denied \(EACCES\)\)/);
-    expect(unreadable.stderr).toBe("");
-  });
+      writeFileSync(
+        join(copy, ".helmignore"),
+        readFileSync(join(copy, ".helmignore"), "utf8").replace("private/\n", ""),
+      );
+      const unreadable = await asNobody();
+      const findings: Finding[] = JSON.parse(unreadable.stdout).findings;
+      expect(findings).toContainEqual(
+        expect.objectContaining({
+          rule: "unreadable-file",
+          severity: "warning",
+          resource: "private/",
+          valuesFile: null,
+        }),
+      );
+      expect(findings.find((f) => f.rule === "unreadable-file")!.message).toMatch(
+        /^private\/ cannot be read \(permission denied \(EACCES\)\)/,
+      );
+      expect(unreadable.stderr).toBe("");
+    },
+  );
 });

@@ -5,16 +5,30 @@
 // are kept, and a FIFO or other special file is refused at once. Every refusal changes no byte.
 // Runs the built CLI (bin/bluegreen.cjs) as real processes, and real Helm 3 and 4.
 import { createHash } from "node:crypto";
-import { chmodSync, chownSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { initChart } from "./support/chart.js";
-import { CLI, cliEnv, listFiles, makeTempDir, runCli, type CliResult } from "./support/cli.js";
+import { CLI, type CliResult, cliEnv, listFiles, makeTempDir, runCli } from "./support/cli.js";
+import { itNeeds } from "./support/facilities.js";
 import { helmBinaries, helmTemplate } from "./support/helm.js";
 import { one } from "./support/manifests.js";
 import { runProcess } from "./support/process.js";
-import { itNeeds } from "./support/facilities.js";
 
 const REPO = "ghcr.io/acme/shop";
 const DIGEST = `sha256:${"ab".repeat(32)}`;
@@ -32,10 +46,12 @@ function copy(): string {
   return dir;
 }
 
-const bump = (chart: string, ...args: string[]) => runCli(["bump-image", ...args], { cwd: chart, env: { DEBUG: undefined } });
+const bump = (chart: string, ...args: string[]) =>
+  runCli(["bump-image", ...args], { cwd: chart, env: { DEBUG: undefined } });
 const read = (chart: string, file: string) => readFileSync(join(chart, file), "utf8");
 const parse = (chart: string, file: string) => YAML.parse(read(chart, file));
-const shown = (result: CliResult) => `exit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+const shown = (result: CliResult) =>
+  `exit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
 
 function expectSuccess(result: CliResult): void {
   expect(result.code, shown(result)).toBe(0);
@@ -50,9 +66,13 @@ function snapshot(dir: string): Map<string, string> {
   return new Map(
     listFiles(dir).map((file) => {
       const info = lstatSync(join(dir, file));
-      const what = info.isSymbolicLink() ? `-> ${readlinkSync(join(dir, file))}`
-        : info.isFile() ? createHash("sha256").update(readFileSync(join(dir, file))).digest("hex")
-        : `special ${info.ino}`;
+      const what = info.isSymbolicLink()
+        ? `-> ${readlinkSync(join(dir, file))}`
+        : info.isFile()
+          ? createHash("sha256")
+              .update(readFileSync(join(dir, file)))
+              .digest("hex")
+          : `special ${info.ino}`;
       return [file, `${(info.mode & 0o7777).toString(8)} ${info.uid} ${what}`];
     }),
   );
@@ -70,7 +90,13 @@ function expectRefused(result: CliResult, dir: string, before: Map<string, strin
 async function renderedImages(chart: string, ...files: string[]): Promise<string[]> {
   const images = [];
   for (const { bin } of helmBinaries()) {
-    const manifests = await helmTemplate(bin, chart, files.map((file) => join(chart, file)), [], { release: "shop" });
+    const manifests = await helmTemplate(
+      bin,
+      chart,
+      files.map((file) => join(chart, file)),
+      [],
+      { release: "shop" },
+    );
     images.push(one(manifests, "Rollout").spec.template.spec.containers[0].image);
   }
   return images;
@@ -91,7 +117,10 @@ describe("two commands at once", () => {
       // Either order is a correct history: the pin then the bump (which clears a digest), or
       // the bump then the pin. Anything else lost one of them.
       const pinLast = image.digest === DIGEST;
-      expect({ tag: image.tag, digest: image.digest }, `round ${round}`).toEqual({ tag: "5.0", digest: pinLast ? DIGEST : "" });
+      expect({ tag: image.tag, digest: image.digest }, `round ${round}`).toEqual({
+        tag: "5.0",
+        digest: pinLast ? DIGEST : "",
+      });
       expect(parse(chart, "Chart.yaml").appVersion).toBe("5.0");
       // The second saw what the first wrote: a bump after the pin clears the pinned digest.
       if (pinLast) expect(tagBump.stdout).not.toContain("image.digest");
@@ -105,18 +134,38 @@ describe("two commands at once", () => {
     const before = snapshot(chart);
     // The first command is held for 13 s at its first rename (after it took the lock and
     // staged its files): longer than the 10 s a second command waits.
-    const first = runProcess("strace", ["-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e", "inject=rename:delay_enter=13000000:when=1", process.execPath, CLI, "bump-image", "7.0"], {
-      cwd: chart,
-      env: cliEnv(),
-      timeoutMs: 60_000,
-    });
+    const first = runProcess(
+      "strace",
+      [
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=rename",
+        "-e",
+        "inject=rename:delay_enter=13000000:when=1",
+        process.execPath,
+        CLI,
+        "bump-image",
+        "7.0",
+      ],
+      {
+        cwd: chart,
+        env: cliEnv(),
+        timeoutMs: 60_000,
+      },
+    );
     const lock = join(chart, ".bluegreen", "lock");
     for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(existsSync(lock), "the first command holds the lock").toBe(true);
     const second = await bump(chart, "8.0");
     expect(second.code, shown(second)).toBe(1);
-    expect(second.stderr).toMatch(/^waiting for another bluegreen command \(bump-image, pid \d+\) to finish changing this chart…\nerror: another bluegreen command \(bump-image, pid \d+\) is changing this chart; try again when it has finished\n$/);
-    const withoutWorkspace = (tree: Map<string, string>) => new Map([...tree].filter(([file]) => !file.startsWith(".bluegreen/")));
+    expect(second.stderr).toMatch(
+      /^waiting for another bluegreen command \(bump-image, pid \d+\) to finish changing this chart…\nerror: another bluegreen command \(bump-image, pid \d+\) is changing this chart; try again when it has finished\n$/,
+    );
+    const withoutWorkspace = (tree: Map<string, string>) =>
+      new Map([...tree].filter(([file]) => !file.startsWith(".bluegreen/")));
     expect(withoutWorkspace(snapshot(chart)), "the second command changed nothing").toEqual(before);
     const done = await first;
     expect(done.code, shown(done)).toBe(0);
@@ -142,7 +191,10 @@ describe("edits through anchors, aliases and merge keys", () => {
 
   it("a tag bump through `<<: *img` sets the tag and clears the merged digest, and Helm renders exactly that", async () => {
     const chart = merged("image:\n  <<: *img");
-    expect(await renderedImages(chart, "values.yaml")).toEqual([`${REPO}:1.4.2@${OLD_DIGEST}`, `${REPO}:1.4.2@${OLD_DIGEST}`]);
+    expect(await renderedImages(chart, "values.yaml")).toEqual([
+      `${REPO}:1.4.2@${OLD_DIGEST}`,
+      `${REPO}:1.4.2@${OLD_DIGEST}`,
+    ]);
     const result = await bump(chart, "1.5.0");
     expectSuccess(result);
     expect(result.stdout).toBe(
@@ -169,7 +221,10 @@ describe("edits through anchors, aliases and merge keys", () => {
     writeFileSync(join(chart, "values-prod.yaml"), `${prod}\nrelease: &rel {tag: "2.0"}\nimage:\n  <<: *rel\n`);
     const result = await bump(chart, "--env", "sandbox", "--from", "prod");
     expectSuccess(result);
-    expect(await renderedImages(chart, "values.yaml", "values-sandbox.yaml")).toEqual([`${REPO}:2.0@${OLD_DIGEST}`, `${REPO}:2.0@${OLD_DIGEST}`]);
+    expect(await renderedImages(chart, "values.yaml", "values-sandbox.yaml")).toEqual([
+      `${REPO}:2.0@${OLD_DIGEST}`,
+      `${REPO}:2.0@${OLD_DIGEST}`,
+    ]);
   });
 
   it("refuses an edit that would change another key through a shared anchor, and one a later merge key overrides", async () => {
@@ -177,7 +232,12 @@ describe("edits through anchors, aliases and merge keys", () => {
     const values = read(shared, "values.yaml").replace('  tag: "1.4.2"', '  tag: &release "1.4.2"');
     writeFileSync(join(shared, "values.yaml"), `${values}\nsidecar:\n  tag: *release\n`);
     let before = snapshot(shared);
-    expectRefused(await bump(shared, "1.5.0"), shared, before, /values\.yaml: cannot set image\.tag .*sidecar\.tag would change too/);
+    expectRefused(
+      await bump(shared, "1.5.0"),
+      shared,
+      before,
+      /values\.yaml: cannot set image\.tag .*sidecar\.tag would change too/,
+    );
 
     const overridden = merged('image:\n  tag: "1.4.2"\n  <<: *img');
     before = snapshot(overridden);
@@ -188,7 +248,11 @@ describe("edits through anchors, aliases and merge keys", () => {
 describe("block scalars, line ends and encodings", () => {
   it("bumps a |- tag followed by a comment in a CRLF file with a byte-order mark, keeping all three, and Helm renders it", async () => {
     const chart = copy();
-    const values = `\uFEFF${read(chart, "values.yaml").replace('  tag: "1.4.2"\n', "  tag: |-\n    1.4.2\n  # pinned by the release train\n")}`.replace(/\n/g, "\r\n");
+    const values =
+      `\uFEFF${read(chart, "values.yaml").replace('  tag: "1.4.2"\n', "  tag: |-\n    1.4.2\n  # pinned by the release train\n")}`.replace(
+        /\n/g,
+        "\r\n",
+      );
     writeFileSync(join(chart, "values.yaml"), values);
     expectSuccess(await bump(chart, "1.5.0"));
     expect(read(chart, "values.yaml")).toBe(values.replace("    1.4.2\r\n", "    1.5.0\r\n"));
@@ -197,11 +261,19 @@ describe("block scalars, line ends and encodings", () => {
 
   it("refuses a values file that is not UTF-8, naming it and the line, and changes no byte", async () => {
     const chart = copy();
-    const bytes = Buffer.concat([readFileSync(join(chart, "values.yaml")), Buffer.from("# caf\xe9 au lait\n", "latin1")]);
+    const bytes = Buffer.concat([
+      readFileSync(join(chart, "values.yaml")),
+      Buffer.from("# caf\xe9 au lait\n", "latin1"),
+    ]);
     writeFileSync(join(chart, "values.yaml"), bytes);
     const line = bytes.toString("latin1").split("\n").length - 1;
     const before = snapshot(chart);
-    expectRefused(await bump(chart, "1.5.0"), chart, before, new RegExp(`^error: values\\.yaml is not UTF-8 text \\(line ${line} has the byte 0xE9\\)`));
+    expectRefused(
+      await bump(chart, "1.5.0"),
+      chart,
+      before,
+      new RegExp(`^error: values\\.yaml is not UTF-8 text \\(line ${line} has the byte 0xE9\\)`),
+    );
   });
 });
 
@@ -263,7 +335,11 @@ describe("links, modes and special files", () => {
       if (make === "device") symlinkSync("/dev/zero", overlay);
       const kind = { fifo: "a named pipe \\(FIFO\\)", directory: "a directory", device: "a character device" }[make];
       const before = snapshot(chart);
-      for (const args of [["bump-image", "2.0", "--env", "prod"], ["bump-image", "2.0"], ["add-env", "staging"]]) {
+      for (const args of [
+        ["bump-image", "2.0", "--env", "prod"],
+        ["bump-image", "2.0"],
+        ["add-env", "staging"],
+      ]) {
         const started = Date.now();
         const result = await runCli(args, { cwd: chart, timeoutMs: 20_000 });
         expectRefused(result, chart, before, new RegExp(`^error: values-prod\\.yaml is ${kind}, not a file`));

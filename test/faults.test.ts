@@ -10,10 +10,22 @@
 // partial chart, no half-written file, no temporary file (except beside a file after a crash, where
 // the real file must still be byte-identical).
 import { spawn } from "node:child_process";
-import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, REPO_ROOT, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
+import { CLI, type CliResult, cliEnv, listFiles, makeTempDir, REPO_ROOT, runCli, snapshotTree } from "./support/cli.js";
 import { describeNeeds, itNeeds } from "./support/facilities.js";
 import { runProcess } from "./support/process.js";
 
@@ -47,7 +59,11 @@ function sh(script: string, args: string[], cwd: string, wrapper: string[] = [])
  */
 async function syscalls(name: string, args: string[], cwd: string, prefix = ""): Promise<string[]> {
   const log = join(makeTempDir(), "strace.log");
-  const result = await sh(`${prefix} exec "$@"`, ["strace", "-f", "-qq", "-o", log, "-e", `trace=${name}`, NODE, CLI, ...args], cwd);
+  const result = await sh(
+    `${prefix} exec "$@"`,
+    ["strace", "-f", "-qq", "-o", log, "-e", `trace=${name}`, NODE, CLI, ...args],
+    cwd,
+  );
   expect(result.code, shown(result)).not.toBe(HARNESS_FAILED);
   return readFileSync(log, "utf8")
     .split("\n")
@@ -56,7 +72,23 @@ async function syscalls(name: string, args: string[], cwd: string, prefix = ""):
 
 /** The CLI under strace, killed (SIGKILL) at its nth call of `name`. */
 function killedAt(name: string, n: number, args: string[], cwd: string): Promise<CliResult> {
-  return run("strace", ["-f", "-qq", "-o", "/dev/null", "-e", `trace=${name}`, "-e", `inject=${name}:signal=KILL:when=${n}`, NODE, CLI, ...args], cwd);
+  return run(
+    "strace",
+    [
+      "-f",
+      "-qq",
+      "-o",
+      "/dev/null",
+      "-e",
+      `trace=${name}`,
+      "-e",
+      `inject=${name}:signal=KILL:when=${n}`,
+      NODE,
+      CLI,
+      ...args,
+    ],
+    cwd,
+  );
 }
 
 /** A copy of the reference chart at <repo>/shop, committed in a fresh git repository <repo>. */
@@ -65,18 +97,29 @@ async function chartInGit(): Promise<{ repo: string; chart: string }> {
   const chart = join(repo, "shop");
   cpSync((await reference()).dir, chart, { recursive: true });
   const git = (...args: string[]) => run("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], repo);
-  for (const args of [["init", "-q"], ["add", "."], ["commit", "-qm", "chart"]]) expect((await git(...args)).code).toBe(0);
+  for (const args of [
+    ["init", "-q"],
+    ["add", "."],
+    ["commit", "-qm", "chart"],
+  ])
+    expect((await git(...args)).code).toBe(0);
   return { repo, chart };
 }
 
-const gitStatus = async (repo: string) => (await run("git", ["status", "--porcelain", "--untracked-files=all"], repo)).stdout;
+const gitStatus = async (repo: string) =>
+  (await run("git", ["status", "--porcelain", "--untracked-files=all"], repo)).stdout;
 
 /**
  * Mounts a tmpfs of `size` bytes on `mnt` in a private mount namespace, runs `prepare` there
  * (with "$mnt" set), then the CLI with `cliArgs` in "$mnt/$workdir", then copies whatever is left on
  * the tmpfs (minus the filler file) to `out`, so the test can look at it after the namespace is gone.
  */
-function onTmpfs(opts: { size: number; prepare?: string; workdir: string; cliArgs: string[] }): Promise<CliResult & { out: string }> {
+function onTmpfs(opts: {
+  size: number;
+  prepare?: string;
+  workdir: string;
+  cliArgs: string[];
+}): Promise<CliResult & { out: string }> {
   const base = makeTempDir();
   const mnt = join(base, "mnt");
   const out = join(base, "out");
@@ -92,7 +135,10 @@ function onTmpfs(opts: { size: number; prepare?: string; workdir: string; cliArg
     rm -f "$mnt/filler"
     cp -a "$mnt/." "$out/" || fail "cannot copy the tmpfs out"
     exit $status`;
-  return sh(script, [mnt, out, String(opts.size), opts.workdir, NODE, CLI, ...opts.cliArgs], base, ["unshare", "-rm"]).then((result) => ({
+  return sh(script, [mnt, out, String(opts.size), opts.workdir, NODE, CLI, ...opts.cliArgs], base, [
+    "unshare",
+    "-rm",
+  ]).then((result) => ({
     ...result,
     out,
   }));
@@ -121,7 +167,8 @@ function unprivilegedCli(): Promise<string> {
     if (await canRead(REPO_ROOT)) return CLI;
     const copy = makeTempDir();
     chmodSync(copy, 0o755);
-    for (const part of ["bin", "dist", "package.json"]) cpSync(join(REPO_ROOT, part), join(copy, part), { recursive: true });
+    for (const part of ["bin", "dist", "package.json"])
+      cpSync(join(REPO_ROOT, part), join(copy, part), { recursive: true });
     expect(await canRead(copy), "uid 65534 can read a copy of bin/ and dist/").toBe(true);
     return join(copy, "bin", "bluegreen.cjs");
   })());
@@ -190,7 +237,8 @@ function dangle(chart: string, file: string): void {
 
 // --- what every failure looks like ----------------------------------------------------------
 
-const shown = (result: CliResult) => `exit ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+const shown = (result: CliResult) =>
+  `exit ${result.code} (signal ${result.signal})\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
 
 /** Exit 1 and exactly one `error: ` line on stderr, with no stack frame; returns that line. */
 function expectOneErrorLine(result: CliResult, reason?: RegExp): string {
@@ -241,18 +289,25 @@ describe("init leaves no trace when writing fails partway", () => {
     expect(k, "a file larger than every file written before it").toBeGreaterThan(0);
 
     const cwd = makeTempDir();
-    const result = await sh(`ulimit -c 0; ulimit -f ${limit / BLOCK}; trap "" XFSZ; exec "$@"`, [NODE, CLI, "init", "--yes", "--name", "shop", "--image", IMAGE], cwd);
+    const result = await sh(
+      `ulimit -c 0; ulimit -f ${limit / BLOCK}; trap "" XFSZ; exec "$@"`,
+      [NODE, CLI, "init", "--yes", "--name", "shop", "--image", IMAGE],
+      cwd,
+    );
     expectOneErrorLine(result, /file too large|EFBIG/i);
     expect(readdirSync(cwd), "no chart and no hidden staging directory in the parent").toEqual([]);
   });
 
-  itNeeds(["nobody"])("creates nothing and says permission denied when the parent directory is not writable", async () => {
-    const parent = makeTempDir();
-    chmodSync(parent, 0o755); // root's: uid 65534 may enter and read, not write
-    const result = await asNobody(parent, ["init", "--yes", "--name", "shop", "--image", IMAGE]);
-    expectOneErrorLine(result, /permission denied/i);
-    expect(readdirSync(parent)).toEqual([]);
-  });
+  itNeeds(["nobody"])(
+    "creates nothing and says permission denied when the parent directory is not writable",
+    async () => {
+      const parent = makeTempDir();
+      chmodSync(parent, 0o755); // root's: uid 65534 may enter and read, not write
+      const result = await asNobody(parent, ["init", "--yes", "--name", "shop", "--image", IMAGE]);
+      expectOneErrorLine(result, /permission denied/i);
+      expect(readdirSync(parent)).toEqual([]);
+    },
+  );
 
   it("changes no byte when --force finds templates is a file", async () => {
     const { files } = await reference();
@@ -274,10 +329,14 @@ describe("init leaves no trace when writing fails partway", () => {
     ).toEqual(expect.arrayContaining([".gitignore", "README.md"]));
     const before = snapshotTree(target);
 
-    const result = await runCli(["init", "--yes", "--force", "--name", "shop", "--image", IMAGE], { cwd: parent, env: { DEBUG: undefined } });
+    const result = await runCli(["init", "--yes", "--force", "--name", "shop", "--image", IMAGE], {
+      cwd: parent,
+      env: { DEBUG: undefined },
+    });
     expectOneErrorLine(result, /^error: shop\/templates is a file where bluegreen writes the directory templates\//);
     expect(listFiles(target)).toEqual([...before.keys()]);
-    for (const [file, bytes] of before) expect(readFileSync(join(target, file)).equals(bytes), `${file} is byte-identical`).toBe(true);
+    for (const [file, bytes] of before)
+      expect(readFileSync(join(target, file)).equals(bytes), `${file} is byte-identical`).toBe(true);
     expect(readdirSync(parent), "no hidden staging directory left").toEqual(["shop"]);
   });
 });
@@ -285,21 +344,24 @@ describe("init leaves no trace when writing fails partway", () => {
 // --- bump-image ---------------------------------------------------------------------------------
 
 describe("bump-image never leaves a half-written file", () => {
-  itNeeds(["unshare"])("changes neither values.yaml nor Chart.yaml when the disk fills up partway through bump-image", async () => {
-    const chart = await copyChart();
-    const before = snapshot(chart);
-    // Room for the new values.yaml and not for the new Chart.yaml as well.
-    const free = pages(readFileSync(join(chart, "values.yaml")).length) * PAGE;
-    const result = await onTmpfs({
-      size: 1024 * 1024,
-      prepare: `cp -a "${chart}" "$mnt/shop" || fail "cannot copy the chart in"\n${fillTmpfs(free)}`,
-      workdir: "shop",
-      cliArgs: ["bump-image", "2.0"],
-    });
-    expectOneErrorLine(result, /no space left/i);
-    expect(readdirSync(result.out)).toEqual(["shop"]);
-    expectUnchanged(join(result.out, "shop"), before);
-  });
+  itNeeds(["unshare"])(
+    "changes neither values.yaml nor Chart.yaml when the disk fills up partway through bump-image",
+    async () => {
+      const chart = await copyChart();
+      const before = snapshot(chart);
+      // Room for the new values.yaml and not for the new Chart.yaml as well.
+      const free = pages(readFileSync(join(chart, "values.yaml")).length) * PAGE;
+      const result = await onTmpfs({
+        size: 1024 * 1024,
+        prepare: `cp -a "${chart}" "$mnt/shop" || fail "cannot copy the chart in"\n${fillTmpfs(free)}`,
+        workdir: "shop",
+        cliArgs: ["bump-image", "2.0"],
+      });
+      expectOneErrorLine(result, /no space left/i);
+      expect(readdirSync(result.out)).toEqual(["shop"]);
+      expectUnchanged(join(result.out, "shop"), before);
+    },
+  );
 
   it("changes neither values.yaml nor Chart.yaml when a file-size limit stops bump-image partway through a write", async () => {
     // Without a trap, sh's SIGXFSZ would kill a process here; Node ignores SIGXFSZ itself, so the
@@ -313,48 +375,68 @@ describe("bump-image never leaves a half-written file", () => {
     expectUnchanged(chart, before);
   });
 
-  itNeeds(["strace"])("keeps values.yaml and Chart.yaml byte-identical when bump-image is killed with half a file written", async () => {
-    // A 4 kB file-size limit cuts the new values.yaml off after 4096 bytes; strace then kills the
-    // process (SIGKILL) as it starts removing that half-written staged file: a real crash with
-    // half a file on disk. Only the chart's hidden workspace may hold it, and the next run clears it.
-    const chart = await copyChart();
-    const before = snapshot(chart);
-    const size = readFileSync(join(chart, "values.yaml")).length;
-    expect(size).toBeGreaterThan(8 * BLOCK);
-    const limit = "ulimit -c 0; ulimit -f 8;";
-    const unlinks = await syscalls("unlink", ["bump-image", "2.0"], chart, limit);
-    const n = unlinks.findIndex((line) => /\/\.bluegreen\/tx-[^/]+\/s0"/.test(line)) + 1;
-    expect(n, `an unlink of the staged values.yaml among\n${unlinks.join("\n")}`).toBeGreaterThan(0);
-    expectUnchanged(chart, before);
+  itNeeds(["strace"])(
+    "keeps values.yaml and Chart.yaml byte-identical when bump-image is killed with half a file written",
+    async () => {
+      // A 4 kB file-size limit cuts the new values.yaml off after 4096 bytes; strace then kills the
+      // process (SIGKILL) as it starts removing that half-written staged file: a real crash with
+      // half a file on disk. Only the chart's hidden workspace may hold it, and the next run clears it.
+      const chart = await copyChart();
+      const before = snapshot(chart);
+      const size = readFileSync(join(chart, "values.yaml")).length;
+      expect(size).toBeGreaterThan(8 * BLOCK);
+      const limit = "ulimit -c 0; ulimit -f 8;";
+      const unlinks = await syscalls("unlink", ["bump-image", "2.0"], chart, limit);
+      const n = unlinks.findIndex((line) => /\/\.bluegreen\/tx-[^/]+\/s0"/.test(line)) + 1;
+      expect(n, `an unlink of the staged values.yaml among\n${unlinks.join("\n")}`).toBeGreaterThan(0);
+      expectUnchanged(chart, before);
 
-    const kill = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlink", "-e", `inject=unlink:signal=KILL:when=${n}`];
-    const result = await sh(`${limit} exec "$@"`, [...kill, NODE, CLI, "bump-image", "2.0"], chart);
-    expect(result.code, shown(result)).not.toBe(0);
-    expect(result.stdout, "nothing reported as done").toBe("");
+      const kill = [
+        "strace",
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=unlink",
+        "-e",
+        `inject=unlink:signal=KILL:when=${n}`,
+      ];
+      const result = await sh(`${limit} exec "$@"`, [...kill, NODE, CLI, "bump-image", "2.0"], chart);
+      expect(result.code, shown(result)).not.toBe(0);
+      expect(result.stdout, "nothing reported as done").toBe("");
 
-    const leftovers = listFiles(chart).filter((file) => !before.has(file));
-    expect(leftovers.every((file) => file.startsWith(".bluegreen/")), leftovers.join(", ")).toBe(true);
-    const staged = leftovers.find((file) => /^\.bluegreen\/tx-[^/]+\/s0$/.test(file));
-    expect(staged, "the crash really left the staged file").toBeDefined();
-    expect(readFileSync(join(chart, staged!)).length, "the staged file is half-written").toBe(8 * BLOCK);
-    for (const file of before.keys()) expect(snapshot(chart).get(file) === before.get(file), `${file} is byte-identical`).toBe(true);
+      const leftovers = listFiles(chart).filter((file) => !before.has(file));
+      expect(
+        leftovers.every((file) => file.startsWith(".bluegreen/")),
+        leftovers.join(", "),
+      ).toBe(true);
+      const staged = leftovers.find((file) => /^\.bluegreen\/tx-[^/]+\/s0$/.test(file));
+      expect(staged, "the crash really left the staged file").toBeDefined();
+      expect(readFileSync(join(chart, staged!)).length, "the staged file is half-written").toBe(8 * BLOCK);
+      for (const file of before.keys())
+        expect(snapshot(chart).get(file) === before.get(file), `${file} is byte-identical`).toBe(true);
 
-    const next = await runCli(["bump-image", "--dry-run", "2.0"], { cwd: chart, env: { DEBUG: undefined } });
-    expect(next.code, shown(next)).toBe(0);
-    expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image: it had not changed any file yet\n");
-    expectUnchanged(chart, before);
-  });
+      const next = await runCli(["bump-image", "--dry-run", "2.0"], { cwd: chart, env: { DEBUG: undefined } });
+      expect(next.code, shown(next)).toBe(0);
+      expect(next.stderr).toBe("note: undid an interrupted bluegreen bump-image: it had not changed any file yet\n");
+      expectUnchanged(chart, before);
+    },
+  );
 
-  itNeeds(["nobody"])("changes nothing and says permission denied when the chart directory is not writable", async () => {
-    const chart = await copyChart();
-    chmodSync(join(chart, ".."), 0o755);
-    chmodSync(chart, 0o755); // root's: uid 65534 may not create files in it…
-    for (const file of ["values.yaml", "Chart.yaml"]) chownSync(join(chart, file), 65534, 65534); // …though it owns these
-    const before = snapshot(chart);
-    const result = await asNobody(chart, ["bump-image", "2.0"]);
-    expectOneErrorLine(result, /permission denied/i);
-    expectUnchanged(chart, before);
-  });
+  itNeeds(["nobody"])(
+    "changes nothing and says permission denied when the chart directory is not writable",
+    async () => {
+      const chart = await copyChart();
+      chmodSync(join(chart, ".."), 0o755);
+      chmodSync(chart, 0o755); // root's: uid 65534 may not create files in it…
+      for (const file of ["values.yaml", "Chart.yaml"]) chownSync(join(chart, file), 65534, 65534); // …though it owns these
+      const before = snapshot(chart);
+      const result = await asNobody(chart, ["bump-image", "2.0"]);
+      expectOneErrorLine(result, /permission denied/i);
+      expectUnchanged(chart, before);
+    },
+  );
 
   it("changes nothing when --env prod names an overlay that is a dangling symlink", async () => {
     const chart = await copyChart();
@@ -388,32 +470,38 @@ describe("bump-image never leaves a half-written file", () => {
 // --- add-env ----------------------------------------------------------------------------------
 
 describe("add-env writes its overlay and README.md together or not at all", () => {
-  itNeeds(["unshare"])("writes no overlay and leaves README.md as it was when the disk fills up partway through add-env", async () => {
-    const chart = await copyChart();
-    const before = snapshot(chart);
-    // Two pages: room for the new overlay (one page) and for the first 4 kB of the new README.
-    expect(readFileSync(join(chart, "README.md")).length).toBeGreaterThan(2 * PAGE);
-    const result = await onTmpfs({
-      size: 1024 * 1024,
-      prepare: `cp -a "${chart}" "$mnt/shop" || fail "cannot copy the chart in"\n${fillTmpfs(2 * PAGE)}`,
-      workdir: "shop",
-      cliArgs: ["add-env", "staging"],
-    });
-    expectOneErrorLine(result, /no space left/i);
-    expect(readdirSync(result.out)).toEqual(["shop"]);
-    expectUnchanged(join(result.out, "shop"), before);
-  });
+  itNeeds(["unshare"])(
+    "writes no overlay and leaves README.md as it was when the disk fills up partway through add-env",
+    async () => {
+      const chart = await copyChart();
+      const before = snapshot(chart);
+      // Two pages: room for the new overlay (one page) and for the first 4 kB of the new README.
+      expect(readFileSync(join(chart, "README.md")).length).toBeGreaterThan(2 * PAGE);
+      const result = await onTmpfs({
+        size: 1024 * 1024,
+        prepare: `cp -a "${chart}" "$mnt/shop" || fail "cannot copy the chart in"\n${fillTmpfs(2 * PAGE)}`,
+        workdir: "shop",
+        cliArgs: ["add-env", "staging"],
+      });
+      expectOneErrorLine(result, /no space left/i);
+      expect(readdirSync(result.out)).toEqual(["shop"]);
+      expectUnchanged(join(result.out, "shop"), before);
+    },
+  );
 
-  itNeeds(["nobody"])("writes no overlay and says permission denied when the chart directory is not writable", async () => {
-    const chart = await copyChart();
-    chmodSync(join(chart, ".."), 0o755);
-    chmodSync(chart, 0o755);
-    chownSync(join(chart, "README.md"), 65534, 65534);
-    const before = snapshot(chart);
-    const result = await asNobody(chart, ["add-env", "staging"]);
-    expectOneErrorLine(result, /permission denied/i);
-    expectUnchanged(chart, before);
-  });
+  itNeeds(["nobody"])(
+    "writes no overlay and says permission denied when the chart directory is not writable",
+    async () => {
+      const chart = await copyChart();
+      chmodSync(join(chart, ".."), 0o755);
+      chmodSync(chart, 0o755);
+      chownSync(join(chart, "README.md"), 65534, 65534);
+      const before = snapshot(chart);
+      const result = await asNobody(chart, ["add-env", "staging"]);
+      expectOneErrorLine(result, /permission denied/i);
+      expectUnchanged(chart, before);
+    },
+  );
 
   it("writes nothing when an existing overlay is a dangling symlink", async () => {
     const chart = await copyChart();
@@ -450,7 +538,9 @@ describeNeeds(["strace"])("a killed command's change is finished or undone by th
     const next = await runCli(["bump-image", "4.0"], { cwd: chart, env: { DEBUG: undefined } });
     expect(next.code, shown(next)).toBe(0);
     expect(Date.now() - started, "the dead command's lock is taken over, not waited for").toBeLessThan(8_000);
-    expect(next.stderr).toBe("note: finished an interrupted bluegreen bump-image: values.yaml, Chart.yaml now hold what it was writing\n");
+    expect(next.stderr).toBe(
+      "note: finished an interrupted bluegreen bump-image: values.yaml, Chart.yaml now hold what it was writing\n",
+    );
     expect(next.stdout).toMatch(/already .*4\.0.*nothing changed/);
     expect(readFileSync(join(chart, "Chart.yaml"), "utf8")).toContain('appVersion: "4.0"');
     expect(await gitStatus(repo)).toBe(" M shop/Chart.yaml\n M shop/values.yaml\n");
@@ -466,7 +556,10 @@ describeNeeds(["strace"])("a killed command's change is finished or undone by th
     expect(killed.code, shown(killed)).not.toBe(0);
     const leftovers = listFiles(chart).filter((file) => !before.has(file));
     expect(leftovers.length, "the crash left its lock and staging").toBeGreaterThan(0);
-    expect(leftovers.every((file) => file.startsWith(".bluegreen/")), leftovers.join(", ")).toBe(true);
+    expect(
+      leftovers.every((file) => file.startsWith(".bluegreen/")),
+      leftovers.join(", "),
+    ).toBe(true);
 
     const next = await runCli(["bump-image", "4.0"], { cwd: chart, env: { DEBUG: undefined } });
     expect(next.code, shown(next)).toBe(0);
@@ -486,11 +579,15 @@ describeNeeds(["strace"])("a killed command's change is finished or undone by th
     const parent = makeTempDir();
     const killed = await killedAt("rename", n, args, parent);
     expect(killed.code, shown(killed)).not.toBe(0);
-    const holding = () => listFiles(parent).filter((file) => readFileSync(join(parent, file), "utf8").includes(webhook));
+    const holding = () =>
+      listFiles(parent).filter((file) => readFileSync(join(parent, file), "utf8").includes(webhook));
     expect(holding(), "the killed init left a copy of the Secret").toHaveLength(1);
     expect(holding()[0]).toMatch(/^\.bluegreen-init-[^/]+\/chart\/slack-webhook-secret\.yaml$/);
 
-    const next = await runCli(["init", "--yes", "--name", "cart", "--image", IMAGE], { cwd: parent, env: { DEBUG: undefined } });
+    const next = await runCli(["init", "--yes", "--name", "cart", "--image", IMAGE], {
+      cwd: parent,
+      env: { DEBUG: undefined },
+    });
     expect(next.code, shown(next)).toBe(0);
     expect(readdirSync(parent)).toEqual(["cart"]);
     expect(holding()).toEqual([]);
@@ -504,7 +601,26 @@ describeNeeds(["strace"])("a killed command's change is finished or undone by th
     // strace holds init for 3 s right after it wrote (and chmod'ed) the staged Secret.
     const child = spawn(
       "strace",
-      ["-f", "-qq", "-o", "/dev/null", "-e", "trace=chmod,fchmodat", "-e", "inject=chmod,fchmodat:delay_exit=3000000:when=1", NODE, CLI, "init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", "https://hooks.slack.com/services/T0/B0/abc"],
+      [
+        "-f",
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "trace=chmod,fchmodat",
+        "-e",
+        "inject=chmod,fchmodat:delay_exit=3000000:when=1",
+        NODE,
+        CLI,
+        "init",
+        "--yes",
+        "--name",
+        "shop",
+        "--image",
+        IMAGE,
+        "--slack-webhook",
+        "https://hooks.slack.com/services/T0/B0/abc",
+      ],
       { cwd: parent, env: env(), stdio: "ignore" },
     );
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -520,7 +636,11 @@ describeNeeds(["strace"])("a killed command's change is finished or undone by th
 
 describe("init into a mount point", () => {
   itNeeds(["unshare"])("writes the chart into an empty mount point, which it keeps", async () => {
-    const result = await onTmpfs({ size: 1024 * 1024, workdir: ".", cliArgs: ["init", ".", "--yes", "--name", "shop", "--image", IMAGE] });
+    const result = await onTmpfs({
+      size: 1024 * 1024,
+      workdir: ".",
+      cliArgs: ["init", ".", "--yes", "--name", "shop", "--image", IMAGE],
+    });
     expect(result.code, shown(result)).toBe(0);
     expect(listFiles(result.out)).toEqual(listFiles((await reference()).dir));
   });

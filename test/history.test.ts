@@ -28,10 +28,15 @@ interface Commits {
 async function releasedChart(): Promise<{ repo: string; commits: Commits }> {
   const repo = await newRepo();
   writeFileSync(join(repo, "README.md"), "platform\n");
-  expect((await bluegreen(repo, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "charts/shop"])).code).toBe(0);
+  expect(
+    (await bluegreen(repo, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "charts/shop"])).code,
+  ).toBe(0);
   const add = await commitAll(repo, "Add shop", { who: ANN, date: day(1) });
 
-  const released = await bluegreen(repo, ["bump-image", "1.1", "--chart", "charts/shop", "--commit"], { who: BOB, date: day(2) });
+  const released = await bluegreen(repo, ["bump-image", "1.1", "--chart", "charts/shop", "--commit"], {
+    who: BOB,
+    date: day(2),
+  });
   expect(released.code, released.stderr).toBe(0);
   const release = await head(repo);
 
@@ -42,11 +47,18 @@ async function releasedChart(): Promise<{ repo: string; commits: Commits }> {
   const replicas = await commitAll(repo, "Three replicas for shop", { who: ANN, date: day(3) });
 
   await git(repo, ["switch", "-q", "-c", "promote-shop"]);
-  const promoted = await bluegreen(repo, ["bump-image", "--env", "prod", "--from", "sandbox", "--chart", "charts/shop", "--commit"], { who: BOB, date: day(4) });
+  const promoted = await bluegreen(
+    repo,
+    ["bump-image", "--env", "prod", "--from", "sandbox", "--chart", "charts/shop", "--commit"],
+    { who: BOB, date: day(4) },
+  );
   expect(promoted.code, promoted.stderr).toBe(0);
   const promote = await head(repo);
   await git(repo, ["switch", "-q", "main"]);
-  await git(repo, ["merge", "-q", "--no-ff", "-m", "Merge branch 'promote-shop'", "promote-shop"], { who: ANN, date: day(5) });
+  await git(repo, ["merge", "-q", "--no-ff", "-m", "Merge branch 'promote-shop'", "promote-shop"], {
+    who: ANN,
+    date: day(5),
+  });
   const merge = await head(repo);
 
   expect((await bluegreen(repo, ["bump-image", "1.2", "--chart", "charts/shop"])).code).toBe(0);
@@ -67,7 +79,11 @@ describe("history of a chart bluegreen made and released", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const [sandbox, prod] = result.stdout.split("\n\n");
-    const lines = (block: string) => block.trim().split("\n").map((line) => line.replace(/ +/g, " ").trim());
+    const lines = (block: string) =>
+      block
+        .trim()
+        .split("\n")
+        .map((line) => line.replace(/ +/g, " ").trim());
     expect(lines(sandbox!)).toEqual([
       `sandbox ${REPO}:1.2 (values.yaml + values-sandbox.yaml)`,
       `working tree ${REPO}:1.1 → 1.2 not committed (values.yaml, Chart.yaml)`,
@@ -86,7 +102,15 @@ describe("history of a chart bluegreen made and released", () => {
   it("prints the same as JSON for CI: full commits, ISO 8601 dates, authors, the files that made each change", async () => {
     const result = await runCli(["history", "--chart", "charts/shop", "--env", "prod", "--json"], { cwd: repo });
     expect(result.code, result.stderr).toBe(0);
-    const entry = async (id: string, date: string, who: typeof ANN, subject: string, before: string | null, after: string, files: string[]) => ({
+    const entry = async (
+      id: string,
+      date: string,
+      who: typeof ANN,
+      subject: string,
+      before: string | null,
+      after: string,
+      files: string[],
+    ) => ({
       workingTree: false,
       commit: id,
       shortCommit: await short(id),
@@ -107,8 +131,20 @@ describe("history of a chart bluegreen made and released", () => {
           valuesFiles: ["values.yaml", "values-prod.yaml"],
           image: `${REPO}:1.1`,
           entries: [
-            await entry(commits.merge, "2025-03-05T10:00:00+01:00", ANN, "Merge branch 'promote-shop'", `${REPO}:1.0`, `${REPO}:1.1`, ["values-prod.yaml"]),
-            await entry(commits.add, "2025-03-01T10:00:00+01:00", ANN, "Add shop", null, `${REPO}:1.0`, ["values.yaml", "values-prod.yaml", "Chart.yaml"]),
+            await entry(
+              commits.merge,
+              "2025-03-05T10:00:00+01:00",
+              ANN,
+              "Merge branch 'promote-shop'",
+              `${REPO}:1.0`,
+              `${REPO}:1.1`,
+              ["values-prod.yaml"],
+            ),
+            await entry(commits.add, "2025-03-01T10:00:00+01:00", ANN, "Add shop", null, `${REPO}:1.0`, [
+              "values.yaml",
+              "values-prod.yaml",
+              "Chart.yaml",
+            ]),
           ],
         },
       ],
@@ -120,9 +156,13 @@ describe("doctor and history", () => {
   it("agree on the image each environment renders", async () => {
     const { repo } = await releasedChart();
     const history = JSON.parse((await runCli(["history", "--chart", "charts/shop", "--json"], { cwd: repo })).stdout);
-    const doctor = await runCli(["doctor", "--chart", "charts/shop", "--json", "--helm", helmBinaries()[0]!.bin], { cwd: repo });
+    const doctor = await runCli(["doctor", "--chart", "charts/shop", "--json", "--helm", helmBinaries()[0]!.bin], {
+      cwd: repo,
+    });
     const images = JSON.parse(doctor.stdout).images as { valuesFile: string; image: string }[];
-    expect(images.slice(1)).toEqual(history.environments.map((e: any) => ({ valuesFile: `values-${e.env}.yaml`, image: e.image })));
+    expect(images.slice(1)).toEqual(
+      history.environments.map((e: any) => ({ valuesFile: `values-${e.env}.yaml`, image: e.image })),
+    );
     expect(images.map((i) => i.image)).toEqual([`${REPO}:1.2`, `${REPO}:1.2`, `${REPO}:1.1`]);
   });
 });
@@ -180,7 +220,10 @@ describe("history with hundreds of releases", () => {
     writeFileSync(log, "");
 
     const started = Date.now();
-    const result = await runCli(["history", "--env", "sandbox", "--json"], { cwd: join(repo, "shop"), env: { PATH: `${join(shim, "bin")}:${process.env.PATH}` } });
+    const result = await runCli(["history", "--env", "sandbox", "--json"], {
+      cwd: join(repo, "shop"),
+      env: { PATH: `${join(shim, "bin")}:${process.env.PATH}` },
+    });
     const elapsed = Date.now() - started;
     expect(result.code, result.stderr).toBe(0);
     const entries = JSON.parse(result.stdout).environments[0].entries;
@@ -200,10 +243,20 @@ describe("history refuses what it cannot do", () => {
     const result = await runCli(["history", "--chart", "shop"], { cwd: dir, env: { GIT_CEILING_DIRECTORIES: dir } });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toBe("error: shop is not in a git repository: bluegreen history reads the chart's history from git\n");
-    const json = await runCli(["history", "--chart", "shop", "--json"], { cwd: dir, env: { GIT_CEILING_DIRECTORIES: dir } });
+    expect(result.stderr).toBe(
+      "error: shop is not in a git repository: bluegreen history reads the chart's history from git\n",
+    );
+    const json = await runCli(["history", "--chart", "shop", "--json"], {
+      cwd: dir,
+      env: { GIT_CEILING_DIRECTORIES: dir },
+    });
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { exitCode: 1, messages: ["shop is not in a git repository: bluegreen history reads the chart's history from git"] } });
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: {
+        exitCode: 1,
+        messages: ["shop is not in a git repository: bluegreen history reads the chart's history from git"],
+      },
+    });
   });
 
   it("exits 2 for an --env that is no environment name, and 1 for one the chart does not have", async () => {
@@ -223,7 +276,13 @@ describe("history refuses what it cannot do", () => {
     const result = await runCli(["history", "--chart", "shop", "--env", "prod", "--json"], { cwd: repo });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).environments[0].entries).toEqual([
-      expect.objectContaining({ workingTree: true, commit: null, before: null, after: `${REPO}:1.0`, files: ["values.yaml", "values-prod.yaml", "Chart.yaml"] }),
+      expect.objectContaining({
+        workingTree: true,
+        commit: null,
+        before: null,
+        after: `${REPO}:1.0`,
+        files: ["values.yaml", "values-prod.yaml", "Chart.yaml"],
+      }),
     ]);
   });
 });

@@ -4,15 +4,28 @@
 // generates, never through a link out of the chart, refuses where a directory or link stands in
 // a generated file's place, keeps the modes of what it replaces and says which files it
 // replaced; and messages name paths as the person gave them. Runs the built CLI.
-import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, listFiles, makeTempDir, runCli, type CliResult } from "./support/cli.js";
+import { CLI, type CliResult, listFiles, makeTempDir, runCli } from "./support/cli.js";
 import { runProcess } from "./support/process.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
-const init = (cwd: string, ...args: string[]) => runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, ...args], { cwd, env: { DEBUG: undefined } });
-const shown = (result: CliResult) => `exit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
+const init = (cwd: string, ...args: string[]) =>
+  runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, ...args], { cwd, env: { DEBUG: undefined } });
+const shown = (result: CliResult) =>
+  `exit ${result.code}\n--- stdout ---\n${result.stdout}\n--- stderr ---\n${result.stderr}`;
 
 function expectSuccess(result: CliResult): void {
   expect(result.code, shown(result)).toBe(0);
@@ -30,7 +43,10 @@ function snapshot(dir: string): Map<string, string> {
   return new Map(
     listFiles(dir).map((file) => {
       const full = join(dir, file);
-      return [file, lstatSync(full).isSymbolicLink() ? `-> ${readlinkSync(full)}` : readFileSync(full).toString("base64")];
+      return [
+        file,
+        lstatSync(full).isSymbolicLink() ? `-> ${readlinkSync(full)}` : readFileSync(full).toString("base64"),
+      ];
     }),
   );
 }
@@ -62,10 +78,14 @@ describe("an existing directory is kept", () => {
   it("`init .` leaves the shell in a live directory", async () => {
     const dir = makeTempDir();
     // The shell's working directory must still be the one that holds the chart afterwards.
-    const result = await runProcess("sh", ["-c", `"$0" "$1" init . --yes --name shop --image ${IMAGE} >/dev/null && ls Chart.yaml`, process.execPath, CLI], {
-      cwd: dir,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
+    const result = await runProcess(
+      "sh",
+      ["-c", `"$0" "$1" init . --yes --name shop --image ${IMAGE} >/dev/null && ls Chart.yaml`, process.execPath, CLI],
+      {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe("Chart.yaml\n");
     expect(listFiles(dir)).toEqual(await generated());
@@ -89,7 +109,13 @@ describe("an existing directory is kept", () => {
     expect(readFileSync(join(dir, ".git", "HEAD")).equals(head)).toBe(true);
     expect(listFiles(dir).filter((file) => !file.startsWith(".git/"))).toEqual(await generated());
     const status = await runProcess("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: dir });
-    expect(status.stdout.trim().split("\n").map((line) => line.slice(3)).sort()).toEqual(await generated());
+    expect(
+      status.stdout
+        .trim()
+        .split("\n")
+        .map((line) => line.slice(3))
+        .sort(),
+    ).toEqual(await generated());
     expect(readdirSync(join(dir, ".git")), "no workspace left in the git directory").not.toContain("bluegreen");
   });
 });
@@ -101,7 +127,10 @@ describe("--force writes only the files init generates", () => {
     writeFileSync(join(parent, "f2", "README.md", "docs", "notes.txt"), "ours\n");
     writeFileSync(join(parent, "f2", "values.yaml"), "replicaCount: 3\n");
     const before = snapshot(parent);
-    expectRefused(await init(parent, "f2", "--force"), /^error: f2\/README\.md is a directory where bluegreen writes a file: move it away first\n$/);
+    expectRefused(
+      await init(parent, "f2", "--force"),
+      /^error: f2\/README\.md is a directory where bluegreen writes a file: move it away first\n$/,
+    );
     expect(snapshot(parent)).toEqual(before);
   });
 
@@ -113,8 +142,18 @@ describe("--force writes only the files init generates", () => {
     writeFileSync(join(parent, "shop", "values.yaml"), "replicaCount: 3\n");
     symlinkSync("../outside", join(parent, "shop", "argocd"));
     const before = snapshot(parent);
-    const result = await init(parent, "--force", "--repo-url", "https://github.com/acme/deploy.git", "--repo-path", "shop");
-    expectRefused(result, /^error: shop\/argocd is a symbolic link that leads out of the chart: bluegreen writes only inside it\n$/);
+    const result = await init(
+      parent,
+      "--force",
+      "--repo-url",
+      "https://github.com/acme/deploy.git",
+      "--repo-path",
+      "shop",
+    );
+    expectRefused(
+      result,
+      /^error: shop\/argocd is a symbolic link that leads out of the chart: bluegreen writes only inside it\n$/,
+    );
     expect(snapshot(parent)).toEqual(before);
     expect(readdirSync(join(parent, "outside"))).toEqual(["keep.txt"]);
   });

@@ -2,13 +2,13 @@
 // a CI job or a person pasting one command relies on. Runs the built CLI (bin/bluegreen.cjs).
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, type ExpectStatic } from "vitest";
+import { describe, type ExpectStatic, expect, it } from "vitest";
 import YAML from "yaml";
-import { CLI, REPO_ROOT, cliEnv, listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
-import { mergeEnv, runProcess } from "./support/process.js";
 import { expectNoFindings, lintAndRenderAll } from "./support/chart.js";
-import { startInTerminal } from "./support/terminal.js";
+import { CLI, type CliResult, cliEnv, listFiles, makeTempDir, REPO_ROOT, runCli, snapshotTree } from "./support/cli.js";
 import { itNeeds } from "./support/facilities.js";
+import { mergeEnv, runProcess } from "./support/process.js";
+import { startInTerminal } from "./support/terminal.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
@@ -197,7 +197,17 @@ describe.concurrent("refuses bad input with exit 2, naming the flag, and writes 
 
   it.for(repoUrls)("--repo-url with %s, never repeating it", async ([_label, value], { expect }) => {
     const dir = makeTempDir();
-    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", value, "--repo-path", "shop"]);
+    const result = await initIn(dir, [
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--repo-url",
+      value,
+      "--repo-path",
+      "shop",
+    ]);
     expectUsageError(expect, result, "--repo-url");
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
     expect(readdirSync(dir)).toEqual([]);
@@ -205,9 +215,24 @@ describe.concurrent("refuses bad input with exit 2, naming the flag, and writes 
 
   it("reports every bad flag, one line each", async ({ expect }) => {
     const dir = makeTempDir();
-    const result = await initIn(dir, ["--yes", "--name", "Shop", "--image", "shop", "--replicas", "0", "--port", "http"]);
+    const result = await initIn(dir, [
+      "--yes",
+      "--name",
+      "Shop",
+      "--image",
+      "shop",
+      "--replicas",
+      "0",
+      "--port",
+      "http",
+    ]);
     expect(result.code).toBe(2);
-    expect(lines(result.stderr).map((line) => line.split(":")[1])).toEqual([" --name", " --image", " --replicas", " --port"]);
+    expect(lines(result.stderr).map((line) => line.split(":")[1])).toEqual([
+      " --name",
+      " --image",
+      " --replicas",
+      " --port",
+    ]);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -245,7 +270,17 @@ describe("usage", () => {
 
     const init = await runCli(["init", "--help"]);
     expect(init.code).toBe(0);
-    for (const flag of ["--name", "--image", "--replicas", "--slack-webhook", "--port", "--envs", "--yes", "--force", "--dry-run"]) {
+    for (const flag of [
+      "--name",
+      "--image",
+      "--replicas",
+      "--slack-webhook",
+      "--port",
+      "--envs",
+      "--yes",
+      "--force",
+      "--dry-run",
+    ]) {
       expect(init.stdout).toContain(flag);
     }
   });
@@ -340,7 +375,16 @@ describe("--dry-run", () => {
 
   it("never shows the webhook URL", async () => {
     const dir = makeTempDir();
-    const result = await initIn(dir, ["--yes", "--dry-run", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK]);
+    const result = await initIn(dir, [
+      "--yes",
+      "--dry-run",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--slack-webhook",
+      WEBHOOK,
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
     expect(result.stdout).toContain(SECRET_FILE);
@@ -353,8 +397,14 @@ describe("--dry-run", () => {
 
 describe.concurrent("inputs reach the files unchanged", () => {
   const refs: [ref: string, image: { repository: string; tag: string; digest: string }][] = [
-    ["registry.example.com:5000/team/app:1.0", { repository: "registry.example.com:5000/team/app", tag: "1.0", digest: "" }],
-    ["ghcr.io/acme/platform/payments/api:2.3.4", { repository: "ghcr.io/acme/platform/payments/api", tag: "2.3.4", digest: "" }],
+    [
+      "registry.example.com:5000/team/app:1.0",
+      { repository: "registry.example.com:5000/team/app", tag: "1.0", digest: "" },
+    ],
+    [
+      "ghcr.io/acme/platform/payments/api:2.3.4",
+      { repository: "ghcr.io/acme/platform/payments/api", tag: "2.3.4", digest: "" },
+    ],
     ["ghcr.io/acme/app:1.10", { repository: "ghcr.io/acme/app", tag: "1.10", digest: "" }],
     [`ghcr.io/acme/app:1.0@${DIGEST}`, { repository: "ghcr.io/acme/app", tag: "1.0", digest: DIGEST }],
   ];
@@ -381,7 +431,17 @@ describe.concurrent("inputs reach the files unchanged", () => {
   it("writes the replicas, port and environments it was given", async ({ expect }) => {
     const dir = makeTempDir();
     const result = await initIn(dir, [
-      "--yes", "--name", "shop", "--image", IMAGE, "--replicas", "5", "--port", "8080", "--envs", "dev,staging,production",
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--replicas",
+      "5",
+      "--port",
+      "8080",
+      "--envs",
+      "dev,staging,production",
     ]);
     expect(result.code, result.stderr).toBe(0);
     const values = readValues(join(dir, "shop"));
@@ -423,7 +483,21 @@ describe("the Slack webhook is a credential", () => {
     const dir = makeTempDir();
     const result = await runProcess(
       "sh",
-      ["-c", 'umask 000; exec "$@"', "sh", process.execPath, CLI, "init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK],
+      [
+        "-c",
+        'umask 000; exec "$@"',
+        "sh",
+        process.execPath,
+        CLI,
+        "init",
+        "--yes",
+        "--name",
+        "shop",
+        "--image",
+        IMAGE,
+        "--slack-webhook",
+        WEBHOOK,
+      ],
       { cwd: dir, env: cliEnv() },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -433,7 +507,11 @@ describe("the Slack webhook is a credential", () => {
   it("is taken from BLUEGREEN_SLACK_WEBHOOK, and never shown by --help or --dry-run", async () => {
     const dir = makeTempDir();
     const env = { BLUEGREEN_SLACK_WEBHOOK: WEBHOOK };
-    for (const args of [["--help"], ["init", "--help"], ["init", "--yes", "--name", "shop", "--image", IMAGE, "--dry-run"]]) {
+    for (const args of [
+      ["--help"],
+      ["init", "--help"],
+      ["init", "--yes", "--name", "shop", "--image", IMAGE, "--dry-run"],
+    ]) {
       const result = await runCli(args, { cwd: dir, env });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout + result.stderr).not.toContain(WEBHOOK_TOKEN);
@@ -454,12 +532,16 @@ describe("the Slack webhook is a credential", () => {
       GIT_CONFIG_NOSYSTEM: "1",
       GIT_CONFIG_GLOBAL: "/dev/null",
     });
-    const git = (...args: string[]) => runProcess("git", ["-c", "init.defaultBranch=main", ...args], { cwd: repo, env });
+    const git = (...args: string[]) =>
+      runProcess("git", ["-c", "init.defaultBranch=main", ...args], { cwd: repo, env });
     expect((await git("init", "-q")).code).toBe(0);
     writeFileSync(join(repo, "README.md"), "platform repo\n");
-    const result = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK, "charts/shop"], {
-      cwd: repo,
-    });
+    const result = await runCli(
+      ["init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK, "charts/shop"],
+      {
+        cwd: repo,
+      },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect((await git("add", "-A")).code).toBe(0);
 
@@ -491,22 +573,25 @@ describe("no colour where it does not belong", () => {
     expect(bad.stderr).not.toMatch(ANSI);
   });
 
-  itNeeds(["script"])("prints no ANSI codes in a terminal when NO_COLOR is set (and does colour without it)", async () => {
-    const withColour = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
-      cwd: makeTempDir(),
-      env: { NO_COLOR: undefined },
-    });
-    expect((await withColour.exited).code).toBe(0);
-    expect(withColour.rawOutput()).toMatch(/\x1b\[3\dm/);
+  itNeeds(["script"])(
+    "prints no ANSI codes in a terminal when NO_COLOR is set (and does colour without it)",
+    async () => {
+      const withColour = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
+        cwd: makeTempDir(),
+        env: { NO_COLOR: undefined },
+      });
+      expect((await withColour.exited).code).toBe(0);
+      expect(withColour.rawOutput()).toMatch(/\x1b\[3\dm/);
 
-    const plain = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
-      cwd: makeTempDir(),
-      env: { NO_COLOR: "1" },
-    });
-    expect((await plain.exited).code).toBe(0);
-    expect(plain.output()).toContain("kubectl argo rollouts promote shop");
-    expect(plain.rawOutput()).not.toMatch(ANSI);
-  });
+      const plain = startInTerminal(["init", "--yes", "--name", "shop", "--image", IMAGE], {
+        cwd: makeTempDir(),
+        env: { NO_COLOR: "1" },
+      });
+      expect((await plain.exited).code).toBe(0);
+      expect(plain.output()).toContain("kubectl argo rollouts promote shop");
+      expect(plain.rawOutput()).not.toMatch(ANSI);
+    },
+  );
 
   itNeeds(["script"])("prints no ANSI codes in a terminal with --no-color, on success and on error", async () => {
     const ok = startInTerminal(["--no-color", "init", "--yes", "--name", "shop", "--image", IMAGE], {
@@ -529,12 +614,18 @@ describe("no colour where it does not belong", () => {
 
 /** A git repository of its own: no outer GIT_DIR (a git hook running the tests) may leak in. */
 async function gitRepository(dir: string): Promise<void> {
-  const env = mergeEnv(process.env, { GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" });
+  const env = mergeEnv(process.env, {
+    GIT_DIR: undefined,
+    GIT_WORK_TREE: undefined,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+  });
   const result = await runProcess("git", ["-c", "init.defaultBranch=main", "init", "-q", dir], { env });
   expect(result.code, result.stderr).toBe(0);
 }
 
-const applicationPath = (chart: string, env = "prod") => YAML.parse(readFileSync(join(chart, "argocd", `${env}.yaml`), "utf8")).spec.source.path;
+const applicationPath = (chart: string, env = "prod") =>
+  YAML.parse(readFileSync(join(chart, "argocd", `${env}.yaml`), "utf8")).spec.source.path;
 
 describe("the Argo CD path is where the chart is in its repository", () => {
   const REPO = "https://github.com/acme/platform.git";
@@ -543,7 +634,17 @@ describe("the Argo CD path is where the chart is in its repository", () => {
     const repo = makeTempDir();
     await gitRepository(repo);
     // --force: the root already holds .git.
-    const result = await initIn(repo, ["--yes", "--force", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "."]);
+    const result = await initIn(repo, [
+      "--yes",
+      "--force",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--repo-url",
+      REPO,
+      ".",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(applicationPath(repo)).toBe(".");
     expect(result.stdout).toContain("path .)");
@@ -553,7 +654,16 @@ describe("the Argo CD path is where the chart is in its repository", () => {
     const repo = makeTempDir();
     await gitRepository(repo);
     mkdirSync(join(repo, "deploy"));
-    const result = await initIn(join(repo, "deploy"), ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "charts/shop"]);
+    const result = await initIn(join(repo, "deploy"), [
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--repo-url",
+      REPO,
+      "charts/shop",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(applicationPath(join(repo, "deploy/charts/shop"))).toBe("deploy/charts/shop");
   });
@@ -561,7 +671,16 @@ describe("the Argo CD path is where the chart is in its repository", () => {
   it("is right when the chart's parent directories do not exist yet", async () => {
     const repo = makeTempDir();
     await gitRepository(repo);
-    const result = await initIn(repo, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "apps/payments/shop"]);
+    const result = await initIn(repo, [
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--repo-url",
+      REPO,
+      "apps/payments/shop",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(applicationPath(join(repo, "apps/payments/shop"), "sandbox")).toBe("apps/payments/shop");
   });
@@ -571,11 +690,25 @@ describe("the Argo CD path is where the chart is in its repository", () => {
     for (const extra of [[], ["--dry-run"]]) {
       const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, ...extra]);
       expect(result.code).toBe(2);
-      expect(lines(result.stderr)).toEqual([expect.stringMatching(/^error: --repo-path is required .*not inside a git repository.*--repo-path charts\/shop/)]);
+      expect(lines(result.stderr)).toEqual([
+        expect.stringMatching(
+          /^error: --repo-path is required .*not inside a git repository.*--repo-path charts\/shop/,
+        ),
+      ]);
       expect(result.stdout).toBe("");
       expect(readdirSync(dir)).toEqual([]);
     }
-    const given = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO, "--repo-path", "charts/shop"]);
+    const given = await initIn(dir, [
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--repo-url",
+      REPO,
+      "--repo-path",
+      "charts/shop",
+    ]);
     expect(given.code, given.stderr).toBe(0);
     expect(applicationPath(join(dir, "shop"))).toBe("charts/shop");
   });
@@ -591,19 +724,37 @@ describe.concurrent("environments and what the next steps say about them", () =>
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("gives environments named like production the production preset, and names only them in the promotion advice", async ({ expect }) => {
+  it("gives environments named like production the production preset, and names only them in the promotion advice", async ({
+    expect,
+  }) => {
     const dir = makeTempDir();
-    const result = await initIn(dir, ["--yes", "--name", "shop", "--image", IMAGE, "--envs", "dev,pre-prod,prod-eu,us-prod"]);
+    const result = await initIn(dir, [
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      IMAGE,
+      "--envs",
+      "dev,pre-prod,prod-eu,us-prod",
+    ]);
     expect(result.code, result.stderr).toBe(0);
-    const promotion = (env: string) => YAML.parse(readFileSync(join(dir, "shop", `values-${env}.yaml`), "utf8")).blueGreen.autoPromotionEnabled;
+    const promotion = (env: string) =>
+      YAML.parse(readFileSync(join(dir, "shop", `values-${env}.yaml`), "utf8")).blueGreen.autoPromotionEnabled;
     expect(["dev", "pre-prod", "prod-eu", "us-prod"].map(promotion)).toEqual([true, true, false, false]);
-    const promotions = lines(result.stdout).filter((line) => line.includes("--from")).map((line) => line.trim());
+    const promotions = lines(result.stdout)
+      .filter((line) => line.includes("--from"))
+      .map((line) => line.trim());
     expect(promotions).toEqual([
       "bluegreen bump-image --env prod-eu --from dev --chart shop --commit && git push",
       "bluegreen bump-image --env us-prod --from dev --chart shop --commit && git push",
     ]);
-    const promotes = lines(result.stdout).filter((line) => line.includes("kubectl argo rollouts promote")).map((line) => line.trim());
-    expect(promotes).toEqual(["kubectl argo rollouts promote shop -n shop-prod-eu", "kubectl argo rollouts promote shop -n shop-us-prod"]);
+    const promotes = lines(result.stdout)
+      .filter((line) => line.includes("kubectl argo rollouts promote"))
+      .map((line) => line.trim());
+    expect(promotes).toEqual([
+      "kubectl argo rollouts promote shop -n shop-prod-eu",
+      "kubectl argo rollouts promote shop -n shop-us-prod",
+    ]);
   });
 
   it("has no promote step when every environment promotes itself", async ({ expect }) => {

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import YAML from "yaml";
 import { listFiles, makeTempDir } from "./support/cli.js";
-import { startInTerminal, type TerminalSession } from "./support/terminal.js";
 import { describeNeeds } from "./support/facilities.js";
+import { startInTerminal, type TerminalSession } from "./support/terminal.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 const SECRET_FILE = "slack-webhook-secret.yaml";
@@ -161,7 +161,10 @@ describeNeeds(["script"])("init at a terminal", () => {
 
   it("asks for the repository last, refuses one with a credential without showing it, and writes the Applications", async () => {
     const dir = makeTempDir();
-    const term = startInTerminal(["init", "--name", "shop", "--image", "nginx:1.27", "--replicas", "2", "--slack-webhook", WEBHOOK], { cwd: dir });
+    const term = startInTerminal(
+      ["init", "--name", "shop", "--image", "nginx:1.27", "--replicas", "2", "--slack-webhook", WEBHOOK],
+      { cwd: dir },
+    );
     await term.waitFor(ASK_REPOSITORY, WAIT_MS);
     const secretToken = "ghp_S3cr3tT0kenValue0123456789";
     answer(term, `https://${secretToken}@github.com/acme/platform.git`);
@@ -174,7 +177,10 @@ describeNeeds(["script"])("init at a terminal", () => {
     answer(term, "charts/shop");
     await term.waitFor(DONE, WAIT_MS);
     await expectExit(term, 0);
-    expect(listFiles(join(dir, "shop")).filter((f) => f.startsWith("argocd/"))).toEqual(["argocd/prod.yaml", "argocd/sandbox.yaml"]);
+    expect(listFiles(join(dir, "shop")).filter((f) => f.startsWith("argocd/"))).toEqual([
+      "argocd/prod.yaml",
+      "argocd/sandbox.yaml",
+    ]);
     const app = YAML.parse(readFileSync(join(dir, "shop", "argocd", "prod.yaml"), "utf8"));
     expect(app.spec.source.repoURL).toBe("https://github.com/acme/platform.git");
     expect(app.spec.source.path).toBe("charts/shop");

@@ -14,13 +14,14 @@ import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
-import { lintAndRenderAll, valuesCombinations, type RenderedRelease } from "./support/chart.js";
-import { listFiles, makeTempDir, runCli, snapshotTree, type CliResult } from "./support/cli.js";
+import { lintAndRenderAll, type RenderedRelease, valuesCombinations } from "./support/chart.js";
+import { type CliResult, listFiles, makeTempDir, runCli, snapshotTree } from "./support/cli.js";
+import type { Manifest } from "./support/helm.js";
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
 import { byKind, one, validateManifest } from "./support/manifests.js";
-import type { Manifest } from "./support/helm.js";
 
-const PERSONS_VALUES = "\n# Owned by the payments team: ask in #payments before changing anything below.\nteam: payments\n";
+const PERSONS_VALUES =
+  "\n# Owned by the payments team: ask in #payments before changing anything below.\nteam: payments\n";
 
 /** The Application a person deploys the chart with, beside it in argocd/ (values.yaml only). */
 const PERSONS_APPLICATION = `# The web app, as the platform team deploys it.
@@ -74,7 +75,8 @@ const addedBy = (helmVersion: number) =>
   ].sort();
 const REWRITTEN = ["argocd/web.yaml", "templates/deployment.yaml", "templates/hpa.yaml", "values.yaml"];
 
-const migrate = (chart: string, helm: string, ...args: string[]) => runCli(["migrate", "--chart", chart, "--helm", helm, ...args], { env: { HELM_BIN: undefined } });
+const migrate = (chart: string, helm: string, ...args: string[]) =>
+  runCli(["migrate", "--chart", chart, "--helm", helm, ...args], { env: { HELM_BIN: undefined } });
 
 /** The pod template of a Deployment template, as written: from `  template:` to the end. */
 const podTemplateText = (deployment: string) => deployment.slice(deployment.indexOf("\n  template:\n"));
@@ -95,15 +97,27 @@ function running(manifests: Manifest[]): number {
 function expectHandover(manifests: Manifest[], where: string, ran?: number): void {
   const deployment = one(manifests, "Deployment");
   const rollout = one(manifests, "Rollout");
-  expect(rollout.spec.workloadRef, where).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name, scaleDown: "progressively" });
+  expect(rollout.spec.workloadRef, where).toEqual({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    name: deployment.metadata.name,
+    scaleDown: "progressively",
+  });
   expect(rollout.spec, where).not.toHaveProperty("template");
   expect(typeof deployment.spec.replicas, where).toBe("number");
   expect(rollout.spec.replicas, where).toBe(deployment.spec.replicas);
   if (ran !== undefined) expect(rollout.spec.replicas, where).toBeGreaterThanOrEqual(ran);
   for (const hpa of byKind(manifests, "HorizontalPodAutoscaler")) {
-    expect(hpa.spec.scaleTargetRef, where).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
+    expect(hpa.spec.scaleTargetRef, where).toEqual({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      name: rollout.metadata.name,
+    });
   }
-  expect(checkRelease(manifests).filter((f) => f.severity === "error"), where).toEqual([]);
+  expect(
+    checkRelease(manifests).filter((f) => f.severity === "error"),
+    where,
+  ).toEqual([]);
 }
 
 /** A copy of `source` in a fresh temporary directory, under the chart's own name. */
@@ -169,16 +183,23 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
 
   it("lints with --strict and renders schema-valid manifests on Helm 3 and 4, for values.yaml and each new overlay", () => {
     expect(releases.map((r) => `${r.helm.version}:${r.label}`)).toEqual(
-      helmBinaries().flatMap((h) => ["values.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((label) => `${h.version}:${label}`)),
+      helmBinaries().flatMap((h) =>
+        ["values.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((label) => `${h.version}:${label}`),
+      ),
     );
     // The pod template is left as it was, helm create's helm.sh/chart label included: a warning.
     for (const release of releases) {
-      expect(checkRelease(release.manifests).map((f) => `${f.severity} ${f.rule}`), `helm ${release.helm.version}, ${release.label}`).toEqual(["warning chart-label-on-pods"]);
+      expect(
+        checkRelease(release.manifests).map((f) => `${f.severity} ${f.rule}`),
+        `helm ${release.helm.version}, ${release.label}`,
+      ).toEqual(["warning chart-label-on-pods"]);
     }
   });
 
   it("hands the Deployment's pods over to one Rollout without a moment with fewer pods, leaving its pod template byte for byte", () => {
-    expect(podTemplateText(readFileSync(join(chart, "templates", "deployment.yaml"), "utf8"))).toBe(podTemplateText(before.get("templates/deployment.yaml")!.toString("utf8")));
+    expect(podTemplateText(readFileSync(join(chart, "templates", "deployment.yaml"), "utf8"))).toBe(
+      podTemplateText(before.get("templates/deployment.yaml")!.toString("utf8")),
+    );
     for (const { label, helm: h, manifests } of releases) {
       const context = `helm ${h.version}, ${label}`;
       expectHandover(manifests, context, label === "values.yaml" ? ran : undefined);
@@ -186,7 +207,8 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
       const rollout = one(manifests, "Rollout");
       expect(rollout.apiVersion, context).toBe("argoproj.io/v1alpha1");
       const podLabels = deployment.spec.template.metadata.labels;
-      for (const [key, value] of Object.entries(rollout.spec.selector.matchLabels)) expect(podLabels[key], context).toBe(value);
+      for (const [key, value] of Object.entries(rollout.spec.selector.matchLabels))
+        expect(podLabels[key], context).toBe(value);
       expect(rollout.spec.strategy.blueGreen.scaleDownDelaySeconds, context).toBeGreaterThanOrEqual(30);
       expect(typeof rollout.spec.strategy.blueGreen.autoPromotionEnabled, context).toBe("boolean");
     }
@@ -202,10 +224,17 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
       expect(services.map((s) => s.metadata.name).sort(), context).toEqual([activeService, previewService].sort());
       for (const service of services) {
         expect(Object.keys(service.spec.selector).length, context).toBeGreaterThan(0);
-        for (const [key, value] of Object.entries(service.spec.selector)) expect(template.metadata.labels[key], context).toBe(value);
-        expect(service.spec.ports.map((p: { port: number }) => p.port), context).toEqual([8080]);
+        for (const [key, value] of Object.entries(service.spec.selector))
+          expect(template.metadata.labels[key], context).toBe(value);
+        expect(
+          service.spec.ports.map((p: { port: number }) => p.port),
+          context,
+        ).toEqual([8080]);
         for (const port of service.spec.ports) {
-          expect(template.spec.containers[0].ports.map((p: { name: string }) => p.name), context).toContain(port.targetPort);
+          expect(
+            template.spec.containers[0].ports.map((p: { name: string }) => p.name),
+            context,
+          ).toContain(port.targetPort);
         }
       }
       expect(services.find((s) => s.metadata.name === previewService)!.spec.type, context).toBe("ClusterIP");
@@ -215,16 +244,35 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
 
   it("adds a preview Ingress (and, beside Helm 4's HTTPRoute, a preview HTTPRoute) next to the chart's own, to try green by URL", async () => {
     const set = ["ingress.enabled=true", "previewIngress.enabled=true", "previewIngress.host=preview.web.example.com"];
-    if (helm.version >= 4) set.push("httpRoute.enabled=true", "previewHTTPRoute.enabled=true", "previewHTTPRoute.hostname=preview.web.example.com");
-    const manifests = await helmTemplate(helm.bin, chart, [join(chart, "values.yaml")], set.flatMap((s) => ["--set", s]), { release: "web" });
+    if (helm.version >= 4)
+      set.push(
+        "httpRoute.enabled=true",
+        "previewHTTPRoute.enabled=true",
+        "previewHTTPRoute.hostname=preview.web.example.com",
+      );
+    const manifests = await helmTemplate(
+      helm.bin,
+      chart,
+      [join(chart, "values.yaml")],
+      set.flatMap((s) => ["--set", s]),
+      { release: "web" },
+    );
     expect(checkRelease(manifests).map((f) => f.rule)).toEqual(["chart-label-on-pods"]);
-    for (const manifest of manifests) expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
+    for (const manifest of manifests)
+      expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
     const { activeService, previewService } = one(manifests, "Rollout").spec.strategy.blueGreen;
     const ingresses = byKind(manifests, "Ingress");
     expect(ingresses.map((i) => i.metadata.name).sort()).toEqual([activeService, previewService].sort());
     const preview = ingresses.find((i) => i.metadata.name === previewService)!;
     expect(preview.spec.rules).toEqual([
-      { host: "preview.web.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: previewService, port: { number: 8080 } } } }] } },
+      {
+        host: "preview.web.example.com",
+        http: {
+          paths: [
+            { path: "/", pathType: "Prefix", backend: { service: { name: previewService, port: { number: 8080 } } } },
+          ],
+        },
+      },
     ]);
     const routes = byKind(manifests, "HTTPRoute");
     if (helm.version >= 4) {
@@ -244,21 +292,33 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
       const hpas = byKind(manifests, "HorizontalPodAutoscaler");
       if (label === "values-prod.yaml") {
         const hpa = one(hpas, "HorizontalPodAutoscaler");
-        expect(hpa.spec.scaleTargetRef, context).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: rollout.metadata.name });
+        expect(hpa.spec.scaleTargetRef, context).toEqual({
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "Rollout",
+          name: rollout.metadata.name,
+        });
         expect(rollout.spec.replicas, context).toBe(hpa.spec.maxReplicas);
-        expect(one(manifests, "Deployment").spec.template.spec.containers[0].resources.requests.cpu, context).toBeDefined();
+        expect(
+          one(manifests, "Deployment").spec.template.spec.containers[0].resources.requests.cpu,
+          context,
+        ).toBeDefined();
       } else {
         expect(hpas, context).toEqual([]);
         expect(rollout.spec.replicas, context).toBe(label === "values.yaml" ? ran : 1);
       }
     }
-    expect(migrated.stdout).toContain("values-prod.yaml: autoscaling is on, so the Rollout starts at autoscaling.maxReplicas (10 pods)");
+    expect(migrated.stdout).toContain(
+      "values-prod.yaml: autoscaling is on, so the Rollout starts at autoscaling.maxReplicas (10 pods)",
+    );
   });
 
   it("tells the person's Application to leave the Deployment's count to Argo Rollouts, editing only that", () => {
     const application = readFileSync(join(chart, "argocd", "web.yaml"), "utf8");
     expect(application).toBe(
-      PERSONS_APPLICATION.replace("      - CreateNamespace=true\n", "      - CreateNamespace=true\n      - RespectIgnoreDifferences=true\n") +
+      PERSONS_APPLICATION.replace(
+        "      - CreateNamespace=true\n",
+        "      - CreateNamespace=true\n      - RespectIgnoreDifferences=true\n",
+      ) +
         "  ignoreDifferences:\n    - group: apps\n      kind: Deployment\n      name: web\n      jsonPointers:\n        - /spec/replicas\n",
     );
     expect(validateManifest(YAML.parse(application))).toEqual([]);
@@ -268,7 +328,12 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
   it("adds a README that says what the first sync does, in order, and what to do after it", () => {
     const readme = readFileSync(join(chart, "README.md"), "utf8");
     expect(readme.startsWith("# web\n\n## Migrating a live app\n")).toBe(true);
-    for (const heading of ["### Before the first sync", "### What the first sync does, in order", "### After the first release", "### If the first release fails"]) {
+    for (const heading of [
+      "### Before the first sync",
+      "### What the first sync does, in order",
+      "### After the first release",
+      "### If the first release fails",
+    ]) {
       expect(readme).toContain(`\n${heading}\n`);
     }
     expect(readme).toContain("migrate added them to argocd/web.yaml.");
@@ -285,7 +350,9 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
   });
 
   it("passes doctor with no error", async () => {
-    const result = await runCli(["doctor", "--chart", chart, "--helm", helm.bin, "--json"], { env: { HELM_BIN: undefined } });
+    const result = await runCli(["doctor", "--chart", chart, "--helm", helm.bin, "--json"], {
+      env: { HELM_BIN: undefined },
+    });
     expect(result.stderr).toBe("");
     const report = JSON.parse(result.stdout);
     expect(report.findings.filter((f: { severity: string }) => f.severity === "error")).toEqual([]);
@@ -325,7 +392,10 @@ describe.each(helmBinaries())("migrate on a chart made by helm create of Helm $v
     // The new Rollout template, as the diff shows it, is what migrate then writes.
     const start = lines.indexOf("+++ b/templates/rollout.yaml");
     const end = lines.findIndex((line, i) => i > start && line.startsWith("--- "));
-    const shown = lines.slice(start + 1, end).filter((line) => line.startsWith("+")).map((line) => line.slice(1));
+    const shown = lines
+      .slice(start + 1, end)
+      .filter((line) => line.startsWith("+"))
+      .map((line) => line.slice(1));
     expect(`${shown.join("\n")}\n`).toBe(readFileSync(join(chart, "templates", "rollout.yaml"), "utf8"));
     expect(result.stdout).toContain("Dry run: nothing written.");
     expect(snapshotTree(dry)).toEqual(before);
@@ -347,14 +417,19 @@ describe("migrate refuses charts it cannot build on", () => {
   function handWritten(templates: Record<string, string>): string {
     const chart = join(makeTempDir(), "web");
     mkdirSync(join(chart, "templates"), { recursive: true });
-    writeFileSync(join(chart, "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1.4.2\"\n");
-    writeFileSync(join(chart, "values.yaml"), "# The web app.\nreplicaCount: 2\nimage:\n  repository: ghcr.io/acme/web\n  tag: \"1.4.2\"\n");
+    writeFileSync(join(chart, "Chart.yaml"), 'apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: "1.4.2"\n');
+    writeFileSync(
+      join(chart, "values.yaml"),
+      '# The web app.\nreplicaCount: 2\nimage:\n  repository: ghcr.io/acme/web\n  tag: "1.4.2"\n',
+    );
     for (const [file, text] of Object.entries(templates)) writeFileSync(join(chart, "templates", file), text);
     return chart;
   }
 
   it("refuses a chart with only a ConfigMap, and changes no byte", async () => {
-    const chart = handWritten({ "configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  greeting: hello\n" });
+    const chart = handWritten({
+      "configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  greeting: hello\n",
+    });
     const snapshot = snapshotTree(chart);
     const result = await migrate(chart, helmBinaries()[0]!.bin);
     expect(result.code).toBe(1);
@@ -410,7 +485,11 @@ async function renderEverywhere(chart: string): Promise<{ where: string; label: 
   const renders = [];
   for (const helm of helmBinaries()) {
     for (const { label, files } of valuesCombinations(chart)) {
-      renders.push({ where: `helm ${helm.version}, ${label}`, label, manifests: await helmTemplate(helm.bin, chart, files, [], { release: "web" }) });
+      renders.push({
+        where: `helm ${helm.version}, ${label}`,
+        label,
+        manifests: await helmTemplate(helm.bin, chart, files, [], { release: "web" }),
+      });
     }
   }
   return renders;
@@ -495,17 +574,23 @@ const VARIANTS: Variant[] = [
     prodHpa: false,
     check: (c, renders) => {
       expect(YAML.parse(readFileSync(join(c, "values-prod.yaml"), "utf8"))).not.toHaveProperty("autoscaling");
-      for (const { label, manifests } of renders) if (label === "values-prod.yaml") expect(one(manifests, "Rollout").spec.replicas).toBe(2);
+      for (const { label, manifests } of renders)
+        if (label === "values-prod.yaml") expect(one(manifests, "Rollout").spec.replicas).toBe(2);
     },
   },
   {
-    title: "its Deployment named {{ include \"web.fullname\" . }}-server",
+    title: 'its Deployment named {{ include "web.fullname" . }}-server',
     helm: 1,
-    change: (c) => edit(c, "templates/deployment.yaml", (t) => t.replace('  name: {{ include "web.fullname" . }}\n', '  name: {{ include "web.fullname" . }}-server\n')),
+    change: (c) =>
+      edit(c, "templates/deployment.yaml", (t) =>
+        t.replace('  name: {{ include "web.fullname" . }}\n', '  name: {{ include "web.fullname" . }}-server\n'),
+      ),
     replicas: 1,
     prodHpa: true,
     check: (c, renders) => {
-      expect(readFileSync(join(c, "templates", "rollout.yaml"), "utf8")).toContain('    name: {{ include "web.fullname" . }}-server\n');
+      expect(readFileSync(join(c, "templates", "rollout.yaml"), "utf8")).toContain(
+        '    name: {{ include "web.fullname" . }}-server\n',
+      );
       for (const { manifests } of renders) expect(one(manifests, "Rollout").spec.workloadRef.name).toBe("web-server");
     },
   },
@@ -558,14 +643,18 @@ const VARIANTS: Variant[] = [
     title: "values.yaml {} and a Deployment with defaults of its own",
     helm: 1,
     change: (c) => {
-      for (const file of ["hpa.yaml", "ingress.yaml", "httproute.yaml", "serviceaccount.yaml", "NOTES.txt", "tests"]) rmSync(join(c, "templates", file), { recursive: true, force: true });
+      for (const file of ["hpa.yaml", "ingress.yaml", "httproute.yaml", "serviceaccount.yaml", "NOTES.txt", "tests"])
+        rmSync(join(c, "templates", file), { recursive: true, force: true });
       writeFileSync(join(c, "templates", "deployment.yaml"), DEFAULTS_DEPLOYMENT);
       writeFileSync(join(c, "templates", "service.yaml"), DEFAULTS_SERVICE);
       writeFileSync(join(c, "values.yaml"), "# Defaults live in the templates.\n{}\n");
     },
     replicas: 2,
     prodHpa: false,
-    check: (c) => expect(readFileSync(join(c, "values.yaml"), "utf8")).toMatch(/^# Defaults live in the templates\.\n# Blue\/Green release settings/),
+    check: (c) =>
+      expect(readFileSync(join(c, "values.yaml"), "utf8")).toMatch(
+        /^# Defaults live in the templates\.\n# Blue\/Green release settings/,
+      ),
   },
 ];
 
@@ -590,13 +679,20 @@ describe.each(VARIANTS.map((v) => [v.title, v] as const))("migrate on a helm cre
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(ran).toBe(variant.replicas);
-    expect(renders.map((r) => r.where)).toEqual(helmBinaries().flatMap((h) => ["values.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((l) => `helm ${h.version}, ${l}`)));
+    expect(renders.map((r) => r.where)).toEqual(
+      helmBinaries().flatMap((h) =>
+        ["values.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((l) => `helm ${h.version}, ${l}`),
+      ),
+    );
     for (const { where, label, manifests } of renders) {
       expectHandover(manifests, where, label === "values.yaml" ? ran : undefined);
       if (label === "values.yaml") expect(one(manifests, "Rollout").spec.replicas, where).toBe(variant.replicas);
-      if (label === "values-prod.yaml") expect(byKind(manifests, "HorizontalPodAutoscaler").length, where).toBe(variant.prodHpa ? 1 : 0);
+      if (label === "values-prod.yaml")
+        expect(byKind(manifests, "HorizontalPodAutoscaler").length, where).toBe(variant.prodHpa ? 1 : 0);
     }
-    expect(podTemplateText(readFileSync(join(chart, "templates", "deployment.yaml"), "utf8"))).toBe(podTemplateText(readFileSync(join(original, "templates", "deployment.yaml"), "utf8")));
+    expect(podTemplateText(readFileSync(join(chart, "templates", "deployment.yaml"), "utf8"))).toBe(
+      podTemplateText(readFileSync(join(original, "templates", "deployment.yaml"), "utf8")),
+    );
     variant.check?.(chart, renders);
   });
 });
@@ -607,11 +703,17 @@ describe("migrate refuses what it cannot prove, and changes no byte", () => {
     created = await helmCreate(helmBinaries()[1]!.bin);
   });
 
-  async function refused(change: (chart: string) => void, env: Record<string, string | undefined> = {}, helm = helmBinaries()[0]!.bin): Promise<CliResult> {
+  async function refused(
+    change: (chart: string) => void,
+    env: Record<string, string | undefined> = {},
+    helm = helmBinaries()[0]!.bin,
+  ): Promise<CliResult> {
     const chart = copyChart(created);
     change(chart);
     const snapshot = snapshotTree(chart);
-    const result = await runCli(["migrate", "--chart", chart, ...(helm ? ["--helm", helm] : [])], { env: { HELM_BIN: undefined, ...env } });
+    const result = await runCli(["migrate", "--chart", chart, ...(helm ? ["--helm", helm] : [])], {
+      env: { HELM_BIN: undefined, ...env },
+    });
     expect(result.stdout).toBe("");
     expect(snapshotTree(chart)).toEqual(snapshot);
     return result;
@@ -624,16 +726,22 @@ describe("migrate refuses what it cannot prove, and changes no byte", () => {
   });
 
   it("a result that breaks a release rule: no readiness probe, so green would count as ready before it serves", async () => {
-    const result = await refused((c) => edit(c, "values.yaml", (t) => t.replace(/^readinessProbe:\n(?: {2}.*\n)+/m, "readinessProbe: {}\n")));
+    const result = await refused((c) =>
+      edit(c, "values.yaml", (t) => t.replace(/^readinessProbe:\n(?: {2}.*\n)+/m, "readinessProbe: {}\n")),
+    );
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split("\n");
-    expect(lines).toContain("error: values.yaml: readiness-probe Rollout/web: container web has no readinessProbe: green counts as ready before it can serve");
+    expect(lines).toContain(
+      "error: values.yaml: readiness-probe Rollout/web: container web has no readinessProbe: green counts as ready before it can serve",
+    );
     expect(lines.at(-1)).toBe("error: migrate changed nothing: the migrated chart would break the rules above");
   });
 
   it("without a Helm to prove it with: a usage error", async () => {
     const result = await refused(() => {}, { PATH: dirname(process.execPath) }, "");
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("error: no helm found on PATH: install Helm 3 or 4, or point --helm or HELM_BIN at one\n");
+    expect(result.stderr).toBe(
+      "error: no helm found on PATH: install Helm 3 or 4, or point --helm or HELM_BIN at one\n",
+    );
   });
 });

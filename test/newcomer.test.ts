@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { REPO_ROOT, listFiles, makeTempDir, runCli } from "./support/cli.js";
+import { listFiles, makeTempDir, REPO_ROOT, runCli } from "./support/cli.js";
 import { helmBinaries } from "./support/helm.js";
 import { startInTerminal, type TerminalSession } from "./support/terminal.js";
 
@@ -42,12 +42,17 @@ function finalScreen(output: string): string[] {
     .map((line) => line.replace(/\*{4,}/g, "****").trimEnd());
 }
 
-const applicationPath = (chart: string, env: string) => YAML.parse(readFileSync(join(chart, "argocd", `${env}.yaml`), "utf8")).spec.source.path;
+const applicationPath = (chart: string, env: string) =>
+  YAML.parse(readFileSync(join(chart, "argocd", `${env}.yaml`), "utf8")).spec.source.path;
 const commitLine = (stdout: string) => stdout.split("\n").find((line) => line.includes("Commit and push"));
 
 describe("the README's setup", () => {
   it("is two commands, npm install then npx bluegreen init, npm link for everyday use, and npm test for the tests", () => {
-    const commands = (block: string) => block.split("\n").map((line) => line.replace(/#.*/, "").trim()).filter(Boolean);
+    const commands = (block: string) =>
+      block
+        .split("\n")
+        .map((line) => line.replace(/#.*/, "").trim())
+        .filter(Boolean);
     expect(commands(readmeBlock("## Setup", "sh"))).toEqual(["npm install", "npx bluegreen init"]);
     const setup = README.slice(README.indexOf("## Setup"), README.indexOf("## A session"));
     expect(setup).toMatch(/put `bluegreen` on your `PATH` from the clone with `npm link`/);
@@ -67,7 +72,11 @@ describe("the README's setup", () => {
     });
     const refused = Object.entries<any>(lock.packages)
       .filter(([name, entry]) => name !== "" && entry.engines?.node)
-      .flatMap(([name, entry]) => ends.filter((version) => !satisfies(version, entry.engines.node)).map((version) => `${name} (${entry.engines.node}) refuses ${version.join(".")}`));
+      .flatMap(([name, entry]) =>
+        ends
+          .filter((version) => !satisfies(version, entry.engines.node))
+          .map((version) => `${name} (${entry.engines.node}) refuses ${version.join(".")}`),
+      );
     expect(refused).toEqual([]);
     const setup = README.slice(README.indexOf("## Setup"), README.indexOf("## A session"));
     const named = supported.split("||").map((range) => {
@@ -128,7 +137,23 @@ describe("the README's sample session", () => {
     }
     // The pty session wrote the chart with a webhook; add the Applications a --repo-url writes.
     const withArgo = makeTempDir();
-    const made = await runCli(["init", "--yes", "--name", "shop", "--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", REPO, "--repo-path", "shop"], { cwd: withArgo });
+    const made = await runCli(
+      [
+        "init",
+        "--yes",
+        "--name",
+        "shop",
+        "--image",
+        IMAGE,
+        "--slack-webhook",
+        WEBHOOK,
+        "--repo-url",
+        REPO,
+        "--repo-path",
+        "shop",
+      ],
+      { cwd: withArgo },
+    );
     expect(made.code, made.stderr).toBe(0);
     expect(tree.sort()).toEqual(listFiles(join(withArgo, "shop")));
     expect(listFiles(join(session.dir, "shop"))).toEqual(tree.filter((file) => !file.startsWith("argocd/")));
@@ -158,7 +183,23 @@ describe("a target that is not empty", () => {
 describe("the Argo CD path init writes is where the chart is", () => {
   it("outside git, asks for it at a terminal with no default: Enter alone is refused, never `path: shop`", async () => {
     const dir = makeTempDir();
-    const term = startInTerminal(["init", "charts/shop", "--name", "shop", "--image", IMAGE, "--replicas", "2", "--slack-webhook", "", "--repo-url", REPO], { cwd: dir });
+    const term = startInTerminal(
+      [
+        "init",
+        "charts/shop",
+        "--name",
+        "shop",
+        "--image",
+        IMAGE,
+        "--replicas",
+        "2",
+        "--slack-webhook",
+        "",
+        "--repo-url",
+        REPO,
+      ],
+      { cwd: dir },
+    );
     await term.waitFor("Path of the chart in that repository", WAIT_MS);
     term.press("enter");
     await term.waitFor("must be a path inside the repository", WAIT_MS);
@@ -166,8 +207,13 @@ describe("the Argo CD path init writes is where the chart is", () => {
     const { code } = await term.exited;
     expect(code, term.output()).toBe(0);
     const chart = join(dir, "charts", "shop");
-    expect([applicationPath(chart, "sandbox"), applicationPath(chart, "prod")]).toEqual(["platform/charts/shop", "platform/charts/shop"]);
-    expect(term.output()).toContain("Commit and push charts/shop to https://github.com/acme/platform.git (HEAD, path platform/charts/shop)");
+    expect([applicationPath(chart, "sandbox"), applicationPath(chart, "prod")]).toEqual([
+      "platform/charts/shop",
+      "platform/charts/shop",
+    ]);
+    expect(term.output()).toContain(
+      "Commit and push charts/shop to https://github.com/acme/platform.git (HEAD, path platform/charts/shop)",
+    );
   });
 
   it("in a git repository, at its root and in a subdirectory, and the Commit and push step names that path", async () => {
@@ -184,10 +230,14 @@ describe("the Argo CD path init writes is where the chart is", () => {
       [join(nested, "deploy"), "charts/shop", join(nested, "deploy", "charts", "shop"), "deploy/charts/shop"],
     ];
     for (const [cwd, target, chart, path] of cases) {
-      const result = await runCli(["init", target, "--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO], { cwd });
+      const result = await runCli(["init", target, "--yes", "--name", "shop", "--image", IMAGE, "--repo-url", REPO], {
+        cwd,
+      });
       expect(result.code, result.stderr).toBe(0);
       expect([applicationPath(chart, "sandbox"), applicationPath(chart, "prod")]).toEqual([path, path]);
-      expect(commitLine(result.stdout)).toBe(`  2. Commit and push ${target} to ${REPO} (HEAD, path ${path}), then hand it to Argo CD:`);
+      expect(commitLine(result.stdout)).toBe(
+        `  2. Commit and push ${target} to ${REPO} (HEAD, path ${path}), then hand it to Argo CD:`,
+      );
     }
   });
 });
@@ -207,9 +257,16 @@ describe("first edits of a chart", () => {
     expect(before.code).toBe(1);
     const findings = before.report.findings.filter((f: any) => f.severity === "error");
     expect(findings.map((f: any) => [f.rule, f.valuesFile, f.fix])).toEqual([
-      ["image-unpinned", "values-sandbox.yaml", "set a version tag: bluegreen bump-image <tag> --env sandbox --chart shop"],
+      [
+        "image-unpinned",
+        "values-sandbox.yaml",
+        "set a version tag: bluegreen bump-image <tag> --env sandbox --chart shop",
+      ],
     ]);
-    const command = findings[0].fix.replace(/^.*: bluegreen /, "").replace("<tag>", "1.4.3").split(" ");
+    const command = findings[0].fix
+      .replace(/^.*: bluegreen /, "")
+      .replace("<tag>", "1.4.3")
+      .split(" ");
     const fixed = await runCli(command, { cwd });
     expect(fixed.code, fixed.stderr).toBe(0);
     const after = await doctor();
@@ -226,7 +283,11 @@ describe("first edits of a chart", () => {
     const note = "note: using the chart in .. (the nearest Chart.yaml above the current directory)\n";
     const history = await runCli(["history"], { cwd });
     expect([history.code, history.stderr]).toEqual([0, note]);
-    for (const args of [["rollback", "--env", "prod", "--dry-run"], ["migrate", "--dry-run"], ["doctor", "--helm", "/bin/true"]]) {
+    for (const args of [
+      ["rollback", "--env", "prod", "--dry-run"],
+      ["migrate", "--dry-run"],
+      ["doctor", "--helm", "/bin/true"],
+    ]) {
       const result = await runCli(args, { cwd, env: { HELM_BIN: helmBinaries()[0]!.bin } });
       expect(result.stderr.startsWith(note), result.stderr).toBe(true);
       expect(result.stderr).not.toMatch(/no chart found|rollout-missing/);
@@ -239,7 +300,9 @@ describe("first edits of a chart", () => {
     expect(made.code, made.stderr).toBe(0);
     const file = join(cwd, "shop", "README.md");
     const readme = readFileSync(file, "utf8");
-    expect(readme).toContain("<!-- bluegreen:environments (generated by bluegreen; add-env updates the lines it wrote here and keeps yours) -->");
+    expect(readme).toContain(
+      "<!-- bluegreen:environments (generated by bluegreen; add-env updates the lines it wrote here and keeps yours) -->",
+    );
     const prodRow = readme.split("\n").find((line) => line.startsWith("| `values-prod.yaml` |"))!;
     // A note in prod's row, a row for a file of the person's own, and a note after the table.
     const edited = `${prodRow.slice(0, -2)} Ask #releases before promoting. |`;
@@ -254,7 +317,9 @@ describe("first edits of a chart", () => {
     expect(added.code, added.stderr).toBe(0);
     const once = readFileSync(file, "utf8").split("\n");
     const staging = once.filter((line) => line.startsWith("| `values-staging.yaml` |"));
-    expect(staging).toEqual(["| `values-staging.yaml` | The **staging** environment: automatic promotion, 1 replica, no autoscaling. Namespace `shop-staging`. |"]);
+    expect(staging).toEqual([
+      "| `values-staging.yaml` | The **staging** environment: automatic promotion, 1 replica, no autoscaling. Namespace `shop-staging`. |",
+    ]);
     // Only the new row went in: every line the person wrote is where it was.
     expect(once.filter((line) => line !== staging[0])).toEqual(withNotes.split("\n"));
 

@@ -17,12 +17,18 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
-import { jobContainers, notificationMechanisms, postsToWebhook, type JobContainer, type ReleaseEvent } from "../src/rules/notifications.js";
+import {
+  type JobContainer,
+  jobContainers,
+  notificationMechanisms,
+  postsToWebhook,
+  type ReleaseEvent,
+} from "../src/rules/notifications.js";
 import { syncWaiters } from "../src/rules/sync.js";
 import { applicationOf, renderLikeArgoCd } from "./support/argocd.js";
 import { initChart } from "./support/chart.js";
 import { runCli } from "./support/cli.js";
-import { helmBinaries, helmTemplate, runHelm, type HelmBinary, type Manifest } from "./support/helm.js";
+import { type HelmBinary, helmBinaries, helmTemplate, type Manifest, runHelm } from "./support/helm.js";
 import { deadPort, startServer } from "./support/http.js";
 import { byKind, one, validateManifest } from "./support/manifests.js";
 import { runContainer, startContainer } from "./support/pod.js";
@@ -67,9 +73,21 @@ function mechanismsOf(manifests: Manifest[]) {
 }
 
 /** `helm template` as a person runs it, with what the README teaches: release shop, its namespace, values.yaml and the overlay. */
-const plainArgs = (chart: string, env: Env) => ["shop", chart, "-n", `shop-${env}`, "-f", join(chart, "values.yaml"), "-f", join(chart, `values-${env}.yaml`)];
+const plainArgs = (chart: string, env: Env) => [
+  "shop",
+  chart,
+  "-n",
+  `shop-${env}`,
+  "-f",
+  join(chart, "values.yaml"),
+  "-f",
+  join(chart, `values-${env}.yaml`),
+];
 const plainTemplate = (helm: HelmBinary, chart: string, env: Env) =>
-  helmTemplate(helm.bin, chart, [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)], [], { release: "shop", namespace: `shop-${env}` });
+  helmTemplate(helm.bin, chart, [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)], [], {
+    release: "shop",
+    namespace: `shop-${env}`,
+  });
 
 // What each plain Helm command runs: the hooks of these events (pkg/action install.go, upgrade.go,
 // release_testing.go and rollback.go call execHook with exactly these, in Helm 3.17 and 4.1 alike).
@@ -89,59 +107,90 @@ const charts = {} as Record<Setup, string>;
 
 beforeAll(async () => {
   for (const [setup, args] of Object.entries(SETUPS) as [Setup, readonly string[]][]) {
-    charts[setup] = await initChart(["--image", IMAGE, "--repo-url", "git@github.com:acme/platform.git", "--repo-path", "shop", ...args]);
+    charts[setup] = await initChart([
+      "--image",
+      IMAGE,
+      "--repo-url",
+      "git@github.com:acme/platform.git",
+      "--repo-path",
+      "shop",
+      ...args,
+    ]);
   }
 });
 
 describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
   describe.each(Object.keys(SETUPS) as Setup[])("%s", (setup) => {
-    it.each(["sandbox", "prod"] as Env[])("renders %s for Argo CD as plain helm template does, and posts each event through one mechanism", async (env) => {
-      const manifests = await plainTemplate(helm, charts[setup], env);
-      // The Applications pass no parameters: Argo CD's render is the one anybody gets.
-      expect(applicationOf(charts[setup], env).spec.source.helm).not.toHaveProperty("parameters");
-      expect(await renderLikeArgoCd(helm, charts[setup], env)).toEqual(manifests);
-      for (const manifest of manifests) expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
-      expect(checkRelease(manifests, { renderer: "helm" })).toEqual([]);
-      expect(mechanismsOf(manifests)).toEqual(expected(setup, env));
-      const rollout = one(manifests, "Rollout");
-      // Where promotion is manual, the sync ends once everything is applied: no PostSync hook
-      // (nor a Helm post-install/post-upgrade one, which Argo CD runs as PostSync), nothing in a
-      // later wave than the Rollout.
-      if (env === "prod") expect(syncWaiters(rollout, manifests)).toEqual([]);
-      for (const manifest of manifests) {
-        const annotations = manifest.metadata.annotations ?? {};
-        const argocdHook = annotations["argocd.argoproj.io/hook"];
-        if (env === "prod") expect(argocdHook).not.toBe("PostSync");
-        // Every Helm hook sits beside an Argo CD hook, which Argo CD follows instead.
-        if (argocdHook === undefined) {
-          expect(annotations).not.toHaveProperty("helm.sh/hook");
-          continue;
+    it.each(["sandbox", "prod"] as Env[])(
+      "renders %s for Argo CD as plain helm template does, and posts each event through one mechanism",
+      async (env) => {
+        const manifests = await plainTemplate(helm, charts[setup], env);
+        // The Applications pass no parameters: Argo CD's render is the one anybody gets.
+        expect(applicationOf(charts[setup], env).spec.source.helm).not.toHaveProperty("parameters");
+        expect(await renderLikeArgoCd(helm, charts[setup], env)).toEqual(manifests);
+        for (const manifest of manifests)
+          expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name}`).toEqual([]);
+        expect(checkRelease(manifests, { renderer: "helm" })).toEqual([]);
+        expect(mechanismsOf(manifests)).toEqual(expected(setup, env));
+        const rollout = one(manifests, "Rollout");
+        // Where promotion is manual, the sync ends once everything is applied: no PostSync hook
+        // (nor a Helm post-install/post-upgrade one, which Argo CD runs as PostSync), nothing in a
+        // later wave than the Rollout.
+        if (env === "prod") expect(syncWaiters(rollout, manifests)).toEqual([]);
+        for (const manifest of manifests) {
+          const annotations = manifest.metadata.annotations ?? {};
+          const argocdHook = annotations["argocd.argoproj.io/hook"];
+          if (env === "prod") expect(argocdHook).not.toBe("PostSync");
+          // Every Helm hook sits beside an Argo CD hook, which Argo CD follows instead.
+          if (argocdHook === undefined) {
+            expect(annotations).not.toHaveProperty("helm.sh/hook");
+            continue;
+          }
+          expect(annotations["helm.sh/hook"], `${manifest.kind}/${manifest.metadata.name}`).toBe(
+            HELM_HOOKS[argocdHook]!.hook,
+          );
+          expect(annotations["helm.sh/hook-delete-policy"]).toBe("before-hook-creation,hook-succeeded");
+          expect(annotations["argocd.argoproj.io/hook-delete-policy"]).toBe("BeforeHookCreation,HookSucceeded");
         }
-        expect(annotations["helm.sh/hook"], `${manifest.kind}/${manifest.metadata.name}`).toBe(HELM_HOOKS[argocdHook]!.hook);
-        expect(annotations["helm.sh/hook-delete-policy"]).toBe("before-hook-creation,hook-succeeded");
-        expect(annotations["argocd.argoproj.io/hook-delete-policy"]).toBe("BeforeHookCreation,HookSucceeded");
-      }
-    });
+      },
+    );
   });
 
   it("lets a person opt in to the PostSync hook where promotion is manual, and doctor's rules name the cost", async () => {
-    const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", ["notifications.slack.postSyncWithManualPromotion=true"]);
-    expect(mechanismsOf(manifests)).toEqual({ live: [POST_SYNC], paused: [SMOKE_TEST], "smoke-test-failed": [SYNC_FAIL], "sync-failed": [SYNC_FAIL] });
+    const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", [
+      "notifications.slack.postSyncWithManualPromotion=true",
+    ]);
+    expect(mechanismsOf(manifests)).toEqual({
+      live: [POST_SYNC],
+      paused: [SMOKE_TEST],
+      "smoke-test-failed": [SYNC_FAIL],
+      "sync-failed": [SYNC_FAIL],
+    });
     const held = checkRelease(manifests, { renderer: "helm" });
     expect(held.map((f) => [f.rule, f.resource])).toEqual([["sync-held-by-promotion", "Job/shop-release-live"]]);
     expect(held[0]!.message).toMatch(/Suspended, the sync stays Running until someone promotes or aborts/);
   });
 
   it("lets a migration Job run before the sync without holding it where promotion is manual", async () => {
-    const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", ["migrations.enabled=true", "migrations.command={./migrate}"]);
-    expect(byKind(manifests, "Job").map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(["PreSync", "SyncFail"]);
+    const manifests = await renderLikeArgoCd(helm, charts["hooks only"], "prod", [
+      "migrations.enabled=true",
+      "migrations.command={./migrate}",
+    ]);
+    expect(
+      byKind(manifests, "Job")
+        .map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"])
+        .sort(),
+    ).toEqual(["PreSync", "SyncFail"]);
     expect(syncWaiters(one(manifests, "Rollout"), manifests)).toEqual([]);
     expect(checkRelease(manifests, { renderer: "helm" })).toEqual([]);
   });
 
   it("gives every message Job a deadline its retries fit in, so that a slow Slack is never cut off into a failed hook", async () => {
     const sets = ["notifications.slack.retries=10", "notifications.slack.timeoutSeconds=30"];
-    const manifests = [...(await renderLikeArgoCd(helm, charts["hooks only"], "sandbox", sets)), ...(await renderLikeArgoCd(helm, charts["hooks only"], "prod", sets))];
+    const manifests = [
+      ...(await renderLikeArgoCd(helm, charts["hooks only"], "sandbox", sets)),
+      ...(await renderLikeArgoCd(helm, charts["hooks only"], "prod", sets)),
+    ];
     const deadlines = [
       ...byKind(manifests, "Job").map((job) => job.spec.activeDeadlineSeconds),
       ...byKind(manifests, "AnalysisTemplate")
@@ -166,22 +215,37 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
         // the test hooks, and there are none.
         const files = [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)];
         const opts = { release: "shop", namespace: `shop-${env}` };
-        expect(await helmTemplate(helm.bin, chart, files, ["--no-hooks"], opts)).toEqual(all.filter((m) => !hooks.includes(m)));
+        expect(await helmTemplate(helm.bin, chart, files, ["--no-hooks"], opts)).toEqual(
+          all.filter((m) => !hooks.includes(m)),
+        );
         expect(await helmTemplate(helm.bin, chart, files, ["--skip-tests"], opts)).toEqual(all);
         let events: Record<string, string[]>;
         if (helm.version === 4) {
           // Helm 4 prints, without a cluster, the release it would install: its hooks as Helm
           // parsed them, with their events.
-          const install = await runHelm(helm.bin, ["install", ...plainArgs(chart, env), "--dry-run=client", "-o", "json"]);
+          const install = await runHelm(helm.bin, [
+            "install",
+            ...plainArgs(chart, env),
+            "--dry-run=client",
+            "-o",
+            "json",
+          ]);
           expect(install.code, install.stderr).toBe(0);
-          const release = JSON.parse(install.stdout) as { hooks?: { kind: string; name: string; events: string[]; manifest: string }[] };
+          const release = JSON.parse(install.stdout) as {
+            hooks?: { kind: string; name: string; events: string[]; manifest: string }[];
+          };
           expect((release.hooks ?? []).map((hook) => YAML.parse(hook.manifest))).toEqual(hooks);
           events = Object.fromEntries((release.hooks ?? []).map((hook) => [`${hook.kind}/${hook.name}`, hook.events]));
         } else {
           // Helm 3.17's install --dry-run=client still asks a cluster for its version
           // (pkg/action/install.go checks IsReachable unless ClientOnly, which only `helm template`
           // sets): the events are the annotation's, split and lower-cased as manifest_sorter.go does.
-          events = Object.fromEntries(hooks.map((m) => [`${m.kind}/${m.metadata.name}`, m.metadata.annotations!["helm.sh/hook"]!.split(",").map((e) => e.trim().toLowerCase())]));
+          events = Object.fromEntries(
+            hooks.map((m) => [
+              `${m.kind}/${m.metadata.name}`,
+              m.metadata.annotations!["helm.sh/hook"]!.split(",").map((e) => e.trim().toLowerCase()),
+            ]),
+          );
         }
         const postSync = setup === "hooks only" && env === "sandbox";
         expect(events, `${setup} ${env}`).toEqual({
@@ -189,7 +253,9 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
           ...(setup === "no webhook" ? {} : { "Job/shop-sync-failed": HELM_HOOKS.SyncFail!.events }),
         });
         const runs = (command: keyof typeof HELM_COMMANDS) =>
-          Object.keys(events).filter((hook) => events[hook]!.some((event) => (HELM_COMMANDS[command] as readonly string[]).includes(event)));
+          Object.keys(events).filter((hook) =>
+            events[hook]!.some((event) => (HELM_COMMANDS[command] as readonly string[]).includes(event)),
+          );
         expect(runs("install")).toEqual(postSync ? ["Job/shop-release-live"] : []);
         expect(runs("upgrade")).toEqual(postSync ? ["Job/shop-release-live"] : []);
         expect(runs("test")).toEqual([]);
@@ -212,8 +278,10 @@ describe("every command that posts a message, run here", () => {
     }
   });
 
-  const posting = () => containers.filter((job) => postsToWebhook(job.container) && job.container.name !== "smoke-test");
-  const smokeTest = (env: Env) => containers.find((job) => job.env === env && job.runsAt === "pre-promotion" && job.container.name === "smoke-test")!;
+  const posting = () =>
+    containers.filter((job) => postsToWebhook(job.container) && job.container.name !== "smoke-test");
+  const smokeTest = (env: Env) =>
+    containers.find((job) => job.env === env && job.runsAt === "pre-promotion" && job.container.name === "smoke-test")!;
   const webhookOn = (origin: string) => ({ [secretName]: { url: `${origin}/services/T0000000/B0000000/S3cr3tT0k3n` } });
   const withUrl = (job: JobContainer, url: string) => ({
     ...job.container,
@@ -221,7 +289,11 @@ describe("every command that posts a message, run here", () => {
   });
 
   it("finds the PostSync, SyncFail, post-promotion and smoke test messages", () => {
-    expect(posting().map((job) => `${job.env} ${job.runsAt} ${job.resource}`).sort()).toEqual([
+    expect(
+      posting()
+        .map((job) => `${job.env} ${job.runsAt} ${job.resource}`)
+        .sort(),
+    ).toEqual([
       "prod SyncFail Job/shop-sync-failed",
       "prod post-promotion AnalysisTemplate/shop-release-live",
       "sandbox PostSync Job/shop-release-live",
@@ -274,17 +346,27 @@ describe("every command that posts a message, run here", () => {
     const revoked = await startServer(403);
     const dead = `http://127.0.0.1:${await deadPort()}`;
     const cases: [string, Record<string, Record<string, string>>, RegExp][] = [
-      ["HTTP 500", webhookOn(failing.origin), /Slack: message not sent \(curl exit code 22\); the release is not affected\./],
+      [
+        "HTTP 500",
+        webhookOn(failing.origin),
+        /Slack: message not sent \(curl exit code 22\); the release is not affected\./,
+      ],
       ["a revoked webhook", webhookOn(revoked.origin), /Slack: message not sent \(curl exit code 22\)/],
       ["a dead port", webhookOn(dead), /Slack: message not sent \(curl exit code 7\)/],
-      ["no Secret", {}, /Slack: message not sent: no webhook \(is the Secret shop-slack-webhook with the key url in this namespace\?\)/],
+      [
+        "no Secret",
+        {},
+        /Slack: message not sent: no webhook \(is the Secret shop-slack-webhook with the key url in this namespace\?\)/,
+      ],
     ];
-    const runs = posting().flatMap((job) => cases.map(async ([label, secrets, why]) => {
-      const result = await runContainer(startContainer(job.container, secrets));
-      expect(result.code, `${job.resource} with ${label}`).toBe(0);
-      expect(result.stderr, `${job.resource} with ${label}`).toMatch(why);
-      expect(result.stdout + result.stderr).not.toContain("S3cr3tT0k3n");
-    }));
+    const runs = posting().flatMap((job) =>
+      cases.map(async ([label, secrets, why]) => {
+        const result = await runContainer(startContainer(job.container, secrets));
+        expect(result.code, `${job.resource} with ${label}`).toBe(0);
+        expect(result.stderr, `${job.resource} with ${label}`).toMatch(why);
+        expect(result.stdout + result.stderr).not.toContain("S3cr3tT0k3n");
+      }),
+    );
     await Promise.all(runs);
     // Transient errors are retried (--retry 3); a revoked webhook is not.
     expect(failing.received.length).toBe(posting().length * 4);
@@ -307,11 +389,17 @@ describe("every command that posts a message, run here", () => {
     expect(passed.code).toBe(0);
     expect(passedSlackDown.code).toBe(0);
     for (const result of [failed, failedSlackDown, sandbox]) expect(result.code).toBe(7);
-    expect(failedSlackDown.stderr).toMatch(/Smoke test failed: curl exit code 7[\s\S]*Slack: message not sent \(curl exit code 22\)/);
+    expect(failedSlackDown.stderr).toMatch(
+      /Smoke test failed: curl exit code 7[\s\S]*Slack: message not sent \(curl exit code 22\)/,
+    );
     const texts = slack.received.map((r) => JSON.parse(r.body).text as string).sort();
     expect(texts).toHaveLength(2);
-    expect(texts[0]).toMatch(/^:double_vertical_bar: \*shop\* in \*prod\*: `ghcr\.io\/acme\/shop:1\.4\.2` passed its smoke test and waits for promotion/);
-    expect(texts[1]).toMatch(/^:no_entry: \*shop\* in \*prod\*: `ghcr\.io\/acme\/shop:1\.4\.2` failed its smoke test through the preview Service, so Argo Rollouts aborts the release/);
+    expect(texts[0]).toMatch(
+      /^:double_vertical_bar: \*shop\* in \*prod\*: `ghcr\.io\/acme\/shop:1\.4\.2` passed its smoke test and waits for promotion/,
+    );
+    expect(texts[1]).toMatch(
+      /^:no_entry: \*shop\* in \*prod\*: `ghcr\.io\/acme\/shop:1\.4\.2` failed its smoke test through the preview Service, so Argo Rollouts aborts the release/,
+    );
     // Where another mechanism reports the outcome, the smoke test has no webhook at all.
     expect(smokeTest("sandbox").container.env.map((e: any) => e.name)).toEqual(["SMOKE_TEST_URL"]);
   });
@@ -319,9 +407,19 @@ describe("every command that posts a message, run here", () => {
 
 describe("doctor", () => {
   it("renders an environment as its Application does, and reports the PostSync opt-in where promotion is manual", async () => {
-    const chart = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK, "--repo-url", "git@github.com:acme/platform.git", "--repo-path", "shop"]);
+    const chart = await initChart([
+      "--image",
+      IMAGE,
+      "--slack-webhook",
+      WEBHOOK,
+      "--repo-url",
+      "git@github.com:acme/platform.git",
+      "--repo-path",
+      "shop",
+    ]);
     const doctor = () => runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
-    const findings = (result: { stdout: string }) => JSON.parse(result.stdout).findings.map((f: any) => `${f.rule} ${f.resource} ${f.valuesFile}`);
+    const findings = (result: { stdout: string }) =>
+      JSON.parse(result.stdout).findings.map((f: any) => `${f.rule} ${f.resource} ${f.valuesFile}`);
     const clean = await doctor();
     expect(clean.code, clean.stdout).toBe(0);
     // An Application of a person's own that passes parameters: rendered with them, as Argo CD does.
@@ -336,7 +434,10 @@ describe("doctor", () => {
     // The same opt-in in the values file, where values.yaml describes it.
     writeFileSync(application, written);
     const prod = join(chart, "values-prod.yaml");
-    writeFileSync(prod, `${readFileSync(prod, "utf8")}notifications:\n  slack:\n    postSyncWithManualPromotion: true\n`);
+    writeFileSync(
+      prod,
+      `${readFileSync(prod, "utf8")}notifications:\n  slack:\n    postSyncWithManualPromotion: true\n`,
+    );
     const held = await doctor();
     expect(held.code).toBe(1);
     expect(findings(held)).toEqual(["sync-held-by-promotion Job/shop-release-live values-prod.yaml"]);
@@ -357,22 +458,42 @@ describe("doctor on the seed's hook Jobs", () => {
     const seed = (name: string, hook: string, text: string) => ({
       apiVersion: "batch/v1",
       kind: "Job",
-      metadata: { generateName: `${name}-`, annotations: { "argocd.argoproj.io/hook": hook, "argocd.argoproj.io/hook-delete-policy": "HookSucceeded" } },
+      metadata: {
+        generateName: `${name}-`,
+        annotations: { "argocd.argoproj.io/hook": hook, "argocd.argoproj.io/hook-delete-policy": "HookSucceeded" },
+      },
       spec: {
         backoffLimit: 2,
         template: {
           spec: {
             restartPolicy: "Never",
-            containers: [{ name, image: "curlimages/curl", command: ["curl", "-X", "POST", "--data-urlencode", `payload={"text": "${text}"}`, "https://hooks.slack.com/services/..."] }],
+            containers: [
+              {
+                name,
+                image: "curlimages/curl",
+                command: [
+                  "curl",
+                  "-X",
+                  "POST",
+                  "--data-urlencode",
+                  `payload={"text": "${text}"}`,
+                  "https://hooks.slack.com/services/...",
+                ],
+              },
+            ],
           },
         },
       },
     });
-    const templates = [seed("notification-success", "PostSync", "ok"), seed("notification-fail", "SyncFail", "failed")].map((doc) => YAML.stringify(doc)).join("---\n");
+    const templates = [seed("notification-success", "PostSync", "ok"), seed("notification-fail", "SyncFail", "failed")]
+      .map((doc) => YAML.stringify(doc))
+      .join("---\n");
     writeFileSync(join(chart, "templates", "seed-hooks.yaml"), templates);
     const result = await runCli(["doctor", "--chart", chart, "--json", "--helm", helmBinaries()[0]!.bin]);
     expect(result.code).toBe(1);
-    const found = (JSON.parse(result.stdout).findings as { rule: string; valuesFile: string; resource: string }[]).filter((f) => f.valuesFile === "values-prod.yaml");
+    const found = (
+      JSON.parse(result.stdout).findings as { rule: string; valuesFile: string; resource: string }[]
+    ).filter((f) => f.valuesFile === "values-prod.yaml");
     const rules = new Set(found.map((f) => `${f.rule} ${f.resource}`));
     for (const rule of [
       "sync-held-by-promotion Job/notification-success-",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
-import { REPO_ROOT, makeTempDir } from "./support/cli.js";
+import { makeTempDir, REPO_ROOT } from "./support/cli.js";
 import { helmBinaries, helmLint, helmTemplate } from "./support/helm.js";
 import { mergeEnv, runProcess } from "./support/process.js";
 
@@ -25,7 +25,10 @@ beforeAll(async () => {
     NO_COLOR: "1",
   });
   // dist/ is already built by `npm test`; rebuilding here would pull it from under other tests.
-  const packed = await runProcess("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { cwd: REPO_ROOT, env: npmEnv });
+  const packed = await runProcess("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], {
+    cwd: REPO_ROOT,
+    env: npmEnv,
+  });
   expect(packed.code, packed.stderr).toBe(0);
   tarball = join(dir, JSON.parse(packed.stdout)[0].filename);
 }, 120_000);
@@ -35,9 +38,18 @@ describe("installing the project", () => {
     // A copy of the manifest and lock file: the dependencies exactly as a clone installs them,
     // without the build (the repository's own dist/ is not rebuilt under the other tests).
     const clone = makeTempDir();
-    for (const file of ["package.json", "package-lock.json"]) writeFileSync(join(clone, file), readFileSync(join(REPO_ROOT, file)));
-    const env = mergeEnv(process.env, { npm_config_loglevel: "warn", npm_config_update_notifier: "false", NO_COLOR: "1" });
-    const install = await runProcess("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: clone, env, timeoutMs: 180_000 });
+    for (const file of ["package.json", "package-lock.json"])
+      writeFileSync(join(clone, file), readFileSync(join(REPO_ROOT, file)));
+    const env = mergeEnv(process.env, {
+      npm_config_loglevel: "warn",
+      npm_config_update_notifier: "false",
+      NO_COLOR: "1",
+    });
+    const install = await runProcess("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], {
+      cwd: clone,
+      env,
+      timeoutMs: 180_000,
+    });
     expect(install.code, install.stderr).toBe(0);
     expect(`${install.stdout}${install.stderr}`).not.toMatch(/npm warn/i);
   }, 180_000);
@@ -46,19 +58,37 @@ describe("installing the project", () => {
 describe("the npm package", () => {
   it("packs only the CLI, its bundles and their licenses: no sources, tests or CI scripts", async () => {
     const listed = await runProcess("tar", ["-tzf", tarball], {});
-    const files = listed.stdout.trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
+    const files = listed.stdout
+      .trim()
+      .split("\n")
+      .map((f) => f.replace(/^package\//, ""))
+      .sort();
     expect(files).toEqual(
-      expect.arrayContaining(["LICENSE", "README.md", "bin/bluegreen.cjs", "dist/THIRD-PARTY-LICENSES.txt", "dist/cli.cjs", "dist/init.cjs", "package.json"]),
+      expect.arrayContaining([
+        "LICENSE",
+        "README.md",
+        "bin/bluegreen.cjs",
+        "dist/THIRD-PARTY-LICENSES.txt",
+        "dist/cli.cjs",
+        "dist/init.cjs",
+        "package.json",
+      ]),
     );
-    for (const file of files) expect(file).toMatch(/^(LICENSE|README\.md|package\.json|bin\/bluegreen\.cjs|dist\/[^/]+\.(cjs|cjs\.map|txt))$/);
+    for (const file of files)
+      expect(file).toMatch(/^(LICENSE|README\.md|package\.json|bin\/bluegreen\.cjs|dist\/[^/]+\.(cjs|cjs\.map|txt))$/);
     // Every bundle has its source map (read only under DEBUG); no compile cache ships, Node keeps its own.
-    for (const bundle of files.filter((file) => file.endsWith(".cjs") && file.startsWith("dist/"))) expect(files).toContain(`${bundle}.map`);
+    for (const bundle of files.filter((file) => file.endsWith(".cjs") && file.startsWith("dist/")))
+      expect(files).toContain(`${bundle}.map`);
     expect(pkg.dependencies ?? {}).toEqual({});
   });
 
   it("installs into an empty directory without a registry and writes a chart that Helm renders", async () => {
     const project = makeTempDir();
-    const install = await runProcess("npm", ["install", "--offline", tarball], { cwd: project, env: npmEnv, timeoutMs: 120_000 });
+    const install = await runProcess("npm", ["install", "--offline", tarball], {
+      cwd: project,
+      env: npmEnv,
+      timeoutMs: 120_000,
+    });
     expect(install.code, install.stderr).toBe(0);
     // Everything it runs is bundled: no other package is installed with it.
     expect(readdirSync(join(project, "node_modules")).filter((f) => !f.startsWith("."))).toEqual(["bluegreen"]);
@@ -67,7 +97,10 @@ describe("the npm package", () => {
     const bin = join(project, "node_modules", ".bin", "bluegreen");
     const version = await runProcess(bin, ["--version"], { cwd: work, env: npmEnv });
     expect(version.stdout.trim()).toBe(pkg.version);
-    const init = await runProcess(bin, ["init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.10"], { cwd: work, env: npmEnv });
+    const init = await runProcess(bin, ["init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.10"], {
+      cwd: work,
+      env: npmEnv,
+    });
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
 
@@ -86,7 +119,19 @@ describe("the npm package", () => {
     const work = makeTempDir();
     const result = await runProcess(
       "npx",
-      ["--yes", "--offline", `--package=${tarball}`, "--", "bluegreen", "init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:2.0"],
+      [
+        "--yes",
+        "--offline",
+        `--package=${tarball}`,
+        "--",
+        "bluegreen",
+        "init",
+        "--yes",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:2.0",
+      ],
       { cwd: work, env: npmEnv, timeoutMs: 120_000 },
     );
     expect(result.code, result.stderr).toBe(0);

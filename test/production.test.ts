@@ -34,7 +34,11 @@ const FULL = {
   blueGreen: { antiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } } },
 };
 
-const named = (manifests: Manifest[], kind: string, name: string) => one(manifests.filter((m) => m.metadata.name === name), kind);
+const named = (manifests: Manifest[], kind: string, name: string) =>
+  one(
+    manifests.filter((m) => m.metadata.name === name),
+    kind,
+  );
 const rolloutOf = (manifests: Manifest[]) => one(manifests, "Rollout");
 const podSpecOf = (manifests: Manifest[]) => rolloutOf(manifests).spec.template.spec;
 const isHook = (m: Manifest) => m.metadata.annotations?.["argocd.argoproj.io/hook"] !== undefined;
@@ -52,15 +56,20 @@ describe("a production chart: init --host --preview-host, with every knob on in 
 
   it("lints with --strict, validates every manifest and holds every release rule, on Helm 3 and 4", () => {
     expect(releases.map((r) => `${r.helm.version}:${r.label}`)).toEqual(
-      helmBinaries().flatMap((h) => ["values.yaml", "values-full.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((l) => `${h.version}:${l}`)),
+      helmBinaries().flatMap((h) =>
+        ["values.yaml", "values-full.yaml", "values-prod.yaml", "values-sandbox.yaml"].map((l) => `${h.version}:${l}`),
+      ),
     );
     for (const release of releases) expectNoFindings(release);
   });
 
   it("listens on 8080 while both Services still expose port 80", () => {
     for (const { manifests } of releases) {
-      expect(podSpecOf(manifests).containers[0].ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
-      for (const service of byKind(manifests, "Service")) expect(service.spec.ports).toEqual([{ port: 80, targetPort: "http", protocol: "TCP", name: "http" }]);
+      expect(podSpecOf(manifests).containers[0].ports).toEqual([
+        { name: "http", containerPort: 8080, protocol: "TCP" },
+      ]);
+      for (const service of byKind(manifests, "Service"))
+        expect(service.spec.ports).toEqual([{ port: 80, targetPort: "http", protocol: "TCP", name: "http" }]);
     }
   });
 
@@ -71,7 +80,9 @@ describe("a production chart: init --host --preview-host, with every knob on in 
       const backend = (name: string) => ({ service: { name, port: { number: port } } });
       const ingresses = byKind(manifests, "Ingress");
       expect(ingresses.map((i) => i.metadata.name).sort()).toEqual([activeService, previewService].sort());
-      expect(named(manifests, "Ingress", activeService).spec.rules).toEqual([{ host: HOST, http: { paths: [{ path: "/", pathType: "Prefix", backend: backend(activeService) }] } }]);
+      expect(named(manifests, "Ingress", activeService).spec.rules).toEqual([
+        { host: HOST, http: { paths: [{ path: "/", pathType: "Prefix", backend: backend(activeService) }] } },
+      ]);
       expect(named(manifests, "Ingress", previewService).spec.rules).toEqual([
         { host: PREVIEW_HOST, http: { paths: [{ path: "/", pathType: "Prefix", backend: backend(previewService) }] } },
       ]);
@@ -86,18 +97,28 @@ describe("a production chart: init --host --preview-host, with every knob on in 
       expect(active.spec).toEqual({
         parentRefs: [{ name: "gateway", sectionName: "http" }],
         hostnames: [HOST],
-        rules: [{ backendRefs: [{ name: activeService, port: 80 }], matches: [{ path: { type: "PathPrefix", value: "/" } }] }],
+        rules: [
+          { backendRefs: [{ name: activeService, port: 80 }], matches: [{ path: { type: "PathPrefix", value: "/" } }] },
+        ],
       });
       const preview = named(manifests, "HTTPRoute", previewService);
-      expect(preview.spec).toEqual({ parentRefs: active.spec.parentRefs, hostnames: [PREVIEW_HOST], rules: [{ backendRefs: [{ name: previewService, port: 80 }] }] });
+      expect(preview.spec).toEqual({
+        parentRefs: active.spec.parentRefs,
+        hostnames: [PREVIEW_HOST],
+        rules: [{ backendRefs: [{ name: previewService, port: 80 }] }],
+      });
     }
-    for (const release of releases.filter((r) => r.label !== "values-full.yaml")) expect(byKind(release.manifests, "HTTPRoute")).toEqual([]);
+    for (const release of releases.filter((r) => r.label !== "values-full.yaml"))
+      expect(byKind(release.manifests, "HTTPRoute")).toEqual([]);
   });
 
   it("runs the pods as the chart's own ServiceAccount, with no API token", () => {
     for (const { label, manifests } of releases) {
       const pod = podSpecOf(manifests);
-      const account = one(byKind(manifests, "ServiceAccount").filter((sa) => !isHook(sa)), "ServiceAccount");
+      const account = one(
+        byKind(manifests, "ServiceAccount").filter((sa) => !isHook(sa)),
+        "ServiceAccount",
+      );
       expect(pod.serviceAccountName).toBe(account.metadata.name);
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(account.automountServiceAccountToken).toBe(false);
@@ -125,7 +146,12 @@ describe("a production chart: init --host --preview-host, with every knob on in 
   });
 
   it("leaves unhealthyPodEvictionPolicy out for Kubernetes before 1.27, whose API servers lack it", async () => {
-    const manifests = await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")], ["--kube-version", "1.26.0"]);
+    const manifests = await helmTemplate(
+      helmBinaries()[0]!.bin,
+      chart,
+      [join(chart, "values.yaml"), join(chart, "values-prod.yaml")],
+      ["--kube-version", "1.26.0"],
+    );
     const pdb = one(manifests, "PodDisruptionBudget");
     expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: pdb.spec.selector });
     expect(checkRelease(manifests)).toEqual([]);
@@ -144,14 +170,18 @@ describe("a production chart: init --host --preview-host, with every knob on in 
         },
       ]);
       const antiAffinity = rollout.spec.strategy.blueGreen.antiAffinity;
-      if (label === "values-full.yaml") expect(antiAffinity).toEqual({ preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } });
+      if (label === "values-full.yaml")
+        expect(antiAffinity).toEqual({ preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } });
       else expect(antiAffinity).toBeUndefined();
     }
   });
 
   it("gives the container its config through envFrom, with a checksum on the pod template, and the lifecycle knobs", () => {
     for (const { manifests } of full()) {
-      const configMap = one(byKind(manifests, "ConfigMap").filter((c) => !isHook(c)), "ConfigMap");
+      const configMap = one(
+        byKind(manifests, "ConfigMap").filter((c) => !isHook(c)),
+        "ConfigMap",
+      );
       expect(configMap.data).toEqual(CONFIG);
       const template = rolloutOf(manifests).spec.template;
       const container = template.spec.containers[0];
@@ -174,8 +204,14 @@ describe("a production chart: init --host --preview-host, with every knob on in 
   it("changes the checksum, and so starts a release, when and only when the config changes", async () => {
     const bin = helmBinaries()[0]!.bin;
     const render = (...set: string[]) =>
-      helmTemplate(bin, chart, [join(chart, "values.yaml"), join(chart, "values-full.yaml")], set.flatMap((s) => ["--set-string", s]));
-    const checksum = async (...set: string[]) => rolloutOf(await render(...set)).spec.template.metadata.annotations["checksum/config"];
+      helmTemplate(
+        bin,
+        chart,
+        [join(chart, "values.yaml"), join(chart, "values-full.yaml")],
+        set.flatMap((s) => ["--set-string", s]),
+      );
+    const checksum = async (...set: string[]) =>
+      rolloutOf(await render(...set)).spec.template.metadata.annotations["checksum/config"];
     const base = await checksum();
     expect(base).toBe(rolloutOf(full()[0]!.manifests).spec.template.metadata.annotations["checksum/config"]);
     expect(await checksum("config.LOG_LEVEL=debug")).not.toBe(base);
@@ -185,7 +221,10 @@ describe("a production chart: init --host --preview-host, with every knob on in 
   it("runs the migrations before the Rollout is applied, in exactly its image, with its config and env, ready on the first sync", () => {
     for (const { manifests } of full()) {
       const rollout = rolloutOf(manifests);
-      const job = one(byKind(manifests, "Job").filter((j) => j.metadata.labels?.["app.kubernetes.io/component"] === "migrations"), "Job");
+      const job = one(
+        byKind(manifests, "Job").filter((j) => j.metadata.labels?.["app.kubernetes.io/component"] === "migrations"),
+        "Job",
+      );
       expect(job.metadata.annotations).toMatchObject({
         "argocd.argoproj.io/hook": "PreSync",
         "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation,HookSucceeded",
@@ -205,13 +244,19 @@ describe("a production chart: init --host --preview-host, with every knob on in 
       const copy = named(manifests, "ConfigMap", configName);
       const account = named(manifests, "ServiceAccount", pod.serviceAccountName);
       for (const hook of [copy, account]) {
-        expect(hook.metadata.annotations).toMatchObject({ "argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/sync-wave": "-1", "helm.sh/hook-weight": "-1" });
+        expect(hook.metadata.annotations).toMatchObject({
+          "argocd.argoproj.io/hook": "PreSync",
+          "argocd.argoproj.io/sync-wave": "-1",
+          "helm.sh/hook-weight": "-1",
+        });
       }
       expect(copy.data).toEqual(CONFIG);
       expect(account.metadata.annotations).toMatchObject(FULL.serviceAccount.annotations);
       // Never receives the app's traffic.
       for (const service of byKind(manifests, "Service")) {
-        expect(Object.entries(service.spec.selector).every(([k, v]) => job.spec.template.metadata.labels[k] === v)).toBe(false);
+        expect(
+          Object.entries(service.spec.selector).every(([k, v]) => job.spec.template.metadata.labels[k] === v),
+        ).toBe(false);
       }
     }
   });
@@ -235,28 +280,41 @@ describe("a production chart: init --host --preview-host, with every knob on in 
     expect(bump.stderr).toBe("");
     expect(bump.code).toBe(0);
     for (const helm of helmBinaries()) {
-      const manifests = await helmTemplate(helm.bin, chart, [join(chart, "values.yaml"), join(chart, "values-full.yaml")]);
-      const job = byKind(manifests, "Job").find((j) => j.metadata.annotations?.["argocd.argoproj.io/hook"] === "PreSync")!;
+      const manifests = await helmTemplate(helm.bin, chart, [
+        join(chart, "values.yaml"),
+        join(chart, "values-full.yaml"),
+      ]);
+      const job = byKind(manifests, "Job").find(
+        (j) => j.metadata.annotations?.["argocd.argoproj.io/hook"] === "PreSync",
+      )!;
       expect(job.spec.template.spec.containers[0].image).toBe("ghcr.io/acme/shop:1.5.0");
       expect(rolloutOf(manifests).spec.template.spec.containers[0].image).toBe("ghcr.io/acme/shop:1.5.0");
     }
   });
 
-  it.each(helmBinaries())("fails helm lint on a typo inside the chart's own objects, and lets top-level keys through (Helm $version)", async ({ bin }) => {
-    const lintWith = async (values: object) => {
-      const file = join(makeTempDir(), "typo.yaml");
-      writeFileSync(file, YAML.stringify(values));
-      return helmLint(bin, chart, [join(chart, "values.yaml"), file]);
-    };
-    for (const typo of [{ autoscaling: { enable: true } }, { ingress: { preview: { hostname: PREVIEW_HOST } } }, { serviceAccount: { creat: false } }, { migrations: { enable: true } }]) {
-      const lint = await lintWith(typo);
-      expect(lint.code, JSON.stringify(typo)).not.toBe(0);
-      expect(`${lint.stdout}${lint.stderr}`).toMatch(/enable|hostname|creat/);
-    }
-    expect((await lintWith({ podDisruptionBudget: { maxUnavailable: 0 } })).code).not.toBe(0);
-    expect((await lintWith({ config: { PORT: 8080 } })).code).not.toBe(0);
-    expect((await lintWith({ team: { owner: "payments" } })).code).toBe(0);
-  });
+  it.each(helmBinaries())(
+    "fails helm lint on a typo inside the chart's own objects, and lets top-level keys through (Helm $version)",
+    async ({ bin }) => {
+      const lintWith = async (values: object) => {
+        const file = join(makeTempDir(), "typo.yaml");
+        writeFileSync(file, YAML.stringify(values));
+        return helmLint(bin, chart, [join(chart, "values.yaml"), file]);
+      };
+      for (const typo of [
+        { autoscaling: { enable: true } },
+        { ingress: { preview: { hostname: PREVIEW_HOST } } },
+        { serviceAccount: { creat: false } },
+        { migrations: { enable: true } },
+      ]) {
+        const lint = await lintWith(typo);
+        expect(lint.code, JSON.stringify(typo)).not.toBe(0);
+        expect(`${lint.stdout}${lint.stderr}`).toMatch(/enable|hostname|creat/);
+      }
+      expect((await lintWith({ podDisruptionBudget: { maxUnavailable: 0 } })).code).not.toBe(0);
+      expect((await lintWith({ config: { PORT: 8080 } })).code).not.toBe(0);
+      expect((await lintWith({ team: { owner: "payments" } })).code).toBe(0);
+    },
+  );
 
   describe("the release rules", () => {
     let manifests: Manifest[];
@@ -267,11 +325,30 @@ describe("a production chart: init --host --preview-host, with every knob on in 
     // Each rule must catch its mistake, or "no findings" above would prove nothing.
     const broken: [string, (m: Manifest[]) => void][] = [
       ["pdb-blocks-drain", (m) => (one(m, "PodDisruptionBudget").spec.maxUnavailable = 0)],
-      ["pdb-blocks-drain", (m) => (one(m, "PodDisruptionBudget").spec = { minAvailable: 3, selector: one(m, "PodDisruptionBudget").spec.selector })],
-      ["preview-exposure-to-active", (m) => (named(m, "Ingress", "shop-preview").spec.rules[0].http.paths[0].backend.service.name = "shop")],
-      ["active-exposure-to-preview", (m) => (named(m, "HTTPRoute", "shop").spec.rules[0].backendRefs[0].name = "shop-preview")],
-      ["exposure-backend-missing", (m) => (named(m, "Ingress", "shop").spec.rules[0].http.paths[0].backend.service.name = "shop-web")],
-      ["exposure-backend-port", (m) => (named(m, "HTTPRoute", "shop-preview").spec.rules[0].backendRefs[0].port = 8080)],
+      [
+        "pdb-blocks-drain",
+        (m) =>
+          (one(m, "PodDisruptionBudget").spec = {
+            minAvailable: 3,
+            selector: one(m, "PodDisruptionBudget").spec.selector,
+          }),
+      ],
+      [
+        "preview-exposure-to-active",
+        (m) => (named(m, "Ingress", "shop-preview").spec.rules[0].http.paths[0].backend.service.name = "shop"),
+      ],
+      [
+        "active-exposure-to-preview",
+        (m) => (named(m, "HTTPRoute", "shop").spec.rules[0].backendRefs[0].name = "shop-preview"),
+      ],
+      [
+        "exposure-backend-missing",
+        (m) => (named(m, "Ingress", "shop").spec.rules[0].http.paths[0].backend.service.name = "shop-web"),
+      ],
+      [
+        "exposure-backend-port",
+        (m) => (named(m, "HTTPRoute", "shop-preview").spec.rules[0].backendRefs[0].port = 8080),
+      ],
       ["config-without-checksum", (m) => delete rolloutOf(m).spec.template.metadata.annotations["checksum/config"]],
       ["schema", (m) => (named(m, "HTTPRoute", "shop").spec.rules[0].backendRefs[0].port = "http")],
       ["schema", (m) => (one(m, "PodDisruptionBudget").spec.unhealthyPodEvictionPolicy = "Never")],
@@ -291,12 +368,18 @@ describe("init --host and --preview-host", () => {
     ["an IP address", ["--host", "10.0.0.1"], /^error: --host: must be a DNS name/],
     ["an underscore", ["--preview-host", "preview_shop.example.com"], /^error: --preview-host: must be a DNS name/],
     ["a URL", ["--host", "https://shop.example.com"], /^error: --host: must be a DNS name/],
-    ["the same host twice", ["--host", HOST, "--preview-host", HOST], /^error: --preview-host: must differ from --host/],
+    [
+      "the same host twice",
+      ["--host", HOST, "--preview-host", HOST],
+      /^error: --preview-host: must differ from --host/,
+    ],
   ];
 
   it.each(refused)("refuse %s with exit 2 and write nothing", async (_, args, message) => {
     const cwd = makeTempDir();
-    const result = await runCli(["init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", ...args], { cwd });
+    const result = await runCli(["init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", ...args], {
+      cwd,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
@@ -306,11 +389,29 @@ describe("init --host and --preview-host", () => {
 
   it("turn the Ingresses on in values.yaml and show where to try green", async () => {
     const cwd = makeTempDir();
-    const result = await runCli(["init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2", "--host", HOST, "--preview-host", PREVIEW_HOST], { cwd });
+    const result = await runCli(
+      [
+        "init",
+        "--yes",
+        "--name",
+        "shop",
+        "--image",
+        "ghcr.io/acme/shop:1.4.2",
+        "--host",
+        HOST,
+        "--preview-host",
+        PREVIEW_HOST,
+      ],
+      { cwd },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`http://${PREVIEW_HOST}/`);
     const values = YAML.parse(readFileSync(join(cwd, "shop", "values.yaml"), "utf8"));
-    expect(values.ingress).toMatchObject({ enabled: true, hosts: [{ host: HOST }], preview: { enabled: true, host: PREVIEW_HOST } });
+    expect(values.ingress).toMatchObject({
+      enabled: true,
+      hosts: [{ host: HOST }],
+      preview: { enabled: true, host: PREVIEW_HOST },
+    });
     expect(values.containerPort).toBe(8080);
   });
 });

@@ -11,12 +11,12 @@ import { checkRelease } from "../src/rules/index.js";
 import { jobContainers, postsToWebhook } from "../src/rules/notifications.js";
 import { parseOwnedYaml } from "../src/yaml-edit.js";
 import * as arb from "./support/arbitraries.js";
-import { changedPaths, imageBlock, rewriteImage, valuesText } from "./support/values-text.js";
 import { initChart } from "./support/chart.js";
 import { makeTempDir, runCli, snapshotTree } from "./support/cli.js";
 import { helmBinaries, helmTemplate, runHelm } from "./support/helm.js";
 import { one, validateManifest } from "./support/manifests.js";
 import { startContainer } from "./support/pod.js";
+import { changedPaths, imageBlock, rewriteImage, valuesText } from "./support/values-text.js";
 
 const WEBHOOK = "https://hooks.slack.com/services/T0000000/B0000000/abcdefABCDEF123456";
 
@@ -39,16 +39,26 @@ const nextHelm = () => helmBinaries()[run++ % 2]!;
 describe("add-env on generated names", () => {
   it("writes an overlay for any valid name that Helm renders into a valid release", async () => {
     await fc.assert(
-      fc.asyncProperty(arb.envName.filter((env) => env !== "sandbox" && env !== "prod"), fc.integer({ min: 1, max: 1000 }), async (env, replicas) => {
-        const chart = copy();
-        const result = await runCli(["add-env", "--chart", chart, "--replicas", String(replicas), "--", env]);
-        expect(result.stderr).toBe("");
-        expect(result.code).toBe(0);
-        expect(values(chart, `values-${env}.yaml`).environment).toBe(env);
-        const manifests = await helmTemplate(nextHelm().bin, chart, [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)], [], { release: "shop" });
-        for (const manifest of manifests) expect(validateManifest(manifest)).toEqual([]);
-        expect(checkRelease(manifests)).toEqual([]);
-      }),
+      fc.asyncProperty(
+        arb.envName.filter((env) => env !== "sandbox" && env !== "prod"),
+        fc.integer({ min: 1, max: 1000 }),
+        async (env, replicas) => {
+          const chart = copy();
+          const result = await runCli(["add-env", "--chart", chart, "--replicas", String(replicas), "--", env]);
+          expect(result.stderr).toBe("");
+          expect(result.code).toBe(0);
+          expect(values(chart, `values-${env}.yaml`).environment).toBe(env);
+          const manifests = await helmTemplate(
+            nextHelm().bin,
+            chart,
+            [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)],
+            [],
+            { release: "shop" },
+          );
+          for (const manifest of manifests) expect(validateManifest(manifest)).toEqual([]);
+          expect(checkRelease(manifests)).toEqual([]);
+        },
+      ),
       { seed: arb.SEED, numRuns: 4 },
     );
   });
@@ -77,7 +87,9 @@ describe("bump-image on generated tags", () => {
         expect(values(chart).image.tag).toBe(tag);
         expect(values(chart, "Chart.yaml").appVersion).toBe(tag);
         // Helm reads YAML 1.1: a tag such as 1.10 or yes must still arrive as that string.
-        const manifests = await helmTemplate(nextHelm().bin, chart, [join(chart, "values.yaml")], [], { release: "shop" });
+        const manifests = await helmTemplate(nextHelm().bin, chart, [join(chart, "values.yaml")], [], {
+          release: "shop",
+        });
         expect(one(manifests, "Rollout").spec.template.spec.containers[0].image).toBe(`ghcr.io/acme/shop:${tag}`);
         expect(checkRelease(manifests)).toEqual([]);
       }),
@@ -107,7 +119,16 @@ describe("text people write into values", () => {
   // because YAML itself cannot carry them unescaped.
   const hostile = fc.oneof(
     fc.string({ unit: "grapheme", maxLength: 40 }),
-    fc.constantFrom("{{ .Release.Name }}", '"}, "text": "pwned', "$(SLACK_WEBHOOK_URL)", "a: b\n- c", "&anchor *alias !!str", "`rm -rf /`", "café ☕ 🚀", "\\n\\u0000"),
+    fc.constantFrom(
+      "{{ .Release.Name }}",
+      '"}, "text": "pwned',
+      "$(SLACK_WEBHOOK_URL)",
+      "a: b\n- c",
+      "&anchor *alias !!str",
+      "`rm -rf /`",
+      "café ☕ 🚀",
+      "\\n\\u0000",
+    ),
   );
 
   it("reaches the Slack message exactly as written, never as Helm, YAML or a variable", async () => {
@@ -123,7 +144,9 @@ describe("text people write into values", () => {
         const posting = [];
         for (const promotion of ["true", "false"]) {
           const sets = ["--set", `blueGreen.autoPromotionEnabled=${promotion}`];
-          const manifests = await helmTemplate(helm, chart, [join(chart, "values.yaml"), overlay], sets, { release: "shop" });
+          const manifests = await helmTemplate(helm, chart, [join(chart, "values.yaml"), overlay], sets, {
+            release: "shop",
+          });
           posting.push(...jobContainers(manifests).filter((job) => postsToWebhook(job.container)));
         }
         expect(posting.map((job) => `${job.runsAt} ${job.resource}`).sort()).toEqual([
@@ -158,7 +181,10 @@ function probe(): string {
   mkdirSync(join(probeChart, "templates"), { recursive: true });
   writeFileSync(join(probeChart, "Chart.yaml"), "apiVersion: v2\nname: probe\nversion: 0.1.0\n");
   writeFileSync(join(probeChart, "values.yaml"), "{}\n");
-  writeFileSync(join(probeChart, "templates", "values.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: values\ndata:\n  json: {{ toJson .Values | quote }}\n");
+  writeFileSync(
+    join(probeChart, "templates", "values.yaml"),
+    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: values\ndata:\n  json: {{ toJson .Values | quote }}\n",
+  );
   return probeChart;
 }
 
@@ -214,10 +240,15 @@ describe("bump-image on values files people wrote", () => {
         expect(after.startsWith("\uFEFF")).toBe(spec.bom);
         if (spec.crlf) expect(after).not.toMatch(/(?<!\r)\n/);
         const seenAfter = helmValues(parseOwnedYaml("values.yaml", after));
-        const expected = ["image.tag", ...(seenBefore.image && (seenBefore.image as any).digest ? ["image.digest"] : [])].sort();
+        const expected = [
+          "image.tag",
+          ...(seenBefore.image && (seenBefore.image as any).digest ? ["image.digest"] : []),
+        ].sort();
         expect(changedPaths(seenBefore, seenAfter).sort(), after).toEqual(expected);
         expect((seenAfter.image as any).tag).toBe(tag);
-        const manifests = await helmTemplate(nextHelm().bin, chart, [join(chart, "values.yaml")], [], { release: "shop" });
+        const manifests = await helmTemplate(nextHelm().bin, chart, [join(chart, "values.yaml")], [], {
+          release: "shop",
+        });
         expect(one(manifests, "Rollout").spec.template.spec.containers[0].image).toBe(`ghcr.io/acme/shop:${tag}`);
       }),
       { seed: arb.SEED, numRuns: 6 },

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SEED } from "./support/arbitraries.js";
 import { makeTempDir, runCli } from "./support/cli.js";
-import { bluegreen, commitAll, day, git, newRepo, ANN, BOB } from "./support/git.js";
+import { ANN, BOB, bluegreen, commitAll, day, git, newRepo } from "./support/git.js";
 import { helmBinaries, helmTemplate } from "./support/helm.js";
 import { one } from "./support/manifests.js";
 import { runProcess } from "./support/process.js";
@@ -34,9 +34,28 @@ type Step =
 
 // Rollbacks weigh most: two in a row must come back, and one with no earlier release must fail.
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("bump" as const), image: fc.constantFrom("1.1", "1.2", "1.10", `${REPO}:2.0@${DIGEST}`, "registry.example.com/shop:3.0") }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("bump-env" as const), env: fc.constantFrom("staging" as const, "prod" as const), image: fc.constantFrom("1.1", "2.5") }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("promote" as const), env: fc.constantFrom("staging" as const, "prod" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("bump" as const),
+      image: fc.constantFrom("1.1", "1.2", "1.10", `${REPO}:2.0@${DIGEST}`, "registry.example.com/shop:3.0"),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("bump-env" as const),
+      env: fc.constantFrom("staging" as const, "prod" as const),
+      image: fc.constantFrom("1.1", "2.5"),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("promote" as const),
+      env: fc.constantFrom("staging" as const, "prod" as const),
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("rollback" as const), env: fc.constantFrom(...ENVS) }) },
 );
 
@@ -114,7 +133,9 @@ let template: string;
 let added: string;
 beforeAll(async () => {
   template = await newRepo();
-  expect((await bluegreen(template, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "charts/shop"])).code).toBe(0);
+  expect(
+    (await bluegreen(template, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "charts/shop"])).code,
+  ).toBe(0);
   expect((await bluegreen(template, ["add-env", "staging", "--chart", "charts/shop"])).code).toBe(0);
   added = await commitAll(template, "Add shop", { date: day(1) });
 });
@@ -123,12 +144,21 @@ beforeAll(async () => {
 async function renderedAt(repo: string, commit: string, bin: string): Promise<Record<Env, string>> {
   const dir = makeTempDir("bluegreen-at-");
   mkdirSync(dir, { recursive: true });
-  const archive = await runProcess("sh", ["-c", `git -C '${repo}' archive --format=tar ${commit} charts/shop | tar -x -C '${dir}'`]);
+  const archive = await runProcess("sh", [
+    "-c",
+    `git -C '${repo}' archive --format=tar ${commit} charts/shop | tar -x -C '${dir}'`,
+  ]);
   expect(archive.code, archive.stderr).toBe(0);
   const chart = join(dir, "charts/shop");
   const images = {} as Record<Env, string>;
   for (const env of ENVS) {
-    const manifests = await helmTemplate(bin, chart, [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)], [], { release: "shop" });
+    const manifests = await helmTemplate(
+      bin,
+      chart,
+      [join(chart, "values.yaml"), join(chart, `values-${env}.yaml`)],
+      [],
+      { release: "shop" },
+    );
     images[env] = one(manifests, "Rollout").spec.template.spec.containers[0].image;
   }
   return images;
@@ -145,7 +175,10 @@ describe("history after random releases, promotions and rollbacks", () => {
         model.committed(added);
         for (const [i, s] of steps.entries()) {
           const expected = model.plan(s);
-          const result = await bluegreen(repo, [...args(s), "--chart", "charts/shop", "--commit", "--json"], { who: i % 2 ? ANN : BOB, date: day(2 + i) });
+          const result = await bluegreen(repo, [...args(s), "--chart", "charts/shop", "--commit", "--json"], {
+            who: i % 2 ? ANN : BOB,
+            date: day(2 + i),
+          });
           const report = JSON.parse(result.stdout);
           if (expected === "refused") {
             expect(result.code, `${args(s).join(" ")}: ${result.stderr}`).toBe(1);
@@ -163,14 +196,20 @@ describe("history after random releases, promotions and rollbacks", () => {
         }
         expect((await git(repo, ["status", "--porcelain"])).stdout).toBe("");
 
-        const history = JSON.parse((await runCli(["history", "--chart", "charts/shop", "--json"], { cwd: repo })).stdout);
+        const history = JSON.parse(
+          (await runCli(["history", "--chart", "charts/shop", "--json"], { cwd: repo })).stdout,
+        );
         for (const env of ENVS) {
           const listed = history.environments.find((e: { env: string }) => e.env === env).entries;
           const seen = model.seen[env];
           expect(
             listed.map((e: any) => [e.commit, e.before, e.after]),
             `${env} after ${steps.map((s) => args(s).join(" ")).join("; ")}`,
-          ).toEqual(seen.map((entry, i) => [entry.commit, i === 0 ? null : text(seen[i - 1]!.image), text(entry.image)]).reverse());
+          ).toEqual(
+            seen
+              .map((entry, i) => [entry.commit, i === 0 ? null : text(seen[i - 1]!.image), text(entry.image)])
+              .reverse(),
+          );
         }
 
         // Real Helm, commit by commit, in the first runs: what history says each rendered there.
@@ -181,7 +220,10 @@ describe("history after random releases, promotions and rollbacks", () => {
             const byHelm = await renderedAt(repo, commit, bin);
             for (const env of ENVS) {
               // The image of the newest entry at or before this commit.
-              const entries = history.environments.find((e: { env: string }) => e.env === env).entries as { commit: string; after: string }[];
+              const entries = history.environments.find((e: { env: string }) => e.env === env).entries as {
+                commit: string;
+                after: string;
+              }[];
               const at = entries.find((e) => commits.indexOf(e.commit) >= commits.indexOf(commit));
               expect(byHelm[env], `${env} at ${commit}`).toBe(at?.after);
             }

@@ -30,13 +30,28 @@ describe("init on generated valid input", () => {
           // Each environment deploys to <name>-<env>, a namespace of at most 63 characters.
           fc.pre(envs.every((env) => name.length + 1 + env.length <= 63));
           const cwd = makeTempDir();
-          const args = ["init", "--yes", "--name", name, "--image", image.ref, "--replicas", String(replicas), "--port", String(port)];
+          const args = [
+            "init",
+            "--yes",
+            "--name",
+            name,
+            "--image",
+            image.ref,
+            "--replicas",
+            String(replicas),
+            "--port",
+            String(port),
+          ];
           const result = await runCli([...args, "--envs", envs.join(","), "--slack-webhook", WEBHOOK], { cwd });
           expect(result.stderr).toBe("");
           expect(result.code).toBe(0);
           const chart = join(cwd, name);
           const values = YAML.parse(readFileSync(join(chart, "values.yaml"), "utf8"));
-          expect(values.image).toMatchObject({ repository: image.repository, tag: image.tag, digest: image.digest ?? "" });
+          expect(values.image).toMatchObject({
+            repository: image.repository,
+            tag: image.tag,
+            digest: image.digest ?? "",
+          });
           expect(YAML.parse(readFileSync(join(chart, "Chart.yaml"), "utf8")).appVersion).toBe(image.tag);
 
           // Alternate the Helm versions between runs; every values file on each run.
@@ -52,9 +67,15 @@ describe("init on generated valid input", () => {
             // The SyncFail Job in every render, the PostSync one where promotion is automatic (the
             // analysis says "live" elsewhere), as Argo CD renders them.
             const automatic = one(manifests, "Rollout").spec.strategy.blueGreen.autoPromotionEnabled;
-            expect(byKind(manifests, "Job").map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"]).sort()).toEqual(automatic ? ["PostSync", "SyncFail"] : ["SyncFail"]);
+            expect(
+              byKind(manifests, "Job")
+                .map((job) => job.metadata.annotations!["argocd.argoproj.io/hook"])
+                .sort(),
+            ).toEqual(automatic ? ["PostSync", "SyncFail"] : ["SyncFail"]);
             // And the post-promotion "live" message and the smoke test where promotion is manual.
-            expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container)).length).toBe(automatic ? 2 : 3);
+            expect(jobContainers(manifests).filter((job) => postsToWebhook(job.container)).length).toBe(
+              automatic ? 2 : 3,
+            );
             expect(JSON.stringify(manifests)).not.toContain(WEBHOOK);
           }
         },

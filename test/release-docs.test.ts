@@ -19,7 +19,14 @@ const charts = {} as Record<"hooks only" | "Argo Rollouts notifications", string
 
 beforeAll(async () => {
   charts["hooks only"] = await initChart(["--image", "ghcr.io/acme/shop:1.4.2", ...REPO, "--slack-webhook", WEBHOOK]);
-  charts["Argo Rollouts notifications"] = await initChart(["--image", "ghcr.io/acme/shop:1.4.2", ...REPO, "--slack-webhook", WEBHOOK, "--rollout-notifications"]);
+  charts["Argo Rollouts notifications"] = await initChart([
+    "--image",
+    "ghcr.io/acme/shop:1.4.2",
+    ...REPO,
+    "--slack-webhook",
+    WEBHOOK,
+    "--rollout-notifications",
+  ]);
 });
 
 describe("what people read", () => {
@@ -40,7 +47,15 @@ describe("what people read", () => {
 
   it("has the table of who posts what, what is not covered, and how many failure messages a commit can cause", () => {
     const text = readme().replace(/\s+/g, " ");
-    for (const event of ["Goes live", "Waits for promotion", "Paused by an inconclusive analysis", "Smoke test failed", "Aborted after the sync", "Sync failed", "First deploy"]) {
+    for (const event of [
+      "Goes live",
+      "Waits for promotion",
+      "Paused by an inconclusive analysis",
+      "Smoke test failed",
+      "Aborted after the sync",
+      "Sync failed",
+      "First deploy",
+    ]) {
       expect(text).toContain(`| ${event}`);
     }
     expect(text).toContain("on-health-degraded");
@@ -51,17 +66,26 @@ describe("what people read", () => {
   it("says what plain Helm posts and when, and that Argo CD renders what helm template shows, with no parameter to pass", () => {
     const text = readme().replace(/\s+/g, " ");
     expect(text).not.toContain("argocdApplication");
-    expect(text).toContain("| Event | Automatic promotion, hooks only | Manual promotion, hooks only | With Argo Rollouts notifications (either) | Plain Helm, no Argo CD (hooks only) |");
+    expect(text).toContain(
+      "| Event | Automatic promotion, hooks only | Manual promotion, hooks only | With Argo Rollouts notifications (either) | Plain Helm, no Argo CD (hooks only) |",
+    );
     expect(text).toContain("the PostSync Job right after each `helm install` and `helm upgrade`, before the switch");
-    expect(text).toContain("the **SyncFail** Job is a `post-rollback` hook: `helm install`, `helm upgrade` and `helm test` never run it");
-    expect(text).toContain("Helm runs the hooks of the revision it rolls back to, so the message names the image restored");
+    expect(text).toContain(
+      "the **SyncFail** Job is a `post-rollback` hook: `helm install`, `helm upgrade` and `helm test` never run it",
+    );
+    expect(text).toContain(
+      "Helm runs the hooks of the revision it rolls back to, so the message names the image restored",
+    );
     expect(text).toContain("the Applications pass no `helm.parameters`, and the chart needs none");
     // §4: the failure Job is no Helm test hook, so helm.skipTests keeps it.
     expect(text).toContain("`helm.skipTests: true` changes nothing either: it drops only Helm test hooks");
-    for (const env of ["sandbox", "prod"]) expect(readFileSync(join(charts["hooks only"], "argocd", `${env}.yaml`), "utf8")).not.toContain("parameters");
+    for (const env of ["sandbox", "prod"])
+      expect(readFileSync(join(charts["hooks only"], "argocd", `${env}.yaml`), "utf8")).not.toContain("parameters");
     const values = readFileSync(join(charts["hooks only"], "values.yaml"), "utf8");
     expect(values).not.toContain("argocdApplication");
-    expect(values.replace(/\n\s*#\s*/g, " ")).toContain("the SyncFail one only after a rollback, never on install, upgrade or test");
+    expect(values.replace(/\n\s*#\s*/g, " ")).toContain(
+      "the SyncFail one only after a rollback, never on install, upgrade or test",
+    );
   });
 
   it("no longer says that a missing Secret fails the sync, or that a manual promotion holds it", () => {
@@ -75,9 +99,13 @@ describe("what people read", () => {
 
   it("says in values.yaml what the PostSync opt-in costs and what an unpullable image does", () => {
     const values = readFileSync(join(charts["hooks only"], "values.yaml"), "utf8").replace(/\n\s*#\s*/g, " ");
-    expect(values).toContain("the sync stays Running until someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile");
+    expect(values).toContain(
+      "the sync stays Running until someone promotes or aborts, and Argo CD deploys no newer commit (a hotfix) meanwhile",
+    );
     expect(values).toContain("Argo Rollouts 1.10+ calls the smoke test Inconclusive and pauses the release");
-    expect(YAML.parse(readFileSync(join(charts["hooks only"], "values.yaml"), "utf8")).blueGreen.smokeTest.image).toEqual({
+    expect(
+      YAML.parse(readFileSync(join(charts["hooks only"], "values.yaml"), "utf8")).blueGreen.smokeTest.image,
+    ).toEqual({
       registry: "docker.io",
       repository: "curlimages/curl",
       tag: "8.11.1",
@@ -96,15 +124,27 @@ describe("what people read", () => {
   it("NOTES teach promote, abort and restart as safe and roll back through git (Helm 4 install --dry-run)", async () => {
     const helm = helmBinaries().find((h) => h.version === 4)!;
     const chart = charts["hooks only"];
-    const result = await runHelm(helm.bin, ["install", "shop", chart, "-n", "shop-prod", "-f", join(chart, "values.yaml"), "-f", join(chart, "values-prod.yaml"), "--dry-run=client"]);
+    const result = await runHelm(helm.bin, [
+      "install",
+      "shop",
+      chart,
+      "-n",
+      "shop-prod",
+      "-f",
+      join(chart, "values.yaml"),
+      "-f",
+      join(chart, "values-prod.yaml"),
+      "--dry-run=client",
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const notes = result.stdout.slice(result.stdout.indexOf("NOTES:")).replace(/\s+/g, " ");
     expect(notes).toContain("`restart` only sets spec.restartAt");
     expect(notes).toContain("`undo` and `set image` are reverted");
     expect(notes).toContain("Argo CD shows the app Suspended meanwhile, but the sync has ended");
     // What plain Helm, which prints these NOTES, posts to Slack.
-    expect(notes).toContain("Slack, under plain Helm (the chart README has what Argo CD posts): - a failure only when a release is rolled back");
+    expect(notes).toContain(
+      "Slack, under plain Helm (the chart README has what Argo CD posts): - a failure only when a release is rolled back",
+    );
     expect(notes).not.toContain('"live" is posted as soon as Helm has applied a release');
   });
 });
-

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
 import { bluegreen, commitAll, day, newRepo } from "./support/git.js";
 import { helmBinaries, runHelm } from "./support/helm.js";
-import { runCli } from "./support/cli.js";
 
 const IMAGE = "ghcr.io/acme/shop:1.4.2";
 
@@ -57,7 +57,18 @@ describe("the release flow init, the README and NOTES teach", () => {
     // Helm 3's install asks a cluster for its version even with --dry-run=client.
     const { bin } = helmBinaries().find((helm) => helm.version === 4)!;
     const chart = join(repo, "shop");
-    const install = await runHelm(bin, ["install", "shop", chart, "-n", "shop-prod", "-f", join(chart, "values.yaml"), "-f", join(chart, "values-prod.yaml"), "--dry-run=client"]);
+    const install = await runHelm(bin, [
+      "install",
+      "shop",
+      chart,
+      "-n",
+      "shop-prod",
+      "-f",
+      join(chart, "values.yaml"),
+      "-f",
+      join(chart, "values-prod.yaml"),
+      "--dry-run=client",
+    ]);
     expect(install.code, install.stderr).toBe(0);
     const notes = install.stdout.slice(install.stdout.indexOf("NOTES:"));
     const commands = commandsIn(notes);
@@ -75,7 +86,10 @@ describe("the release flow init, the README and NOTES teach", () => {
   it("the chart's README teaches the same flow, and its commands run in the chart's directory", async () => {
     const readme = readFileSync(join(repo, "shop", "README.md"), "utf8");
     const release = readme.slice(readme.indexOf("## Release a new version"), readme.indexOf("## The smoke test"));
-    const rollback = readme.slice(readme.indexOf("## Roll back through git"), readme.indexOf("## Things that surprise people"));
+    const rollback = readme.slice(
+      readme.indexOf("## Roll back through git"),
+      readme.indexOf("## Things that surprise people"),
+    );
     expect(commandsIn(release)).toEqual([
       ["bump-image", "1.4.3", "--commit"],
       ["bump-image", "--env", "prod", "--from", "sandbox", "--commit"],
@@ -86,7 +100,11 @@ describe("the release flow init, the README and NOTES teach", () => {
     ]);
     expect(rollback).toContain("refuses a rollback of its own while automated sync is on");
     for (const command of [...commandsIn(release), ...commandsIn(rollback)]) {
-      const result = await bluegreen(join(repo, "shop"), command.map((word) => (word === "1.4.3" ? "1.4.4" : word)), { date: day(10) });
+      const result = await bluegreen(
+        join(repo, "shop"),
+        command.map((word) => (word === "1.4.3" ? "1.4.4" : word)),
+        { date: day(10) },
+      );
       expect(result.code, `${command.join(" ")}: ${result.stderr}`).toBe(0);
     }
   });

@@ -24,7 +24,10 @@ function copyOf(chart: string): string {
 async function renderWith(chart: string, extra: object, bin = helmBinaries()[0]!.bin): Promise<Manifest[]> {
   const file = join(chart, `extra-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, YAML.stringify(extra));
-  return helmTemplate(bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml"), file], [], { release: "shop", namespace: "shop-prod" });
+  return helmTemplate(bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml"), file], [], {
+    release: "shop",
+    namespace: "shop-prod",
+  });
 }
 
 const strategyOf = (manifests: Manifest[]) => one(manifests, "Rollout").spec.strategy.blueGreen;
@@ -57,7 +60,11 @@ describe("the smoke test", () => {
     for (const { manifests } of releases) {
       const template = byKind(manifests, "AnalysisTemplate").find((t) => t.metadata.name === "shop-smoke-test")!;
       // The URL to call, and the Slack messages it posts where nothing else reports its outcome.
-      expect(template.spec.args).toEqual([{ name: "url" }, { name: "slack-passed", value: "" }, { name: "slack-failed", value: "" }]);
+      expect(template.spec.args).toEqual([
+        { name: "url" },
+        { name: "slack-passed", value: "" },
+        { name: "slack-failed", value: "" },
+      ]);
       const metric = template.spec.metrics[0];
       expect(metric.failureLimit).toBe(0);
       const job = metric.provider.job.spec;
@@ -67,10 +74,18 @@ describe("the smoke test", () => {
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       const container = pod.containers[0];
-      expect(container.image).toBe("docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69");
-      expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      expect(container.image).toBe(
+        "docker.io/curlimages/curl:8.11.1@sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
+      );
+      expect(container.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
       expect(container.command).toEqual(["/bin/sh", "-c"]);
-      expect(container.args[0]).toMatch(/^curl --fail --silent --show-error --output \/dev\/null --retry 3 --retry-delay 2 --retry-connrefused --max-time 10 "\$SMOKE_TEST_URL"$/m);
+      expect(container.args[0]).toMatch(
+        /^curl --fail --silent --show-error --output \/dev\/null --retry 3 --retry-delay 2 --retry-connrefused --max-time 10 "\$SMOKE_TEST_URL"$/m,
+      );
       expect(container.args[0]).toMatch(/\nexit "\$result"\n$/);
       expect(container.env[0]).toEqual({ name: "SMOKE_TEST_URL", value: "{{args.url}}" });
       // The Services never select the smoke test's pods.
@@ -85,8 +100,13 @@ describe("the smoke test", () => {
     const manifests = await renderWith(chart, { readinessProbe: { httpGet: { path: "/ready", port: "http" } } });
     expect(strategyOf(manifests).prePromotionAnalysis.args[0].value).toBe("http://shop-preview.shop-prod.svc:80/ready");
 
-    const pointed = await renderWith(chart, { blueGreen: { smokeTest: { path: "/healthz", postPromotion: true } }, service: { port: 8080 } });
-    expect(strategyOf(pointed).prePromotionAnalysis.args[0].value).toBe("http://shop-preview.shop-prod.svc:8080/healthz");
+    const pointed = await renderWith(chart, {
+      blueGreen: { smokeTest: { path: "/healthz", postPromotion: true } },
+      service: { port: 8080 },
+    });
+    expect(strategyOf(pointed).prePromotionAnalysis.args[0].value).toBe(
+      "http://shop-preview.shop-prod.svc:8080/healthz",
+    );
     expect(strategyOf(pointed).postPromotionAnalysis).toEqual({
       templates: [{ templateName: "shop-smoke-test" }],
       args: [{ name: "url", value: "http://shop.shop-prod.svc:8080/healthz" }],
@@ -123,7 +143,18 @@ describe("promotion between environments", () => {
 
   it("copies exactly what sandbox renders into prod, and Helm renders the same image for both", async () => {
     const dir = copyOf(chart);
-    expect((await runCli(["bump-image", `registry.example.com:5000/team/shop:1.1@${DIGEST}`, "--env", "sandbox", "--chart", dir])).code).toBe(0);
+    expect(
+      (
+        await runCli([
+          "bump-image",
+          `registry.example.com:5000/team/shop:1.1@${DIGEST}`,
+          "--env",
+          "sandbox",
+          "--chart",
+          dir,
+        ])
+      ).code,
+    ).toBe(0);
     const prodBefore = readFileSync(join(dir, "values-prod.yaml"), "utf8");
     const result = await runCli(["bump-image", "--env", "prod", "--from", "sandbox", "--chart", dir]);
     expect(result.code, result.stderr).toBe(0);
@@ -145,7 +176,8 @@ describe("promotion between environments", () => {
     expect(readFileSync(join(dir, "values-prod.yaml"), "utf8")).toBe(expected);
     for (const helm of helmBinaries()) {
       const image = async (env: string) =>
-        one(await helmTemplate(helm.bin, dir, [join(dir, "values.yaml"), join(dir, `values-${env}.yaml`)]), "Rollout").spec.template.spec.containers[0].image;
+        one(await helmTemplate(helm.bin, dir, [join(dir, "values.yaml"), join(dir, `values-${env}.yaml`)]), "Rollout")
+          .spec.template.spec.containers[0].image;
       expect(await image("prod")).toBe(`registry.example.com:5000/team/shop:1.1@${DIGEST}`);
       expect(await image("prod")).toBe(await image("sandbox"));
     }
@@ -159,7 +191,11 @@ describe("promotion between environments", () => {
     [["--from", "sandbox"], 2, /^error: --from: needs --env/],
     [["1.2", "--env", "prod", "--from", "sandbox"], 2, /^error: --from: copies the image of another environment/],
     [["--env", "prod", "--from", "prod"], 2, /^error: --from: must name another environment/],
-    [["--env", "prod", "--from", "qa"], 1, /^error: --from: no values-qa\.yaml in the chart \(environments: values-sandbox\.yaml, values-prod\.yaml\)/],
+    [
+      ["--env", "prod", "--from", "qa"],
+      1,
+      /^error: --from: no values-qa\.yaml in the chart \(environments: values-sandbox\.yaml, values-prod\.yaml\)/,
+    ],
     [["--env", "prod"], 2, /^error: <tag \| image-ref> is required/],
   ])("refuses %j and changes nothing", async (args, code, message) => {
     const dir = copyOf(chart);
@@ -192,7 +228,9 @@ describe("--dry-run", () => {
       const start = dry.stdout.indexOf(header);
       expect(start, `a diff of ${file}`).toBeGreaterThanOrEqual(0);
       const next = dry.stdout.slice(start + header.length).search(/^--- /m);
-      const patch = dry.stdout.slice(start, next === -1 ? undefined : start + header.length + next).replace(/Dry run: nothing written\.\n$/, "");
+      const patch = dry.stdout
+        .slice(start, next === -1 ? undefined : start + header.length + next)
+        .replace(/Dry run: nothing written\.\n$/, "");
       const old = before.get(file)?.toString("utf8") ?? "";
       expect(applyPatch(old, patch), `${file} as the diff says`).toBe(readFileSync(join(dir, file), "utf8"));
     }

@@ -8,7 +8,20 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { makeTempDir, runCli, snapshotTree } from "./support/cli.js";
-import { ANN, BOB, bluegreen, chartIn, commitAll, day, git, gitEnv, head, newRepo, repoState, status } from "./support/git.js";
+import {
+  ANN,
+  BOB,
+  bluegreen,
+  chartIn,
+  commitAll,
+  day,
+  git,
+  gitEnv,
+  head,
+  newRepo,
+  repoState,
+  status,
+} from "./support/git.js";
 import { helmBinaries, helmTemplate } from "./support/helm.js";
 import { one } from "./support/manifests.js";
 
@@ -53,11 +66,21 @@ function copy(): string {
 }
 
 const chart = (repo: string) => chartIn(repo);
-const rollback = (repo: string, args: string[], date = day(6)) => bluegreen(repo, ["rollback", "--chart", "charts/shop", ...args], { who: ANN, date });
+const rollback = (repo: string, args: string[], date = day(6)) =>
+  bluegreen(repo, ["rollback", "--chart", "charts/shop", ...args], { who: ANN, date });
 const imageOf = async (bin: string, repo: string, env: string) =>
-  one(await helmTemplate(bin, chart(repo), [join(chart(repo), "values.yaml"), join(chart(repo), `values-${env}.yaml`)], [], { release: "shop" }), "Rollout").spec.template.spec
-    .containers[0].image;
-const committedFiles = async (repo: string) => (await git(repo, ["show", "--name-only", "--format=", "HEAD"])).stdout.trim().split("\n");
+  one(
+    await helmTemplate(
+      bin,
+      chart(repo),
+      [join(chart(repo), "values.yaml"), join(chart(repo), `values-${env}.yaml`)],
+      [],
+      { release: "shop" },
+    ),
+    "Rollout",
+  ).spec.template.spec.containers[0].image;
+const committedFiles = async (repo: string) =>
+  (await git(repo, ["show", "--name-only", "--format=", "HEAD"])).stdout.trim().split("\n");
 const subject = async (repo: string) => (await git(repo, ["log", "-1", "--format=%s"])).stdout.trim();
 const short = async (repo: string, id: string) => (await git(repo, ["rev-parse", "--short", id])).stdout.trim();
 
@@ -78,14 +101,20 @@ describe("rollback of an environment that pins its image", () => {
     ]);
     expect(await committedFiles(repo)).toEqual(["charts/shop/values-prod.yaml"]);
     expect(await status(repo)).toBe("");
-    expect(YAML.parse(readFileSync(join(chart(repo), "values-prod.yaml"), "utf8")).image).toEqual({ repository: REPO, tag: "1.1", digest: "" });
+    expect(YAML.parse(readFileSync(join(chart(repo), "values-prod.yaml"), "utf8")).image).toEqual({
+      repository: REPO,
+      tag: "1.1",
+      digest: "",
+    });
     expect(readFileSync(join(chart(repo), "values-sandbox.yaml")).equals(sandboxBefore)).toBe(true);
     for (const { bin } of helmBinaries()) {
       expect(await imageOf(bin, repo, "prod")).toBe(`${REPO}:1.1`);
       expect(await imageOf(bin, repo, "sandbox")).toBe(`${REPO}:1.2@${DIGEST}`);
     }
     const message = (await git(repo, ["log", "-1", "--format=%B"])).stdout;
-    expect(message).toContain(`Rolls back ${undone} (2025-03-05, Bob Builder: shop(prod): release ${REPO}:1.2@${DIGEST} (was 1.1)).`);
+    expect(message).toContain(
+      `Rolls back ${undone} (2025-03-05, Bob Builder: shop(prod): release ${REPO}:1.2@${DIGEST} (was 1.1)).`,
+    );
   });
 
   it("comes back with a second rollback, as cd - does, and history shows both", async () => {
@@ -107,7 +136,9 @@ describe("rollback of an environment that pins its image", () => {
       dryRun: false,
       commit: { id: await head(repo), short: await short(repo, "HEAD") },
     });
-    const history = JSON.parse((await runCli(["history", "--chart", "charts/shop", "--env", "prod", "--json"], { cwd: repo })).stdout);
+    const history = JSON.parse(
+      (await runCli(["history", "--chart", "charts/shop", "--env", "prod", "--json"], { cwd: repo })).stdout,
+    );
     expect(history.environments[0].entries.slice(0, 3).map((e: any) => `${e.date} ${e.before} → ${e.after}`)).toEqual([
       `2025-03-07T10:00:00+01:00 ${REPO}:1.1 → ${REPO}:1.2@${DIGEST}`,
       `2025-03-06T10:00:00+01:00 ${REPO}:1.2@${DIGEST} → ${REPO}:1.1`,
@@ -136,7 +167,11 @@ describe("rollback --dry-run", () => {
     const result = await rollback(repo, ["--env", "prod", "--commit", "--dry-run"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`-  tag: "1.2"\n-  digest: "${DIGEST}"\n+  tag: "1.1"\n+  digest: ""\n`);
-    expect(result.stdout.endsWith(`Dry run: nothing written.\nWould commit: shop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`)).toBe(true);
+    expect(
+      result.stdout.endsWith(
+        `Dry run: nothing written.\nWould commit: shop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`,
+      ),
+    ).toBe(true);
     expect(await repoState(repo)).toEqual(before);
   });
 });
@@ -147,7 +182,9 @@ describe("rollback of an environment that follows values.yaml", () => {
     const result = await rollback(repo, ["--env", "staging", "--commit"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Rolling back staging: ${REPO}:1.2@${DIGEST} → ${REPO}:1.1\n`);
-    expect(result.stdout).toContain("staging takes its image from values.yaml, so sandbox goes back with it (it follows values.yaml too).\n");
+    expect(result.stdout).toContain(
+      "staging takes its image from values.yaml, so sandbox goes back with it (it follows values.yaml too).\n",
+    );
     expect(result.stdout).toContain(`prod keeps ${REPO}:1.2@${DIGEST} (values-prod.yaml pins its image).\n`);
     expect(await subject(repo)).toBe(`shop(sandbox,staging): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})`);
     expect(await committedFiles(repo)).toEqual(["charts/shop/Chart.yaml", "charts/shop/values.yaml"]);
@@ -161,12 +198,16 @@ describe("rollback of an environment that follows values.yaml", () => {
 describe("rollback and --commit refuse, and change nothing", () => {
   it("exits 1 when the environment has no earlier release", async () => {
     const repo = await newRepo();
-    expect((await bluegreen(repo, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "charts/shop"])).code).toBe(0);
+    expect(
+      (await bluegreen(repo, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "charts/shop"])).code,
+    ).toBe(0);
     const add = await commitAll(repo, "Add shop", { date: day(1) });
     const before = await repoState(repo);
     const result = await rollback(repo, ["--env", "prod"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`error: prod has no earlier release: it has rendered ${REPO}:1.0 since ${await short(repo, add)} (2025-03-01, Ann Example: Add shop)\n`);
+    expect(result.stderr).toBe(
+      `error: prod has no earlier release: it has rendered ${REPO}:1.0 since ${await short(repo, add)} (2025-03-01, Ann Example: Add shop)\n`,
+    );
     expect(await repoState(repo)).toEqual(before);
   });
 
@@ -255,17 +296,37 @@ describe("--commit commits exactly what the command changed, with the person's o
       `#!/bin/sh\nif ls .git/bluegreen/*/lock >/dev/null 2>&1; then echo "pre-commit, chart locked" >> '${ran}'; else echo pre-commit >> '${ran}'; fi\n`,
       { mode: 0o755 },
     );
-    writeFileSync(join(repo, ".git/hooks/commit-msg"), `#!/bin/sh\nhead -1 "$1" >> '${ran}'\ngrep -q '^shop(prod): ' "$1"\n`, { mode: 0o755 });
-    const noIdentity = { ...gitEnv(), GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined };
+    writeFileSync(
+      join(repo, ".git/hooks/commit-msg"),
+      `#!/bin/sh\nhead -1 "$1" >> '${ran}'\ngrep -q '^shop(prod): ' "$1"\n`,
+      { mode: 0o755 },
+    );
+    const noIdentity = {
+      ...gitEnv(),
+      GIT_AUTHOR_NAME: undefined,
+      GIT_AUTHOR_EMAIL: undefined,
+      GIT_COMMITTER_NAME: undefined,
+      GIT_COMMITTER_EMAIL: undefined,
+    };
 
-    const result = await runCli(["rollback", "--chart", "charts/shop", "--env", "prod", "--commit"], { cwd: repo, env: noIdentity });
+    const result = await runCli(["rollback", "--chart", "charts/shop", "--env", "prod", "--commit"], {
+      cwd: repo,
+      env: noIdentity,
+    });
     expect(result.code, result.stderr).toBe(0);
-    expect(readFileSync(ran, "utf8")).toBe(`pre-commit, chart locked\nshop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`);
-    expect((await git(repo, ["log", "-1", "--format=%an <%ae> %cn"])).stdout.trim()).toBe("Config Person <config@example.com> Config Person");
+    expect(readFileSync(ran, "utf8")).toBe(
+      `pre-commit, chart locked\nshop(prod): roll back to ${REPO}:1.1 (was 1.2@${DIGEST})\n`,
+    );
+    expect((await git(repo, ["log", "-1", "--format=%an <%ae> %cn"])).stdout.trim()).toBe(
+      "Config Person <config@example.com> Config Person",
+    );
 
     // The commit-msg hook refuses a message for sandbox: the files are put back, the index too.
     const before = await repoState(repo);
-    const refused = await runCli(["bump-image", "1.3", "--chart", "charts/shop", "--commit"], { cwd: repo, env: noIdentity });
+    const refused = await runCli(["bump-image", "1.3", "--chart", "charts/shop", "--commit"], {
+      cwd: repo,
+      env: noIdentity,
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^error: --commit: git commit failed, so nothing was changed: /);
     expect(await repoState(repo)).toEqual(before);
@@ -273,14 +334,30 @@ describe("--commit commits exactly what the command changed, with the person's o
 
   it("add-env --commit commits the new overlay, its Application and the README, pinning what values.yaml renders", async () => {
     const repo = await newRepo();
-    const init = await bluegreen(repo, ["init", "--yes", "--name", "shop", "--image", `${REPO}:1.0`, "--repo-url", "https://git.example.com/platform.git", "charts/shop"]);
+    const init = await bluegreen(repo, [
+      "init",
+      "--yes",
+      "--name",
+      "shop",
+      "--image",
+      `${REPO}:1.0`,
+      "--repo-url",
+      "https://git.example.com/platform.git",
+      "charts/shop",
+    ]);
     expect(init.code, init.stderr).toBe(0);
     await commitAll(repo, "Add shop", { date: day(1) });
-    expect((await bluegreen(repo, ["bump-image", "1.1", "--chart", "charts/shop", "--commit"], { date: day(2) })).code).toBe(0);
+    expect(
+      (await bluegreen(repo, ["bump-image", "1.1", "--chart", "charts/shop", "--commit"], { date: day(2) })).code,
+    ).toBe(0);
     writeFileSync(join(repo, "README.md"), "staged, not part of it\n");
     await git(repo, ["add", "README.md"]);
 
-    const result = await bluegreen(repo, ["add-env", "qa", "--no-auto-promote", "--chart", "charts/shop", "--commit", "--json"], { date: day(3) });
+    const result = await bluegreen(
+      repo,
+      ["add-env", "qa", "--no-auto-promote", "--chart", "charts/shop", "--commit", "--json"],
+      { date: day(3) },
+    );
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report).toEqual({
@@ -295,10 +372,24 @@ describe("--commit commits exactly what the command changed, with the person's o
       image: `${REPO}:1.1`,
       pinned: true,
       dryRun: false,
-      commit: { id: await head(repo), short: await short(repo, "HEAD"), message: expect.stringMatching(new RegExp(`^shop\\(qa\\): add environment, pinned to ${REPO.replace(/\./g, "\\.")}:1\\.1\n`)) },
+      commit: {
+        id: await head(repo),
+        short: await short(repo, "HEAD"),
+        message: expect.stringMatching(
+          new RegExp(`^shop\\(qa\\): add environment, pinned to ${REPO.replace(/\./g, "\\.")}:1\\.1\n`),
+        ),
+      },
     });
-    expect(await committedFiles(repo)).toEqual(["charts/shop/README.md", "charts/shop/argocd/qa.yaml", "charts/shop/values-qa.yaml"]);
+    expect(await committedFiles(repo)).toEqual([
+      "charts/shop/README.md",
+      "charts/shop/argocd/qa.yaml",
+      "charts/shop/values-qa.yaml",
+    ]);
     expect(await status(repo)).toBe("A  README.md\n");
-    expect(YAML.parse(readFileSync(join(chart(repo), "values-qa.yaml"), "utf8")).image).toEqual({ repository: REPO, tag: "1.1", digest: "" });
+    expect(YAML.parse(readFileSync(join(chart(repo), "values-qa.yaml"), "utf8")).image).toEqual({
+      repository: REPO,
+      tag: "1.1",
+      digest: "",
+    });
   });
 });

@@ -43,24 +43,53 @@ describe("autoscaling turned on or off in a running environment", () => {
     return target;
   };
 
-  it.each(helmBinaries())("never renders the Rollout below what ran before the flip, nor below the HPA's minimum (Helm $version)", async ({ bin }) => {
-    const render = (overlay: string, set: string[] = []) =>
-      helmTemplate(bin, chart, [join(chart, "values.yaml"), join(chart, overlay)], set.flatMap((s) => ["--set", s]), { release: "shop" });
-    for (const [overlay, replicaCount] of [["values-sandbox.yaml", 1], ["values-sandbox.yaml", 5], ["values-prod.yaml", 3]] as const) {
-      const where = `${overlay}, replicaCount ${replicaCount}`;
-      const off = await render(overlay, [`replicaCount=${replicaCount}`, "autoscaling.enabled=false"]);
-      const on = await render(overlay, [`replicaCount=${replicaCount}`, "autoscaling.enabled=true"]);
-      expect(byKind(off, "HorizontalPodAutoscaler"), where).toEqual([]);
-      expect(rolloutReplicas(off), where).toBe(replicaCount);
-      const hpa = one(on, "HorizontalPodAutoscaler");
-      expect(hpa.spec.scaleTargetRef, where).toEqual({ apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "shop" });
-      expect(rolloutReplicas(on), where).toBe(Math.max(replicaCount, hpa.spec.minReplicas));
-    }
-  });
+  it.each(helmBinaries())(
+    "never renders the Rollout below what ran before the flip, nor below the HPA's minimum (Helm $version)",
+    async ({ bin }) => {
+      const render = (overlay: string, set: string[] = []) =>
+        helmTemplate(
+          bin,
+          chart,
+          [join(chart, "values.yaml"), join(chart, overlay)],
+          set.flatMap((s) => ["--set", s]),
+          { release: "shop" },
+        );
+      for (const [overlay, replicaCount] of [
+        ["values-sandbox.yaml", 1],
+        ["values-sandbox.yaml", 5],
+        ["values-prod.yaml", 3],
+      ] as const) {
+        const where = `${overlay}, replicaCount ${replicaCount}`;
+        const off = await render(overlay, [`replicaCount=${replicaCount}`, "autoscaling.enabled=false"]);
+        const on = await render(overlay, [`replicaCount=${replicaCount}`, "autoscaling.enabled=true"]);
+        expect(byKind(off, "HorizontalPodAutoscaler"), where).toEqual([]);
+        expect(rolloutReplicas(off), where).toBe(replicaCount);
+        const hpa = one(on, "HorizontalPodAutoscaler");
+        expect(hpa.spec.scaleTargetRef, where).toEqual({
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "Rollout",
+          name: "shop",
+        });
+        expect(rolloutReplicas(on), where).toBe(Math.max(replicaCount, hpa.spec.minReplicas));
+      }
+    },
+  );
 
   it("writes each Application to match its environment: only where the HPA runs does Argo CD leave the Rollout's count alone", async () => {
-    const rollout = one(await helmTemplate(helmBinaries()[0]!.bin, chart, [join(chart, "values.yaml"), join(chart, "values-prod.yaml")], [], { release: "shop" }), "Rollout");
-    const application = (file: string) => ({ file, data: YAML.parse(readFileSync(join(chart, file), "utf8")) as unknown });
+    const rollout = one(
+      await helmTemplate(
+        helmBinaries()[0]!.bin,
+        chart,
+        [join(chart, "values.yaml"), join(chart, "values-prod.yaml")],
+        [],
+        { release: "shop" },
+      ),
+      "Rollout",
+    );
+    const application = (file: string) => ({
+      file,
+      data: YAML.parse(readFileSync(join(chart, file), "utf8")) as unknown,
+    });
     const prod = application("argocd/prod.yaml");
     const sandbox = application("argocd/sandbox.yaml");
     expect(ignoresReplicas(prod, rolloutWorkload(rollout.metadata.name)) && respectsIgnores(prod)).toBe(true);
@@ -89,7 +118,12 @@ describe("autoscaling turned on or off in a running environment", () => {
     ]);
 
     // The edit, as the fix says it.
-    edit(flipped, "argocd/sandbox.yaml", "      - CreateNamespace=true\n", "      - CreateNamespace=true\n      - RespectIgnoreDifferences=true\n");
+    edit(
+      flipped,
+      "argocd/sandbox.yaml",
+      "      - CreateNamespace=true\n",
+      "      - CreateNamespace=true\n      - RespectIgnoreDifferences=true\n",
+    );
     writeFileSync(
       join(flipped, "argocd", "sandbox.yaml"),
       `${readFileSync(join(flipped, "argocd", "sandbox.yaml"), "utf8")}  ignoreDifferences:\n    - {group: argoproj.io, kind: Rollout, name: shop, jsonPointers: [/spec/replicas]}\n`,
@@ -105,8 +139,10 @@ describe("autoscaling turned on or off in a running environment", () => {
     edit(off, "values-prod.yaml", "  enabled: true\n", "  enabled: false\n");
     const result = await doctor(off, helmBinaries()[1]!.bin);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).findings.map((f: { rule: string; severity: string; valuesFile: string }) => `${f.severity} ${f.rule} ${f.valuesFile}`)).toEqual([
-      "warning replicas-ignored-without-hpa values-prod.yaml",
-    ]);
+    expect(
+      JSON.parse(result.stdout).findings.map(
+        (f: { rule: string; severity: string; valuesFile: string }) => `${f.severity} ${f.rule} ${f.valuesFile}`,
+      ),
+    ).toEqual(["warning replicas-ignored-without-hpa values-prod.yaml"]);
   });
 });

@@ -5,11 +5,11 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { booleanAt, listAt, mappingAt, stringAt, stringsAt, valueAt, type FileData } from "../file-fields.js";
+import { booleanAt, type FileData, listAt, mappingAt, stringAt, stringsAt, valueAt } from "../file-fields.js";
 import { readUtf8 } from "../fs-read.js";
-import { section, type Entry, type Section } from "../yaml-doc.js";
-import { ignoreEntry, RESPECT_IGNORE_DIFFERENCES, rolloutWorkload } from "./replica-drift.js";
+import { type Entry, type Section, section } from "../yaml-doc.js";
 import { envOfOverlay, namespaceFor, overlayFile } from "./names.js";
+import { ignoreEntry, RESPECT_IGNORE_DIFFERENCES, rolloutWorkload } from "./replica-drift.js";
 
 export const ARGOCD_DIR = "argocd";
 export const IN_CLUSTER = "https://kubernetes.default.svc";
@@ -54,7 +54,11 @@ export function application(name: string, env: string, argo: ArgoSettings, optio
         entry("name", `${name}-${env}`),
         entry("namespace", argo.argocdNamespace),
         entry("labels", { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": name, environment: env }),
-        entry("finalizers", ["resources-finalizer.argocd.argoproj.io"], "Deleting the Application deletes what it deployed."),
+        entry(
+          "finalizers",
+          ["resources-finalizer.argocd.argoproj.io"],
+          "Deleting the Application deletes what it deployed.",
+        ),
       ),
     ),
     entry(
@@ -70,13 +74,20 @@ export function application(name: string, env: string, argo: ArgoSettings, optio
             entry(
               "helm",
               section(
-                entry("releaseName", name, `Keeps resource names stable: the Rollout and the active Service are called ${name}.`),
+                entry(
+                  "releaseName",
+                  name,
+                  `Keeps resource names stable: the Rollout and the active Service are called ${name}.`,
+                ),
                 entry("valueFiles", ["values.yaml", overlayFile(env)]),
               ),
             ),
           ),
         ),
-        entry("destination", section(entry("server", argo.server), entry("namespace", namespaceFor(argo.namespace, env)))),
+        entry(
+          "destination",
+          section(entry("server", argo.server), entry("namespace", namespaceFor(argo.namespace, env))),
+        ),
         entry(
           "syncPolicy",
           section(
@@ -162,7 +173,10 @@ export function applicationHelmArgs(applications: ApplicationFile[]): Map<string
         const name = stringAt(parameter, "name", "a Helm value's name");
         if (name === undefined || name === "") return [];
         const value = valueAt(parameter, "value");
-        return [booleanAt(parameter, "forceString") ? "--set-string" : "--set", `${name}=${escapeCommas(String(value ?? ""))}`];
+        return [
+          booleanAt(parameter, "forceString") ? "--set-string" : "--set",
+          `${name}=${escapeCommas(String(value ?? ""))}`,
+        ];
       }),
     );
   }
@@ -200,7 +214,8 @@ export async function readApplications(chartDir: string): Promise<ApplicationFil
     const doc = parseDocument(source);
     const data: unknown = doc.errors.length === 0 ? doc.toJS() : undefined;
     const app = { file: `${ARGOCD_DIR}/${name}`, source, data };
-    if (valueAt(app, "kind") === "Application" && String(valueAt(app, "apiVersion") ?? "").startsWith("argoproj.io/")) applications.push(app);
+    if (valueAt(app, "kind") === "Application" && String(valueAt(app, "apiVersion") ?? "").startsWith("argoproj.io/"))
+      applications.push(app);
   }
   return applications;
 }

@@ -3,13 +3,13 @@ import { lstatSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { isMap, isSeq } from "yaml";
+import { type ChartLock, entriesOf, lockChart, tryLockChart, workspaceOf } from "../chart-lock.js";
 import { failure, ioFailure } from "../errors.js";
-import { entriesOf, lockChart, tryLockChart, workspaceOf, type ChartLock } from "../chart-lock.js";
 import { stringAt } from "../file-fields.js";
 import { readUtf8 } from "../fs-read.js";
-import { relativePath } from "../paths.js";
 import { recover, sweepStaleStaging } from "../journal.js";
-import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
+import { relativePath } from "../paths.js";
+import { type ParsedYaml, parseOwnedYaml } from "../yaml-edit.js";
 import { envOfOverlay, isProduction, overlayFile } from "./names.js";
 
 export interface ChartDir {
@@ -42,18 +42,33 @@ export async function findChart(chart: string | undefined, options: { editing?: 
   }
   const dir = nearestChart(start);
   if (dir === undefined) {
-    throw failure(`no chart found in ${shown} or above it (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
+    throw failure(
+      `no chart found in ${shown} or above it (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`,
+    );
   }
   const where = dir === start ? shown : relativePath(dir);
-  if (dir !== start) process.stderr.write(`note: using the chart in ${where} (the nearest Chart.yaml above ${shown})\n`);
+  if (dir !== start)
+    process.stderr.write(`note: using the chart in ${where} (the nearest Chart.yaml above ${shown})\n`);
   await prepareChart(dir, dir === start ? (chart ?? ".") : where, options.editing);
-  const chartYaml = await readOwned(dir, "Chart.yaml", `no chart found in ${where} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`);
-  const values = await readOwned(dir, "values.yaml", `no values.yaml in ${where}: bluegreen edits charts that have one`);
+  const chartYaml = await readOwned(
+    dir,
+    "Chart.yaml",
+    `no chart found in ${where} (no Chart.yaml): run bluegreen init, or point --chart at the chart's directory`,
+  );
+  const values = await readOwned(
+    dir,
+    "values.yaml",
+    `no values.yaml in ${where}: bluegreen edits charts that have one`,
+  );
   // bluegreen names the Applications and the commits after the chart. A name that is not text
   // (`name: 123`, which Helm 3 and 4 render as "123") used to be replaced silently by the
   // directory's name; it is refused instead, saying what to write.
   const raw = chartYaml.doc.get("name");
-  const name = stringAt({ file: "Chart.yaml", data: { name: isSeq(raw) ? [] : isMap(raw) ? {} : raw } }, "name", "the chart's name");
+  const name = stringAt(
+    { file: "Chart.yaml", data: { name: isSeq(raw) ? [] : isMap(raw) ? {} : raw } },
+    "name",
+    "the chart's name",
+  );
   return { dir, name: name ?? path.basename(dir), chartYaml, values, envs: await listEnvs(dir) };
 }
 
@@ -67,7 +82,8 @@ async function prepareChart(dir: string, shown: string, editing: string | undefi
   sweepStaleStaging(path.dirname(dir), workspace.root);
   let lock: ChartLock | undefined;
   if (editing !== undefined) lock = await lockChart(dir, editing, shown);
-  else if (entriesOf(workspace.dir).some((entry) => entry.startsWith("tx-"))) lock = tryLockChart("read", shown, workspace);
+  else if (entriesOf(workspace.dir).some((entry) => entry.startsWith("tx-")))
+    lock = tryLockChart("read", shown, workspace);
   if (lock === undefined) return;
   for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
   if (editing === undefined) lock.release();
@@ -113,7 +129,10 @@ export async function readOptionalText(file: string, shown = path.basename(file)
 export async function readOverlay(chart: ChartDir, env: string, flag = "--env"): Promise<ParsedYaml> {
   const file = overlayFile(env);
   const known = chart.envs.length > 0 ? chart.envs.map(overlayFile).join(", ") : "none";
-  const text = await readText(path.join(chart.dir, file), `${flag}: no ${file} in the chart (environments: ${known}); add one with bluegreen add-env ${env}`);
+  const text = await readText(
+    path.join(chart.dir, file),
+    `${flag}: no ${file} in the chart (environments: ${known}); add one with bluegreen add-env ${env}`,
+  );
   return parseOwnedYaml(file, text);
 }
 
@@ -122,7 +141,10 @@ export async function readOverlays(chart: ChartDir): Promise<{ env: string; over
   const overlays = [];
   for (const env of chart.envs) {
     const file = overlayFile(env);
-    const text = await readText(path.join(chart.dir, file), `${file} disappeared while bluegreen was reading the chart`);
+    const text = await readText(
+      path.join(chart.dir, file),
+      `${file} disappeared while bluegreen was reading the chart`,
+    );
     overlays.push({ env, overlay: parseOwnedYaml(file, text) });
   }
   return overlays;

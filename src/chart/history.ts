@@ -6,12 +6,20 @@
 //
 // Three git processes whatever the length of the history: rev-parse (the repository), one log
 // of the chart's files with the blob each commit left them at, and one cat-file for all blobs.
-import { commitInHistory, firstParentLog, readObjects, repoPath, repositoryOf, type Commit, type Repo } from "../git.js";
+import {
+  type Commit,
+  commitInHistory,
+  firstParentLog,
+  type Repo,
+  readObjects,
+  repoPath,
+  repositoryOf,
+} from "../git.js";
 import type { ImageRef } from "../image-ref.js";
-import { parseOwnedYaml, type ParsedYaml } from "../yaml-edit.js";
-import { readOverlay, readOverlays, type ChartDir } from "./find.js";
+import { type ParsedYaml, parseOwnedYaml } from "../yaml-edit.js";
+import { type ChartDir, readOverlay, readOverlays } from "./find.js";
 import { overlayFile } from "./names.js";
-import { imageText, renderedImage, valuesOf, type Values } from "./rendered-image.js";
+import { imageText, renderedImage, type Values, valuesOf } from "./rendered-image.js";
 
 export interface HistoryEntry {
   /** Undefined: the work tree's uncommitted change. */
@@ -66,7 +74,11 @@ const UNRENDERABLE = Symbol("unrenderable");
  * (no values.yaml, or no overlay), UNRENDERABLE where Helm would fail (a file that does not
  * parse, or an incomplete image): a sync of that state fails, and what ran before keeps running.
  */
-function imageIn(snapshot: Snapshot, env: string | undefined, cache: ValuesCache): ImageRef | undefined | typeof UNRENDERABLE {
+function imageIn(
+  snapshot: Snapshot,
+  env: string | undefined,
+  cache: ValuesCache,
+): ImageRef | undefined | typeof UNRENDERABLE {
   const valuesText = snapshot.get("values.yaml");
   const overlayText = env === undefined ? undefined : snapshot.get(overlayFile(env));
   if (valuesText === undefined || (env !== undefined && overlayText === undefined)) return undefined;
@@ -78,7 +90,11 @@ function imageIn(snapshot: Snapshot, env: string | undefined, cache: ValuesCache
   return renderedImage(values, overlay, chart.appVersion) ?? UNRENDERABLE;
 }
 
-const filesOf = (env: string | undefined) => ["values.yaml", ...(env === undefined ? [] : [overlayFile(env)]), "Chart.yaml"];
+const filesOf = (env: string | undefined) => [
+  "values.yaml",
+  ...(env === undefined ? [] : [overlayFile(env)]),
+  "Chart.yaml",
+];
 
 /** The environments history follows: every overlay in the work tree, or values.yaml alone. */
 const environmentsOf = (chart: ChartDir): (string | undefined)[] => (chart.envs.length > 0 ? chart.envs : [undefined]);
@@ -87,21 +103,43 @@ const environmentsOf = (chart: ChartDir): (string | undefined)[] => (chart.envs.
  * Each environment's history (or only `only`'s), newest first. `workTree` holds the chart's
  * files as they are on disk (overlays by their file name).
  */
-export function chartHistory(chart: ChartDir, repo: Repo, workTree: Map<string, ParsedYaml>, only?: string): EnvironmentHistory[] {
+export function chartHistory(
+  chart: ChartDir,
+  repo: Repo,
+  workTree: Map<string, ParsedYaml>,
+  only?: string,
+): EnvironmentHistory[] {
   const envs = only === undefined ? environmentsOf(chart) : [only];
   const files = [...new Set(envs.flatMap(filesOf))];
-  const commits = firstParentLog(repo, files.map((file) => repoPath(repo, file))).reverse();
-  const blobs = readObjects(repo, commits.flatMap((commit) => [...commit.changes.values()].filter((oid): oid is string => oid !== null)));
+  const commits = firstParentLog(
+    repo,
+    files.map((file) => repoPath(repo, file)),
+  ).reverse();
+  const blobs = readObjects(
+    repo,
+    commits.flatMap((commit) => [...commit.changes.values()].filter((oid): oid is string => oid !== null)),
+  );
   const cache = new ValuesCache();
 
-  const histories = envs.map((env): EnvironmentHistory & { last?: ImageRef } => ({ env, valuesFiles: filesOf(env).slice(0, -1), entries: [] }));
+  const histories = envs.map((env): EnvironmentHistory & { last?: ImageRef } => ({
+    env,
+    valuesFiles: filesOf(env).slice(0, -1),
+    entries: [],
+  }));
   const snapshot: Snapshot = new Map(files.map((file) => [file, undefined]));
   const advance = (next: Snapshot, changed: string[], commit: Commit | undefined) => {
     for (const history of histories) {
       const image = imageIn(next, history.env, cache);
       if (image === UNRENDERABLE || imageText(image) === imageText(history.last)) continue;
       const touched = filesOf(history.env).filter((file) => changed.includes(file));
-      history.entries.push({ commit, before: imageText(history.last), after: imageText(image), beforeImage: history.last, afterImage: image, files: touched });
+      history.entries.push({
+        commit,
+        before: imageText(history.last),
+        after: imageText(image),
+        beforeImage: history.last,
+        afterImage: image,
+        files: touched,
+      });
       history.last = image;
     }
   };
@@ -116,27 +154,48 @@ export function chartHistory(chart: ChartDir, repo: Repo, workTree: Map<string, 
   }
   // The work tree last: what a commit of it would add.
   const onDisk: Snapshot = new Map(files.map((file) => [file, workTree.get(file)?.source]));
-  advance(onDisk, files.filter((file) => onDisk.get(file) !== snapshot.get(file)), undefined);
+  advance(
+    onDisk,
+    files.filter((file) => onDisk.get(file) !== snapshot.get(file)),
+    undefined,
+  );
 
-  return histories.map(({ last, ...history }) => ({ ...history, current: imageText(last), currentImage: last, entries: history.entries.reverse() }));
+  return histories.map(({ last, ...history }) => ({
+    ...history,
+    current: imageText(last),
+    currentImage: last,
+    entries: history.entries.reverse(),
+  }));
 }
 
 /**
  * The image an environment rendered at a commit that HEAD contains, if the word names one;
  * `{ commit: undefined }` when the word is no such commit.
  */
-export function imageAtCommit(repo: Repo, word: string, env: string | undefined): { commit?: string; image?: ImageRef } {
+export function imageAtCommit(
+  repo: Repo,
+  word: string,
+  env: string | undefined,
+): { commit?: string; image?: ImageRef } {
   const commit = commitInHistory(repo, word);
   if (commit === undefined) return {};
   const files = filesOf(env);
-  const texts = readObjects(repo, files.map((file) => `${commit}:${repoPath(repo, file)}`));
+  const texts = readObjects(
+    repo,
+    files.map((file) => `${commit}:${repoPath(repo, file)}`),
+  );
   const snapshot: Snapshot = new Map(files.map((file) => [file, texts.get(`${commit}:${repoPath(repo, file)}`)]));
   const image = imageIn(snapshot, env, new ValuesCache());
   return { commit, image: image === UNRENDERABLE ? undefined : image };
 }
 
 /** The chart's repository and the history of `env` (or every environment), from the files as they are now. */
-export async function readHistory(chart: ChartDir, given: string | undefined, env: string | undefined, why: string): Promise<{ repo: Repo; histories: EnvironmentHistory[] }> {
+export async function readHistory(
+  chart: ChartDir,
+  given: string | undefined,
+  env: string | undefined,
+  why: string,
+): Promise<{ repo: Repo; histories: EnvironmentHistory[] }> {
   if (env !== undefined) await readOverlay(chart, env);
   const repo = repositoryOf(chart.dir, given ?? "the current directory", why);
   const workTree = new Map<string, ParsedYaml>([

@@ -3,10 +3,10 @@
 // environment renders before and after is worked out from the edited text, so the command can
 // say who moves and who keeps their image.
 import path from "node:path";
-import { helmText, type HelmValue } from "../helm-values.js";
+import { type HelmValue, helmText } from "../helm-values.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import type { ImageChange } from "../input-schema.js";
-import { parseOwnedYaml, setStrings, valueAt, type ParsedYaml } from "../yaml-edit.js";
+import { type ParsedYaml, parseOwnedYaml, setStrings, valueAt } from "../yaml-edit.js";
 import type { ChartDir } from "./find.js";
 import { appVersionOf, IMAGE_KEYS, imageText, pinnedKeys, renderedImage, valuesOf } from "./rendered-image.js";
 
@@ -48,7 +48,10 @@ export interface ImageEdit {
 }
 
 /** The image values.yaml renders (overlay undefined), or an environment: values.yaml with its overlay on top. */
-export function currentImage(chart: Pick<ChartDir, "values" | "chartYaml">, overlay: ParsedYaml | undefined): ImageRef | undefined {
+export function currentImage(
+  chart: Pick<ChartDir, "values" | "chartYaml">,
+  overlay: ParsedYaml | undefined,
+): ImageRef | undefined {
   return renderedImage(valuesOf(chart.values), overlay && valuesOf(overlay), appVersionOf(chart.chartYaml));
 }
 
@@ -64,14 +67,32 @@ const text = (value: HelmValue | undefined) => helmText(value) ?? null;
  * that a later change in values.yaml cannot combine with part of it into an image that was
  * never built.
  */
-export function planImageEdit(chart: ChartDir, overlays: Overlay[], env: string | undefined, next: ImageRef): ImageEdit {
+export function planImageEdit(
+  chart: ChartDir,
+  overlays: Overlay[],
+  env: string | undefined,
+  next: ImageRef,
+): ImageEdit {
   const target = env === undefined ? chart.values : overlays.find((o) => o.env === env)!.overlay;
   const beforeRef = currentImage(chart, env === undefined ? undefined : target);
   const before = imageText(beforeRef);
-  const unchanged: ImageEdit = { env, changes: [], writes: [], before, after: before, moves: [], kept: [], partlyPinned: [] };
+  const unchanged: ImageEdit = {
+    env,
+    changes: [],
+    writes: [],
+    before,
+    after: before,
+    moves: [],
+    kept: [],
+    partlyPinned: [],
+  };
   if (before !== undefined && before === formatImageRef(next)) return unchanged;
 
-  const wanted: Record<(typeof IMAGE_KEYS)[number], string> = { repository: next.repository, tag: next.tag ?? "", digest: next.digest ?? "" };
+  const wanted: Record<(typeof IMAGE_KEYS)[number], string> = {
+    repository: next.repository,
+    tag: next.tag ?? "",
+    digest: next.digest ?? "",
+  };
   const edits: { parsed: ParsedYaml; path: string[]; change: KeyChange }[] = [];
   for (const key of IMAGE_KEYS) {
     const keyPath = ["image", key];
@@ -80,13 +101,21 @@ export function planImageEdit(chart: ChartDir, overlays: Overlay[], env: string 
     const same = env === undefined ? (old ?? "") === wanted[key] : old === wanted[key];
     if (same || (key === "repository" && wanted[key] === "")) continue;
     const rendered = (beforeRef?.[key] ?? "") as string;
-    edits.push({ parsed: target, path: keyPath, change: { file: target.file, key: `image.${key}`, old, rendered, new: wanted[key] } });
+    edits.push({
+      parsed: target,
+      path: keyPath,
+      change: { file: target.file, key: `image.${key}`, old, rendered, new: wanted[key] },
+    });
   }
   // values.yaml and appVersion name the same version: the tag defaults to it in helm create charts.
   if (env === undefined && next.tag !== undefined && edits.some((e) => e.path[1] === "tag")) {
     const old = text(valueAt(chart.chartYaml, ["appVersion"]));
     if (old !== next.tag) {
-      edits.push({ parsed: chart.chartYaml, path: ["appVersion"], change: { file: chart.chartYaml.file, key: "appVersion", old, rendered: old ?? "", new: next.tag } });
+      edits.push({
+        parsed: chart.chartYaml,
+        path: ["appVersion"],
+        change: { file: chart.chartYaml.file, key: "appVersion", old, rendered: old ?? "", new: next.tag },
+      });
     }
   }
   if (edits.length === 0) return unchanged;
@@ -95,12 +124,17 @@ export function planImageEdit(chart: ChartDir, overlays: Overlay[], env: string 
   const writes = [...new Set(edits.map((e) => e.parsed))].map((parsed) => {
     const content = setStrings(
       parsed,
-      edits.filter((e) => e.parsed === parsed).map((e) => ({ path: e.path, value: e.change.new, comment: env === undefined ? undefined : pinComment(env) })),
+      edits
+        .filter((e) => e.parsed === parsed)
+        .map((e) => ({ path: e.path, value: e.change.new, comment: env === undefined ? undefined : pinComment(env) })),
     );
     edited.set(parsed.file, parseOwnedYaml(parsed.file, content));
     return { path: path.join(chart.dir, parsed.file), content };
   });
-  const after = { values: edited.get(chart.values.file) ?? chart.values, chartYaml: edited.get(chart.chartYaml.file) ?? chart.chartYaml };
+  const after = {
+    values: edited.get(chart.values.file) ?? chart.values,
+    chartYaml: edited.get(chart.chartYaml.file) ?? chart.chartYaml,
+  };
 
   const moves: EnvironmentMove[] = [];
   const kept: ImageEdit["kept"] = [];

@@ -4,7 +4,7 @@
 import type { CommitResult } from "../commit.js";
 import { out } from "../output.js";
 import { relativePath } from "../paths.js";
-import { shortImage, type ImageEdit, type KeyChange } from "./image-edit.js";
+import { type ImageEdit, type KeyChange, shortImage } from "./image-edit.js";
 
 const shown = (value: string) => (value === "" ? "(none)" : value);
 
@@ -29,7 +29,8 @@ export function promoteCommand(edit: ImageEdit, env: string, chartDir: string): 
     : `bluegreen bump-image --env ${env} --from ${tested}${chartFlag(chartDir)}`;
 }
 
-const list = (names: string[]) => (names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`);
+const list = (names: string[]) =>
+  names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
 
 /**
  * What follows the changed values for values.yaml: who gets the image, who keeps theirs (and,
@@ -40,11 +41,14 @@ export function environmentNotes(edit: ImageEdit, chartDir: string, rollbackOf?:
   const lines: string[] = [];
   // Environments that now render values.yaml's image; those that pin part of it are told apart below.
   const whole = edit.moves.filter((m) => !edit.partlyPinned.some((p) => p.env === m.env)).map((m) => m.env);
-  if (rollbackOf === undefined && whole.length > 0) lines.push(`Releases ${edit.after ?? "no image"} to ${list(whole)}.`);
+  if (rollbackOf === undefined && whole.length > 0)
+    lines.push(`Releases ${edit.after ?? "no image"} to ${list(whole)}.`);
   const others = whole.filter((env) => env !== rollbackOf);
   if (rollbackOf !== undefined && others.length > 0) {
     const one = others.length === 1;
-    lines.push(`${rollbackOf} takes its image from values.yaml, so ${list(others)} ${one ? "goes" : "go"} back with it (${one ? "it follows" : "they follow"} values.yaml too).`);
+    lines.push(
+      `${rollbackOf} takes its image from values.yaml, so ${list(others)} ${one ? "goes" : "go"} back with it (${one ? "it follows" : "they follow"} values.yaml too).`,
+    );
   }
   for (const partly of edit.partlyPinned) {
     const image = edit.moves.find((m) => m.env === partly.env)?.after ?? "no image";
@@ -58,8 +62,13 @@ export function environmentNotes(edit: ImageEdit, chartDir: string, rollbackOf?:
       lines.push(`${kept.env} keeps ${kept.image ?? "its image"} (${kept.file} pins its image).`);
       continue;
     }
-    const when = tested ? `; once ${tested.env} runs ${shortImage(edit.after, kept.image)} well, promote it:` : "; to change it:";
-    lines.push(`${kept.env} keeps ${kept.image ?? "its image"} (${kept.file} pins its image)${when}`, `  ${promoteCommand(edit, kept.env, chartDir)}`);
+    const when = tested
+      ? `; once ${tested.env} runs ${shortImage(edit.after, kept.image)} well, promote it:`
+      : "; to change it:";
+    lines.push(
+      `${kept.env} keeps ${kept.image ?? "its image"} (${kept.file} pins its image)${when}`,
+      `  ${promoteCommand(edit, kept.env, chartDir)}`,
+    );
   }
   return lines;
 }
@@ -78,7 +87,13 @@ export function commitBody(edit: ImageEdit): string[] {
 }
 
 /** What CI reads: every changed value, the files, who moved and who kept their image, the commit. */
-export function editJson(edit: ImageEdit, chartDir: string, extra: Record<string, unknown>, commit: CommitResult | undefined, dryRun: boolean) {
+export function editJson(
+  edit: ImageEdit,
+  chartDir: string,
+  extra: Record<string, unknown>,
+  commit: CommitResult | undefined,
+  dryRun: boolean,
+) {
   return {
     chart: chartDir,
     env: edit.env ?? null,
@@ -87,7 +102,12 @@ export function editJson(edit: ImageEdit, chartDir: string, extra: Record<string
     changes: edit.changes.map(({ file, key, old, new: value }) => ({ file, key, old, new: value })),
     files: [...new Set(edit.changes.map((c) => c.file))],
     environments: edit.moves.map(({ env, before, after }) => ({ env, before: before ?? null, after: after ?? null })),
-    kept: edit.kept.map(({ env, file, image }) => ({ env, file, image: image ?? null, promote: promoteCommand(edit, env, chartDir) })),
+    kept: edit.kept.map(({ env, file, image }) => ({
+      env,
+      file,
+      image: image ?? null,
+      promote: promoteCommand(edit, env, chartDir),
+    })),
     dryRun,
     commit: commit ? { id: commit.id, short: commit.short, message: commit.message } : null,
   };

@@ -28,5 +28,9 @@ export const isProduction = (env: string) =>
 export const SLACK_SECRET_FILE = "slack-webhook-secret.yaml";
 
 /** The Argo Rollouts notification triggers the chart subscribes to (argo-rollouts notification catalog). */
-export const ROLLOUTS_NOTIFICATION_TRIGGERS = ["on-rollout-paused", "on-rollout-aborted", "on-rollout-completed"] as const;
+export const ROLLOUTS_NOTIFICATION_TRIGGERS = [
+  "on-rollout-paused",
+  "on-rollout-aborted",
+  "on-rollout-completed",
+] as const;
 export type RolloutsTrigger = (typeof ROLLOUTS_NOTIFICATION_TRIGGERS)[number];

@@ -2,12 +2,12 @@
 // every knob in values.yaml, taken from the same commented data that writes values.yaml.
 // The parts that list environments sit between marker comments, so `add-env` can keep them
 // true without touching anything else a person wrote in the README.
-import { valueAt, type FileData } from "../file-fields.js";
+import { type FileData, valueAt } from "../file-fields.js";
 import { formatImageRef } from "../image-ref.js";
 import { Section } from "../yaml-doc.js";
-import { IN_CLUSTER, type ArgoSettings } from "./argocd.js";
+import { type ArgoSettings, IN_CLUSTER } from "./argocd.js";
 import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "./names.js";
-import { baseValues, slackSecret, type ChartSettings } from "./values.js";
+import { baseValues, type ChartSettings, slackSecret } from "./values.js";
 
 export interface ValueRow {
   key: string;
@@ -19,7 +19,9 @@ export function valueRows(root: Section, prefix = ""): ValueRow[] {
   return root.entries.flatMap((entry) => {
     const key = `${prefix}${entry.key}`;
     if (entry.value instanceof Section) return valueRows(entry.value, `${key}.`);
-    return [{ key, value: cell(JSON.stringify(entry.value)), description: cell((entry.doc ?? "").replace(/^-- /, "")) }];
+    return [
+      { key, value: cell(JSON.stringify(entry.value)), description: cell((entry.doc ?? "").replace(/^-- /, "")) },
+    ];
   });
 }
 
@@ -33,7 +35,10 @@ export interface Environment {
 }
 
 /** An environment's values as Helm merges them, named in messages by both files. */
-export const environmentValues = (env: string, data: Record<string, unknown>): FileData => ({ file: `values.yaml with ${overlayFile(env)}`, data });
+export const environmentValues = (env: string, data: Record<string, unknown>): FileData => ({
+  file: `values.yaml with ${overlayFile(env)}`,
+  data,
+});
 
 /** Whether a person promotes the environment (kubectl argo rollouts promote): autoPromotionEnabled is false. */
 export const promotesByHand = (values: FileData) => valueAt(values, "blueGreen.autoPromotionEnabled") === false;
@@ -95,13 +100,16 @@ export function refreshBlocks(readme: string, namespace: string, envs: Environme
     environments: environmentsBlock(namespace, envs),
     secrets: secretsBlock(namespace, envs),
   };
-  return readme.replace(/<!-- bluegreen:([a-z]+) [^\n]*-->\n([\s\S]*?)\n<!-- \/bluegreen:\1 -->/g, (block, id: string, old: string) => {
-    const fresh = blocks[id];
-    if (fresh === undefined) return block;
-    const [opening, ...rest] = fresh.split("\n");
-    const closing = rest.pop()!;
-    return [opening, ...mergeLines(old.split("\n"), rest), closing].join("\n");
-  });
+  return readme.replace(
+    /<!-- bluegreen:([a-z]+) [^\n]*-->\n([\s\S]*?)\n<!-- \/bluegreen:\1 -->/g,
+    (block, id: string, old: string) => {
+      const fresh = blocks[id];
+      if (fresh === undefined) return block;
+      const [opening, ...rest] = fresh.split("\n");
+      const closing = rest.pop()!;
+      return [opening, ...mergeLines(old.split("\n"), rest), closing].join("\n");
+    },
+  );
 }
 
 // A table row is known by its first cell (the file), any other line by its text.
@@ -135,7 +143,11 @@ function mergeLines(old: string[], fresh: string[]): string[] {
 }
 
 export function readmeContext(settings: ChartSettings, envs: Environment[], argo?: ArgoSettings) {
-  const summary = envs.map((env) => ({ name: env.name, namespace: namespaceFor(settings.namespace, env.name), valuesFile: overlayFile(env.name) }));
+  const summary = envs.map((env) => ({
+    name: env.name,
+    namespace: namespaceFor(settings.namespace, env.name),
+    valuesFile: overlayFile(env.name),
+  }));
   return {
     name: settings.name,
     secretFile: SLACK_SECRET_FILE,

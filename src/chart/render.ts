@@ -2,19 +2,19 @@
 import templates, { valuesSchemaJson } from "virtual:templates";
 import { valueAt } from "../file-fields.js";
 import { sectionData, yamlText } from "../yaml-doc.js";
-import { application, applicationFile, applicationHeader, type ArgoSettings } from "./argocd.js";
+import { type ArgoSettings, application, applicationFile, applicationHeader } from "./argocd.js";
 import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "./names.js";
 import { environmentValues, readmeContext } from "./readme.js";
 import {
   baseHeader,
   baseValues,
+  type ChartSettings,
   chartYaml,
   initialOverlay,
   mergeValues,
   overlayHeader,
   slackSecretHeader,
   slackSecretManifest,
-  type ChartSettings,
 } from "./values.js";
 
 export interface ChartFile {
@@ -35,7 +35,10 @@ export interface RenderOptions {
 export function renderChart(settings: ChartSettings, { slackWebhook, argo }: RenderOptions = {}): ChartFile[] {
   const base = baseValues(settings);
   const overlays = settings.envs.map((env) => ({ env, values: initialOverlay(env, settings) }));
-  const environments = overlays.map(({ env, values }) => ({ name: env, values: environmentValues(env, mergeValues(sectionData(base), sectionData(values))) }));
+  const environments = overlays.map(({ env, values }) => ({
+    name: env,
+    values: environmentValues(env, mergeValues(sectionData(base), sectionData(values))),
+  }));
   const files: ChartFile[] = [
     { path: "Chart.yaml", content: yamlText(chartYaml(settings)) },
     { path: "values.yaml", content: yamlText(base, baseHeader(settings)) },
@@ -53,7 +56,9 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
   }
   if (argo) {
     for (const { name: env, values } of environments) {
-      const app = application(settings.name, env, argo, { autoscaling: valueAt(values, "autoscaling.enabled") === true });
+      const app = application(settings.name, env, argo, {
+        autoscaling: valueAt(values, "autoscaling.enabled") === true,
+      });
       files.push({ path: applicationFile(env), content: yamlText(app, applicationHeader(settings.name, env)) });
     }
   }

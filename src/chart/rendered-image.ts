@@ -5,7 +5,7 @@
 //   create), "@" digest when one is set.
 // An image that cannot render (no repository, or neither tag nor digest) is undefined: the
 // helper fails the render there, so that state never reaches a cluster.
-import { helmText, helmValues, type HelmValue } from "../helm-values.js";
+import { type HelmValue, helmText, helmValues } from "../helm-values.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import type { ParsedYaml } from "../yaml-edit.js";
 import { mergeValues } from "./values.js";
@@ -27,7 +27,10 @@ export function appVersionOf(chartYaml: ParsedYaml | undefined): unknown {
  * file (none for values.yaml alone), `appVersion` Chart.yaml's.
  */
 export function renderedImage(base: Values, overlay: Values | undefined, appVersion: unknown): ImageRef | undefined {
-  const image = overlay === undefined || !("image" in overlay) ? base.image : mergeValues({ image: base.image }, { image: overlay.image }).image;
+  const image =
+    overlay === undefined || !("image" in overlay)
+      ? base.image
+      : mergeValues({ image: base.image }, { image: overlay.image }).image;
   if (!isMap(image)) return undefined;
   const repository = kept(image.repository);
   // The helper's `.Values.image.tag | default .Chart.AppVersion`: an empty tag takes appVersion.

@@ -16,7 +16,7 @@
 // diff_normalizer.go), so in the sync that turns autoscaling on it matches git and not live,
 // drops replicas from what it applies, and client-side apply then removes the field: one pod.
 import path from "node:path";
-import { listAt, mappingAt, stringAt, stringsAt, type FileData } from "../file-fields.js";
+import { type FileData, listAt, mappingAt, stringAt, stringsAt } from "../file-fields.js";
 import { appendItems, parseOwnedYaml, type SequenceEdit } from "../yaml-edit.js";
 
 export const RESPECT_IGNORE_DIFFERENCES = "RespectIgnoreDifferences=true";
@@ -42,7 +42,9 @@ export const ignoreEntry = (workload: Workload) => ({
 
 /** The Helm sources of an Application (one with spec.source, several with spec.sources). */
 const helmOf = (app: FileData): FileData[] =>
-  [mappingAt(app, "spec.source"), ...(listAt(app, "spec.sources") ?? [])].flatMap((source) => (source && mappingAt(source, "helm")) ?? []);
+  [mappingAt(app, "spec.source"), ...(listAt(app, "spec.sources") ?? [])].flatMap(
+    (source) => (source && mappingAt(source, "helm")) ?? [],
+  );
 
 /**
  * The values file an Application deploys, named as doctor names its renders: the last
@@ -50,20 +52,29 @@ const helmOf = (app: FileData): FileData[] =>
  */
 export function valuesFileOf(app: FileData): string {
   const files = helmOf(app).flatMap((helm) => stringsAt(helm, "valueFiles", "values file names") ?? []);
-  const overlay = files.map((f) => path.posix.basename(f)).filter((f) => /^values-.+\.ya?ml$/.test(f)).at(-1);
+  const overlay = files
+    .map((f) => path.posix.basename(f))
+    .filter((f) => /^values-.+\.ya?ml$/.test(f))
+    .at(-1);
   return overlay ?? "values.yaml";
 }
 
 /** The Helm release name Argo CD renders with: helm.releaseName, else the Application's name (argo-cd reposerver/repository/repository.go). */
 export function releaseNameOf(app: FileData | undefined): string | undefined {
   if (app === undefined) return undefined;
-  const given = helmOf(app).map((helm) => stringAt(helm, "releaseName", "a Helm release name")).find((name) => name !== undefined && name !== "");
+  const given = helmOf(app)
+    .map((helm) => stringAt(helm, "releaseName", "a Helm release name"))
+    .find((name) => name !== undefined && name !== "");
   return given ?? stringAt(app, "metadata.name", "the Application's name");
 }
 
 /** Argo CD's glob match of a group or kind pattern (util/glob): `*` is any run of characters. */
 const globMatch = (pattern: string | undefined, value: string) =>
-  new RegExp(`^${String(pattern ?? "").replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
+  new RegExp(
+    `^${String(pattern ?? "")
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")}$`,
+  ).test(value);
 
 /** Whether the Application's ignoreDifferences leave the workload's spec.replicas alone. */
 export function ignoresReplicas(app: FileData, workload: Workload): boolean {
@@ -81,7 +92,11 @@ export function ignoresReplicas(app: FileData, workload: Workload): boolean {
 
 /** Whether syncs keep the live value of ignored fields (RespectIgnoreDifferences=true). */
 export function respectsIgnores(app: FileData): boolean {
-  return stringsAt(app, "spec.syncPolicy.syncOptions", "sync options such as CreateNamespace=true")?.includes(RESPECT_IGNORE_DIFFERENCES) ?? false;
+  return (
+    stringsAt(app, "spec.syncPolicy.syncOptions", "sync options such as CreateNamespace=true")?.includes(
+      RESPECT_IGNORE_DIFFERENCES,
+    ) ?? false
+  );
 }
 
 /** What an Application lacks to leave the workload's count alone, as an exact edit; undefined when nothing. */
@@ -90,7 +105,9 @@ export function missingIgnore(application: FileData, workload: Workload): string
     ...(ignoresReplicas(application, workload) ? [] : [`add ${ignoreText(workload)} to spec.ignoreDifferences`]),
     ...(respectsIgnores(application) ? [] : [`add ${RESPECT_IGNORE_DIFFERENCES} to spec.syncPolicy.syncOptions`]),
   ];
-  return parts.length === 0 ? undefined : `in ${application.file}, ${parts.join(" and ")}, then kubectl apply -f ${application.file}`;
+  return parts.length === 0
+    ? undefined
+    : `in ${application.file}, ${parts.join(" and ")}, then kubectl apply -f ${application.file}`;
 }
 
 /** The entry as one line of flow YAML, for messages. */
@@ -106,8 +123,11 @@ export function withReplicaIgnores(application: FileData & { source: string }, w
   const missing = workloads.filter((workload) => !ignoresReplicas(application, workload));
   const edits: SequenceEdit[] = [];
   if (missing.length > 0) edits.push({ path: ["spec", "ignoreDifferences"], items: missing.map(ignoreEntry) });
-  if (workloads.length > 0 && !respectsIgnores(application)) edits.push({ path: ["spec", "syncPolicy", "syncOptions"], items: [RESPECT_IGNORE_DIFFERENCES] });
-  return edits.length === 0 ? application.source : appendItems(parseOwnedYaml(application.file, application.source), edits);
+  if (workloads.length > 0 && !respectsIgnores(application))
+    edits.push({ path: ["spec", "syncPolicy", "syncOptions"], items: [RESPECT_IGNORE_DIFFERENCES] });
+  return edits.length === 0
+    ? application.source
+    : appendItems(parseOwnedYaml(application.file, application.source), edits);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The knobs a production team reaches for first, beside the Blue/Green ones: exposure (Ingress,
 // Gateway API), disruption and spread, configuration, and database migrations. Each is off or
 // harmless by default; values.ts places them in values.yaml.
-import { group, knob, type Entry } from "../yaml-doc.js";
+import { type Entry, group, knob } from "../yaml-doc.js";
 import type { ChartSettings } from "./values.js";
 
 /** Ingress and Gateway API routes to the active Service and, for trying green, to the preview one. */
@@ -23,10 +23,18 @@ export function exposureValues(settings: Pick<ChartSettings, "host" | "previewHo
         "preview",
         "A second Ingress, to the preview Service: green can be tried by URL before it is promoted.\nAnyone who reaches this host reaches green: keep it internal (an internal className, or an\nallow-list annotation). `bluegreen init --preview-host` turns it on.",
         knob("enabled", settings.previewHost !== undefined, "-- Render the preview Ingress."),
-        knob("host", settings.previewHost ?? "", "-- Host sent to the preview Service, all paths. Required when enabled."),
+        knob(
+          "host",
+          settings.previewHost ?? "",
+          "-- Host sent to the preview Service, all paths. Required when enabled.",
+        ),
         knob("className", "", "-- IngressClass of the preview Ingress. Empty: ingress.className."),
         knob("annotations", {}, "-- Annotations of the preview Ingress. Empty: ingress.annotations."),
-        knob("tls", [], "-- TLS of the preview host, e.g. [{secretName: shop-preview-tls, hosts: [preview.shop.example.com]}]."),
+        knob(
+          "tls",
+          [],
+          "-- TLS of the preview host, e.g. [{secretName: shop-preview-tls, hosts: [preview.shop.example.com]}].",
+        ),
       ),
     ),
     group(
@@ -34,7 +42,11 @@ export function exposureValues(settings: Pick<ChartSettings, "host" | "previewHo
       "A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) to the active Service, as `helm create`\nof Helm 4 has it. Needs the Gateway API CRDs and a Gateway in the cluster.",
       knob("enabled", false, "-- Render the HTTPRoute."),
       knob("annotations", {}, "-- Annotations of the HTTPRoute."),
-      knob("parentRefs", [{ name: "gateway", sectionName: "http" }], "-- Gateways (and listeners) the route attaches to; add namespace: for a Gateway elsewhere."),
+      knob(
+        "parentRefs",
+        [{ name: "gateway", sectionName: "http" }],
+        "-- Gateways (and listeners) the route attaches to; add namespace: for a Gateway elsewhere.",
+      ),
       knob("hostnames", ["chart-example.local"], "-- Hostnames sent to the active Service."),
       knob(
         "rules",
@@ -59,13 +71,21 @@ export function disruptionValues(): Entry[] {
       "podDisruptionBudget",
       "A PodDisruptionBudget (policy/v1), rendered only where more than one pod runs (replicaCount > 1,\nor autoscaling with minReplicas > 1): a node drain or cluster upgrade then evicts one pod at a\ntime. It selects every pod of the app, blue and green alike: during a release both ReplicaSets\ncount, so the budget still lets one pod go at a time and never stops a drain for good. From\nKubernetes 1.27 it also sets unhealthyPodEvictionPolicy: AlwaysAllow, so pods that are not\nready (a crash loop) can always be evicted and never block the drain.",
       knob("enabled", false, "-- Render the budget. values-prod.yaml turns it on."),
-      knob("maxUnavailable", 1, "-- Pods a voluntary disruption may take at once: a number of at least 1, or a percentage."),
+      knob(
+        "maxUnavailable",
+        1,
+        "-- Pods a voluntary disruption may take at once: a number of at least 1, or a percentage.",
+      ),
     ),
     group(
       "topologySpread",
       "Spreads pods across nodes, softly (whenUnsatisfiable: ScheduleAnyway: a pod still starts when\nit cannot be spread). Each ReplicaSet spreads on its own (matchLabelKeys:\n[rollouts-pod-template-hash]), so green spreads evenly even while blue still runs. Kubernetes 1.27\nand later honour matchLabelKeys (beta, on by default); older versions spread blue and green together.",
       knob("enabled", true, "-- Add the constraint."),
-      knob("topologyKey", "kubernetes.io/hostname", "-- Domain to spread over: kubernetes.io/hostname (nodes) or topology.kubernetes.io/zone."),
+      knob(
+        "topologyKey",
+        "kubernetes.io/hostname",
+        "-- Domain to spread over: kubernetes.io/hostname (nodes) or topology.kubernetes.io/zone.",
+      ),
       knob("maxSkew", 1, "-- How uneven the spread may become before the scheduler prefers other domains."),
     ),
     knob("topologySpreadConstraints", [], "-- More topology spread constraints of your own, as in a pod spec."),
@@ -78,7 +98,7 @@ export function configValues(): Entry[] {
     knob(
       "config",
       {},
-      "-- The app's configuration, key: value, in a ConfigMap the container reads as environment\nvariables (envFrom). A change starts a Blue/Green release, smoke-tested like a new image: a\nchecksum of it is on the pod template. Values are strings: quote numbers and booleans (\"8080\",\n\"true\"). Never secrets: values files live in git; read an existing Secret with envFrom or env.",
+      '-- The app\'s configuration, key: value, in a ConfigMap the container reads as environment\nvariables (envFrom). A change starts a Blue/Green release, smoke-tested like a new image: a\nchecksum of it is on the pod template. Values are strings: quote numbers and booleans ("8080",\n"true"). Never secrets: values files live in git; read an existing Secret with envFrom or env.',
       true,
     ),
     knob(
@@ -103,8 +123,16 @@ export function migrationValues(): Entry[] {
       knob("enabled", false, "-- Run the Job before every sync."),
       knob("command", [], "-- Command of the Job's container, e.g. [bin/migrate]. []: the image's entrypoint."),
       knob("args", [], "-- Its arguments, e.g. [up]."),
-      knob("activeDeadlineSeconds", 600, "-- A migration still running after this many seconds fails, and with it the sync."),
-      knob("backoffLimit", 0, "-- Retries of a failed migration. 0: a failure stops the sync, for a person to look at."),
+      knob(
+        "activeDeadlineSeconds",
+        600,
+        "-- A migration still running after this many seconds fails, and with it the sync.",
+      ),
+      knob(
+        "backoffLimit",
+        0,
+        "-- Retries of a failed migration. 0: a failure stops the sync, for a person to look at.",
+      ),
       knob("resources", {}, "-- Requests and limits of the Job's container. {}: the app's resources."),
     ),
   ];
@@ -125,7 +153,11 @@ export function migratedExposureValues(kinds: { ingress: boolean; httpRoute: boo
             knob("host", "", "-- Host sent to the preview Service, all paths. Required when enabled."),
             knob("className", "", "-- IngressClass of the preview Ingress. Empty: ingress.className."),
             knob("annotations", {}, "-- Annotations of the preview Ingress. Empty: ingress.annotations."),
-            knob("tls", [], "-- TLS of the preview host, e.g. [{secretName: web-preview-tls, hosts: [preview.web.example.com]}]."),
+            knob(
+              "tls",
+              [],
+              "-- TLS of the preview host, e.g. [{secretName: web-preview-tls, hosts: [preview.web.example.com]}].",
+            ),
           ),
         ]
       : []),

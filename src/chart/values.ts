@@ -2,7 +2,7 @@
 // comment that says what it does; each values-<env>.yaml holds only what that environment
 // changes, with a comment that says why.
 import type { ImageRef } from "../image-ref.js";
-import { group, knob, section, type Entry, type Section } from "../yaml-doc.js";
+import { type Entry, group, knob, type Section, section } from "../yaml-doc.js";
 import { isProduction, overlayFile, ROLLOUTS_NOTIFICATION_TRIGGERS, SLACK_SECRET_FILE } from "./names.js";
 import { configValues, disruptionValues, exposureValues, migrationValues } from "./values-production.js";
 
@@ -11,7 +11,12 @@ import { configValues, disruptionValues, exposureValues, migrationValues } from 
  * curlimages/curl:8.11.1, as several public projects pin it). A pull-through mirror keeps the
  * digest, so pointing `registry` at one is all a cluster without Docker Hub needs.
  */
-export const CURL_IMAGE = { registry: "docker.io", repository: "curlimages/curl", tag: "8.11.1", digest: "sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69" };
+export const CURL_IMAGE = {
+  registry: "docker.io",
+  repository: "curlimages/curl",
+  tag: "8.11.1",
+  digest: "sha256:c1fe1679c34d9784c1b0d1e5f62ac0a79fca01fb6377cdd33e90473c6f9f9a69",
+};
 /** The Secret and ConfigMap names Argo Rollouts reads in a Rollout's namespace (v1.6+). */
 export const ROLLOUTS_NOTIFICATION_SECRET = "argo-rollouts-notification-secret";
 
@@ -62,7 +67,11 @@ export function baseValues(settings: ChartSettings): Section {
       "Container image. `bluegreen bump-image` edits these keys; a new tag starts a Blue/Green release.",
       knob("repository", image.repository, "-- Registry and path, without tag."),
       knob("tag", image.tag ?? "", "-- Tag to run. Always quoted, so YAML never reads 1.10 as the number 1.1."),
-      knob("digest", image.digest ?? "", "-- Optional sha256 digest. When set, nodes pull exactly this image and the tag only labels it."),
+      knob(
+        "digest",
+        image.digest ?? "",
+        "-- Optional sha256 digest. When set, nodes pull exactly this image and the tag only labels it.",
+      ),
       knob("pullPolicy", "IfNotPresent", "-- IfNotPresent suits immutable tags; use Always only for tags that move."),
     ),
     knob("imagePullSecrets", [], "-- Secrets for pulling from a private registry, e.g. [{name: regcred}].", true),
@@ -94,7 +103,11 @@ export function baseValues(settings: ChartSettings): Section {
         true,
         "-- true: switch traffic as soon as green is ready. false: pause until someone runs\n`kubectl argo rollouts promote` (Argo CD shows the app Suspended meanwhile).",
       ),
-      knob("autoPromotionSeconds", 0, "-- With auto promotion, wait this many seconds after green is ready before switching. 0: no wait."),
+      knob(
+        "autoPromotionSeconds",
+        0,
+        "-- With auto promotion, wait this many seconds after green is ready before switching. 0: no wait.",
+      ),
       knob(
         "scaleDownDelaySeconds",
         30,
@@ -123,7 +136,11 @@ export function baseValues(settings: ChartSettings): Section {
           knob("registry", CURL_IMAGE.registry, "-- Registry (or mirror) the curl image is pulled from."),
           knob("repository", CURL_IMAGE.repository, "-- Path of the curl image in that registry."),
           knob("tag", CURL_IMAGE.tag, "-- Tag, for people: the digest decides what runs."),
-          knob("digest", CURL_IMAGE.digest, "-- sha256 digest the nodes pull. Empty: the tag alone, which a registry can move."),
+          knob(
+            "digest",
+            CURL_IMAGE.digest,
+            "-- sha256 digest the nodes pull. Empty: the tag alone, which a registry can move.",
+          ),
         ),
         knob(
           "postPromotion",
@@ -133,7 +150,11 @@ export function baseValues(settings: ChartSettings): Section {
       ),
     ),
     knob("revisionHistoryLimit", 3, "-- Old ReplicaSets kept for rollback.", true),
-    knob("progressDeadlineSeconds", 600, "-- Seconds green may take to become ready before the release counts as failed."),
+    knob(
+      "progressDeadlineSeconds",
+      600,
+      "-- Seconds green may take to become ready before the release counts as failed.",
+    ),
     knob("progressDeadlineAbort", true, "-- Abort a release that misses its deadline, so blue keeps serving."),
     group(
       "autoscaling",
@@ -156,9 +177,21 @@ export function baseValues(settings: ChartSettings): Section {
         ].join("\n"),
       ),
       knob("minReplicas", Math.max(replicas, 2), "-- Fewest pods the HPA keeps."),
-      knob("maxReplicas", maxReplicasFor(replicas), "-- Most pods the HPA scales to. During a release green adds as many again."),
-      knob("targetCPUUtilizationPercentage", 80, "-- Average CPU use, as a percentage of resources.requests.cpu, the HPA aims for."),
-      knob("targetMemoryUtilizationPercentage", null, "-- Optional memory target, as a percentage of resources.requests.memory. null: off."),
+      knob(
+        "maxReplicas",
+        maxReplicasFor(replicas),
+        "-- Most pods the HPA scales to. During a release green adds as many again.",
+      ),
+      knob(
+        "targetCPUUtilizationPercentage",
+        80,
+        "-- Average CPU use, as a percentage of resources.requests.cpu, the HPA aims for.",
+      ),
+      knob(
+        "targetMemoryUtilizationPercentage",
+        null,
+        "-- Optional memory target, as a percentage of resources.requests.memory. null: off.",
+      ),
     ),
     ...disruptionValues(),
     knob(
@@ -186,7 +219,7 @@ export function baseValues(settings: ChartSettings): Section {
     knob(
       "lifecycle",
       {},
-      "-- Container lifecycle hooks, e.g. {preStop: {exec: {command: [sleep, \"5\"]}}} to keep serving while\nthe Service stops sending traffic to a pod that is going away. {}: none.",
+      '-- Container lifecycle hooks, e.g. {preStop: {exec: {command: [sleep, "5"]}}} to keep serving while\nthe Service stops sending traffic to a pod that is going away. {}: none.',
     ),
     knob(
       "terminationGracePeriodSeconds",
@@ -215,11 +248,23 @@ export function baseValues(settings: ChartSettings): Section {
         false,
         "-- Mount an API token into the pods (and set it on the ServiceAccount) only if the app calls\nthe Kubernetes API.",
       ),
-      knob("annotations", {}, "-- Annotations of the ServiceAccount, e.g. a cloud identity (eks.amazonaws.com/role-arn)."),
-      knob("name", "", "-- Name of the ServiceAccount. Empty: the full name when created, else the namespace's default."),
+      knob(
+        "annotations",
+        {},
+        "-- Annotations of the ServiceAccount, e.g. a cloud identity (eks.amazonaws.com/role-arn).",
+      ),
+      knob(
+        "name",
+        "",
+        "-- Name of the ServiceAccount. Empty: the full name when created, else the namespace's default.",
+      ),
     ),
     ...configValues(),
-    knob("volumes", [{ name: "tmp", emptyDir: {} }], "-- Volumes of the pod. The emptyDir gives the app a writable /tmp."),
+    knob(
+      "volumes",
+      [{ name: "tmp", emptyDir: {} }],
+      "-- Volumes of the pod. The emptyDir gives the app a writable /tmp.",
+    ),
     knob("volumeMounts", [{ name: "tmp", mountPath: "/tmp" }], "-- Where the container mounts them."),
     knob("nodeSelector", {}, "-- Node scheduling constraints.", true),
     knob("tolerations", []),
@@ -234,7 +279,11 @@ export function baseValues(settings: ChartSettings): Section {
         knob("enabled", settings.slackEnabled, "-- Post release messages to the webhook in the Secret below."),
         knob("secretName", slackSecret(settings).name, "-- Secret holding the webhook URL."),
         knob("secretKey", slackSecret(settings).key, "-- Key of the URL in that Secret."),
-        knob("retries", 3, "-- curl retries on transient errors (connection refused, timeouts, HTTP 408, 429 and 5xx)."),
+        knob(
+          "retries",
+          3,
+          "-- curl retries on transient errors (connection refused, timeouts, HTTP 408, 429 and 5xx).",
+        ),
         knob("timeoutSeconds", 10, "-- Timeout of each attempt."),
         knob(
           "activeDeadlineSeconds",
@@ -255,8 +304,16 @@ export function baseValues(settings: ChartSettings): Section {
       group(
         "rollouts",
         "Argo Rollouts' own notifications, to the same webhook: when a release waits for promotion or is\npaused by an inconclusive analysis, is aborted (also after the sync is over, when no hook fires)\nand completes. For these events the chart's own Jobs then stay silent, one message per event.\nThe cluster's Argo Rollouts (1.6+) must run with --self-service-notification-enabled, and the\nwebhook must be in the Secret argo-rollouts-notification-secret (notifications.slack.secretName)\nin the namespace.",
-        knob("enabled", settings.rolloutNotifications, "-- Render the notification ConfigMap and subscribe the Rollout."),
-        knob("triggers", [...ROLLOUTS_NOTIFICATION_TRIGGERS], "-- The Rollout events that post a message. An event left out is posted by the chart's Jobs where they can."),
+        knob(
+          "enabled",
+          settings.rolloutNotifications,
+          "-- Render the notification ConfigMap and subscribe the Rollout.",
+        ),
+        knob(
+          "triggers",
+          [...ROLLOUTS_NOTIFICATION_TRIGGERS],
+          "-- The Rollout events that post a message. An event left out is posted by the chart's Jobs where they can.",
+        ),
       ),
     ),
   );
@@ -298,14 +355,18 @@ function imagePin(env: string, image: ImageRef, from = "<env>"): Entry {
 const pinned = (env: string, manual: boolean, options: OverlayOptions): Entry[] =>
   manual && options.image ? [imagePin(env, options.image, options.promoteFrom)] : [];
 
-
 /** values-<env>.yaml: prod waits for a person and autoscales; anything else promotes itself and stays small. */
 export function overlayValues(env: string, options: OverlayOptions = {}): Section {
   if (isProduction(env)) {
     const minReplicas = options.replicas ?? 2;
     const scaling =
       options.autoscaling === false
-        ? knob("replicaCount", minReplicas, "Production runs more than one pod: a node drain or a crash never takes it down.", true)
+        ? knob(
+            "replicaCount",
+            minReplicas,
+            "Production runs more than one pod: a node drain or a crash never takes it down.",
+            true,
+          )
         : group(
             "autoscaling",
             "Production scales with load. The HPA owns the Rollout's count, so this environment's Argo CD\nApplication ignores its drift (ignoreDifferences /spec/replicas, RespectIgnoreDifferences=true).",
@@ -319,7 +380,13 @@ export function overlayValues(env: string, options: OverlayOptions = {}): Sectio
       scaling,
       ...(options.disruptionBudget === false
         ? []
-        : [group("podDisruptionBudget", "Node drains and cluster upgrades take one pod at a time.", knob("enabled", true))]),
+        : [
+            group(
+              "podDisruptionBudget",
+              "Node drains and cluster upgrades take one pod at a time.",
+              knob("enabled", true),
+            ),
+          ]),
       group(
         "blueGreen",
         undefined,
@@ -365,7 +432,11 @@ export const initialOverlay = (env: string, settings: ChartSettings) =>
   overlayValues(
     env,
     isProduction(env)
-      ? { replicas: Math.max(settings.replicas, 2), image: settings.image, promoteFrom: settings.envs.find((other) => !isProduction(other)) }
+      ? {
+          replicas: Math.max(settings.replicas, 2),
+          image: settings.image,
+          promoteFrom: settings.envs.find((other) => !isProduction(other)),
+        }
       : {},
   );
 

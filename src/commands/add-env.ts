@@ -2,24 +2,37 @@
 // of environments true. Nothing else in the chart changes.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { application, applicationFile, applicationHeader, ARGOCD_DIR, readArgoSettings, type ArgoSettings } from "../chart/argocd.js";
-import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "../chart/names.js";
-import { findChart, readOptionalText, readOverlays, sortEnvs, type ChartDir } from "../chart/find.js";
-import { helmValues } from "../helm-values.js";
-import { describeEnvironment, environmentValues, promotesByHand, refreshBlocks, type Environment } from "../chart/readme.js";
-import { yamlText } from "../yaml-doc.js";
-import { mergeValues, overlayHeader, overlayValues } from "../chart/values.js";
-import { failure, usageError } from "../errors.js";
+import {
+  ARGOCD_DIR,
+  type ArgoSettings,
+  application,
+  applicationFile,
+  applicationHeader,
+  readArgoSettings,
+} from "../chart/argocd.js";
+import { type ChartDir, findChart, readOptionalText, readOverlays, sortEnvs } from "../chart/find.js";
 import { currentImage, shortImage } from "../chart/image-edit.js";
 import { chartFlag } from "../chart/image-report.js";
+import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "../chart/names.js";
+import {
+  describeEnvironment,
+  type Environment,
+  environmentValues,
+  promotesByHand,
+  refreshBlocks,
+} from "../chart/readme.js";
 import { imageText, pinsImage, valuesOf } from "../chart/rendered-image.js";
+import { mergeValues, overlayHeader, overlayValues } from "../chart/values.js";
 import { commitMessage, writeAndCommit } from "../commit.js";
+import { failure, usageError } from "../errors.js";
 import { valueAt } from "../file-fields.js";
-import { printJson } from "../json.js";
-import { relativePath } from "../paths.js";
-import { out } from "../output.js";
 import { ADD_ENV_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
-import { addEnvInput, argoFileSettings, fieldError, namespace, NAMESPACE_MAX, parseInput } from "../input-schema.js";
+import { helmValues } from "../helm-values.js";
+import { addEnvInput, argoFileSettings, fieldError, NAMESPACE_MAX, namespace, parseInput } from "../input-schema.js";
+import { printJson } from "../json.js";
+import { out } from "../output.js";
+import { relativePath } from "../paths.js";
+import { yamlText } from "../yaml-doc.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
 
 /** The flags, with autoPromote "both" when --auto-promote and --no-auto-promote were both given (cli.ts). */
@@ -30,7 +43,14 @@ const FIELDS = fieldNames(ADD_ENV_FLAGS, addEnvInput, { env: "<env>" }, ["force"
 export async function runAddEnv(env: string, options: AddEnvOptions): Promise<void> {
   const input = parseInput(
     addEnvInput,
-    { env, chart: options.chart, replicas: options.replicas, autoPromote: options.autoPromote, commit: options.commit, json: options.json },
+    {
+      env,
+      chart: options.chart,
+      replicas: options.replicas,
+      autoPromote: options.autoPromote,
+      commit: options.commit,
+      json: options.json,
+    },
     FIELDS,
   );
   const chart = await findChart(input.chart, { editing: options.dryRun ? undefined : "add-env" });
@@ -48,7 +68,13 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const image = currentImage(chart, undefined);
   const promoteFrom = overlays.find((o) => o.env !== input.env && !pinsImage(valuesOf(o.overlay)))?.env;
   const overlay = yamlText(
-    overlayValues(input.env, { replicas: input.replicas, autoPromote: input.autoPromote, disruptionBudget, image, promoteFrom }),
+    overlayValues(input.env, {
+      replicas: input.replicas,
+      autoPromote: input.autoPromote,
+      disruptionBudget,
+      image,
+      promoteFrom,
+    }),
     overlayHeader(input.env),
   );
   const parsed = parseOwnedYaml(file, overlay);
@@ -59,11 +85,19 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const argo = await argoSettingsOf(chart);
   const namespaceBase = argo?.namespace ?? chart.name;
   if (argo && fieldError(namespace, namespaceFor(namespaceBase, input.env)) !== undefined) {
-    throw usageError(`<env>: ${namespaceFor(namespaceBase, input.env)} would be too long for a namespace (at most ${NAMESPACE_MAX} characters): choose a shorter environment name`);
+    throw usageError(
+      `<env>: ${namespaceFor(namespaceBase, input.env)} would be too long for a namespace (at most ${NAMESPACE_MAX} characters): choose a shorter environment name`,
+    );
   }
   if (argo) {
     const appFile = applicationFile(input.env);
-    writes.push({ path: path.join(chart.dir, appFile), content: yamlText(application(chart.name, input.env, argo, { autoscaling: valueAt(values, "autoscaling.enabled") === true }), applicationHeader(chart.name, input.env)) });
+    writes.push({
+      path: path.join(chart.dir, appFile),
+      content: yamlText(
+        application(chart.name, input.env, argo, { autoscaling: valueAt(values, "autoscaling.enabled") === true }),
+        applicationHeader(chart.name, input.env),
+      ),
+    });
   }
   const readme = await readmeWithEnvironments(chart, namespaceBase, base, { name: input.env, values });
   if (readme !== undefined) writes.push(readme);
@@ -72,24 +106,49 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
   const renders = imageText(currentImage(chart, parsed));
   const pinned = pinsImage(valuesOf(parsed));
   const was = previous && imageText(currentImage(chart, previous.overlay));
-  const files = writes.map((w) => ({ file: path.relative(chart.dir, w.path).split(path.sep).join("/"), created: !existsSync(w.path) }));
+  const files = writes.map((w) => ({
+    file: path.relative(chart.dir, w.path).split(path.sep).join("/"),
+    created: !existsSync(w.path),
+  }));
   const summary = [
     `${previous ? "replace" : "add"} environment, ${pinned ? "pinned to" : "following values.yaml at"} ${renders ?? "no image"}`,
     was !== undefined && was !== renders ? ` (was ${shortImage(was, renders)})` : "",
   ].join("");
-  const body = files.map(({ file, created }) => `${file}: ${created ? "new" : file === "README.md" ? "environment lists" : "replaced"}`);
-  const commit = await writeAndCommit(chart.dir, writes, { dryRun: options.dryRun, commit: input.commit, json: input.json }, commitMessage(chart.name, [input.env], summary, body));
+  const body = files.map(
+    ({ file, created }) => `${file}: ${created ? "new" : file === "README.md" ? "environment lists" : "replaced"}`,
+  );
+  const commit = await writeAndCommit(
+    chart.dir,
+    writes,
+    { dryRun: options.dryRun, commit: input.commit, json: input.json },
+    commitMessage(chart.name, [input.env], summary, body),
+  );
   if (input.json) {
     const promotion = promotesByHand(values) ? "manual" : "automatic";
     const committed = commit ? { id: commit.id, short: commit.short, message: commit.message } : null;
-    return printJson({ chart: chart.dir, env: input.env, files, promotion, image: renders ?? null, pinned, dryRun: options.dryRun === true, commit: committed });
+    return printJson({
+      chart: chart.dir,
+      env: input.env,
+      files,
+      promotion,
+      image: renders ?? null,
+      pinned,
+      dryRun: options.dryRun === true,
+      commit: committed,
+    });
   }
   if (options.dryRun) return;
 
   const lines = [
     `${out.green(`Wrote ${file}`)}: ${describeEnvironment(values)}.`,
-    ...(pinned ? [`${input.env} runs its own image, ${renders}; promote into it with bluegreen bump-image --env ${input.env} --from ${promoteFrom ?? "<env>"}${chartFlag(chart.dir)}`] : []),
-    ...(argo ? [`Wrote ${applicationFile(input.env)}: an Argo CD Application like the others (kubectl apply -f it once).`] : []),
+    ...(pinned
+      ? [
+          `${input.env} runs its own image, ${renders}; promote into it with bluegreen bump-image --env ${input.env} --from ${promoteFrom ?? "<env>"}${chartFlag(chart.dir)}`,
+        ]
+      : []),
+    ...(argo
+      ? [`Wrote ${applicationFile(input.env)}: an Argo CD Application like the others (kubectl apply -f it once).`]
+      : []),
     ...(readme ? ["Updated the environment lists in README.md."] : []),
     "",
     out.bold("Next:"),
@@ -103,7 +162,9 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
     );
   }
   if (promotesByHand(values)) {
-    lines.push(`  kubectl argo rollouts promote ${chart.name} -n ${namespaceFor(namespaceBase, input.env)}   # promotion is manual here`);
+    lines.push(
+      `  kubectl argo rollouts promote ${chart.name} -n ${namespaceFor(namespaceBase, input.env)}   # promotion is manual here`,
+    );
   }
   if (commit) lines.push("", `${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}`);
   process.stdout.write(`${lines.join("\n")}\n`);

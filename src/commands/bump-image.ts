@@ -2,16 +2,16 @@
 // appVersion), which every environment that does not pin its own image follows, or of one
 // environment (values-<env>.yaml), changing only the scalars concerned. With --from, the image
 // one environment renders is copied into another: promote what was tested.
-import { findChart, readOverlay, readOverlays, type ChartDir } from "../chart/find.js";
+import { type ChartDir, findChart, readOverlay, readOverlays } from "../chart/find.js";
 import { applyChange, currentImage, planImageEdit, shortImage } from "../chart/image-edit.js";
 import { changeLine, commitBody, editJson, environmentNotes, movedEnvironments } from "../chart/image-report.js";
 import { commitMessage, writeAndCommit } from "../commit.js";
 import { failure } from "../errors.js";
+import { BUMP_IMAGE_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
+import { bumpImageInput, parseInput } from "../input-schema.js";
 import { printJson } from "../json.js";
 import { out } from "../output.js";
-import { BUMP_IMAGE_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
-import { bumpImageInput, parseInput } from "../input-schema.js";
 
 export type BumpImageOptions = OptionsOf<typeof BUMP_IMAGE_FLAGS>;
 const FIELDS = fieldNames(BUMP_IMAGE_FLAGS, bumpImageInput, { image: "<tag | image-ref>" });
@@ -30,19 +30,24 @@ export async function runBumpImage(image: string | undefined, options: BumpImage
   const edit = planImageEdit(chart, overlays, input.env, next);
   const where = input.env === undefined ? chart.values.file : target!.file;
   if (edit.changes.length === 0) {
-    if (input.json) return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, undefined, input.dryRun === true));
+    if (input.json)
+      return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, undefined, input.dryRun === true));
     process.stdout.write(`${out.dim(`image is already ${formatImageRef(next)} in ${where}: nothing changed`)}\n`);
     return;
   }
   const envs = movedEnvironments(edit);
   const summary = `release ${edit.after ?? formatImageRef(next)} (was ${shortImage(edit.moves[0]?.before ?? edit.before, edit.after)})`;
-  const body = [...commitBody(edit), ...(input.from === undefined ? [] : [`Promoted from ${input.from}, which runs it now.`])];
+  const body = [
+    ...commitBody(edit),
+    ...(input.from === undefined ? [] : [`Promoted from ${input.from}, which runs it now.`]),
+  ];
   const lines = [...edit.changes.map((c) => changeLine(c)), ...environmentNotes(edit, chart.dir)];
 
   // Say what changed only once it has; a dry run says what would, then shows it.
   if (input.dryRun && !input.json) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   const commit = await writeAndCommit(chart.dir, edit.writes, input, commitMessage(chart.name, envs, summary, body));
-  if (input.json) return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, commit, input.dryRun === true));
+  if (input.json)
+    return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, commit, input.dryRun === true));
   if (!input.dryRun) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   if (commit) process.stdout.write(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
 }

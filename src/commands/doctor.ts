@@ -6,20 +6,20 @@ import { readdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { applicationHelmArgs, readApplications, type ApplicationFile } from "../chart/argocd.js";
-import { findChart, readText, sortEnvs, type ChartDir } from "../chart/find.js";
+import { type ApplicationFile, applicationHelmArgs, readApplications } from "../chart/argocd.js";
+import { type ChartDir, findChart, readText, sortEnvs } from "../chart/find.js";
+import { chartFlag } from "../chart/image-report.js";
 import { envOfOverlay, namespaceFor } from "../chart/names.js";
 import { appVersionOf, imageText, renderedImage, valuesOf } from "../chart/rendered-image.js";
 import { applicationsDeploying, releaseNameOf } from "../chart/replica-drift.js";
-import { locateHelm, renderChartAsync, type Helm } from "../helm.js";
-import { chartFlag } from "../chart/image-report.js";
+import { DOCTOR_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
+import { type Helm, locateHelm, renderChartAsync } from "../helm.js";
+import { doctorInput, NAMESPACE_MAX, parseInput } from "../input-schema.js";
 import { out } from "../output.js";
 import { relativePath } from "../paths.js";
 import { checkChartFiles } from "../rules/files.js";
 import { checkRelease, type Finding } from "../rules/index.js";
 import { redact } from "../rules/secrets.js";
-import { DOCTOR_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
-import { doctorInput, NAMESPACE_MAX, parseInput } from "../input-schema.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
 
 export type DoctorOptions = OptionsOf<typeof DOCTOR_FLAGS>;
@@ -46,7 +46,11 @@ interface Combination {
 const SLOW_RENDER_MS = 1_000;
 
 export async function runDoctor(options: DoctorOptions): Promise<number> {
-  const input = parseInput(doctorInput, { chart: options.chart, helm: options.helm, timeout: options.timeout }, fieldNames(DOCTOR_FLAGS, doctorInput, {}, ["json"]) /* --json only chooses the output */);
+  const input = parseInput(
+    doctorInput,
+    { chart: options.chart, helm: options.helm, timeout: options.timeout },
+    fieldNames(DOCTOR_FLAGS, doctorInput, {}, ["json"]) /* --json only chooses the output */,
+  );
   const chart = await findChart(input.chart);
   const helm = locateHelm(input.helm);
   // Every values-*.yaml, whatever its name: an overlay the other commands would not create is
@@ -61,9 +65,15 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   const argocd = applicationHelmArgs(applications);
   const combinations: Combination[] = [
     { label: "values.yaml", files: ["values.yaml"], namespace: chart.name },
-        // Any values-*.yaml renders, also one whose name is no environment name: its namespace is
+    // Any values-*.yaml renders, also one whose name is no environment name: its namespace is
     // made one (at most 63 characters of lowercase letters, digits and '-').
-    ...ordered.map((file) => ({ label: file, files: ["values.yaml", file], namespace: namespaceFor(chart.name, envOf(file).replace(/[^a-z0-9-]/g, "-")).slice(0, NAMESPACE_MAX).replace(/-+$/, "") })),
+    ...ordered.map((file) => ({
+      label: file,
+      files: ["values.yaml", file],
+      namespace: namespaceFor(chart.name, envOf(file).replace(/[^a-z0-9-]/g, "-"))
+        .slice(0, NAMESPACE_MAX)
+        .replace(/-+$/, ""),
+    })),
   ].map((combination) => {
     const apps = applicationsDeploying(applications, combination.label);
     // Rendered under the release name Argo CD uses, so names match what it deploys.
@@ -73,24 +83,50 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 
   // Renders run side by side (Helm is mostly CPU), as many at a time as there are CPUs.
   // On a terminal, a slow one is named; pipes, CI logs and --json get only the report.
-  const say = !options.json && process.stderr.isTTY === true ? (line: string) => process.stderr.write(`${out.dim(line)}\n`) : undefined;
+  const say =
+    !options.json && process.stderr.isTTY === true
+      ? (line: string) => process.stderr.write(`${out.dim(line)}\n`)
+      : undefined;
   const renders = await mapConcurrently(combinations, Math.max(1, availableParallelism()), (combination) =>
     render(helm, chart, combination, input.timeout, say),
   );
   const fixes = new FixWriter(chart);
   const reports: Report[] = combinations.flatMap((combination, i) =>
-    renders[i]!.findings.map((finding) => ({ ...finding, fix: fixes.fixFor(finding, combination, renders[i]!.sources), valuesFile: combination.label })),
+    renders[i]!.findings.map((finding) => ({
+      ...finding,
+      fix: fixes.fixFor(finding, combination, renders[i]!.sources),
+      valuesFile: combination.label,
+    })),
   );
-  for (const finding of checkChartFiles(chart.dir, { file: "values.yaml", data: chart.values.doc.toJS() as unknown })) reports.push({ ...finding, valuesFile: null });
+  for (const finding of checkChartFiles(chart.dir, { file: "values.yaml", data: chart.values.doc.toJS() as unknown }))
+    reports.push({ ...finding, valuesFile: null });
 
   const errors = reports.filter((r) => r.severity === "error").length;
   const warnings = reports.length - errors;
   const images = await imagesOf(chart, combinations);
   if (options.json) {
-    const report = { chart: chart.dir, helm: helm.version, valuesFiles: combinations.map((c) => c.label), images, errors, warnings, findings: reports };
+    const report = {
+      chart: chart.dir,
+      helm: helm.version,
+      valuesFiles: combinations.map((c) => c.label),
+      images,
+      errors,
+      warnings,
+      findings: reports,
+    };
     process.stdout.write(`${redact(JSON.stringify(report, null, 2))}\n`);
   } else {
-    process.stdout.write(redact(textReport(chart.name, helm.version, combinations.map((c) => c.label), reports, images)));
+    process.stdout.write(
+      redact(
+        textReport(
+          chart.name,
+          helm.version,
+          combinations.map((c) => c.label),
+          reports,
+          images,
+        ),
+      ),
+    );
   }
   return errors > 0 ? 1 : 0;
 }
@@ -116,12 +152,24 @@ interface Rendered {
 }
 
 /** Renders one values combination and checks it; a render that fails is a finding too. */
-async function render(helm: Helm, chart: ChartDir, combination: Combination, timeoutSeconds: number, say?: (line: string) => void): Promise<Rendered> {
+async function render(
+  helm: Helm,
+  chart: ChartDir,
+  combination: Combination,
+  timeoutSeconds: number,
+  say?: (line: string) => void,
+): Promise<Rendered> {
   const { label, files, namespace, release, argocdArgs, applications } = combination;
   const slow = say && setTimeout(() => say(`rendering ${label} with helm ${helm.version}…`), SLOW_RENDER_MS);
-  const result = await renderChartAsync(helm.bin, chart.dir, release, files, namespace, { extraArgs: argocdArgs, timeoutSeconds }).finally(() => clearTimeout(slow));
+  const result = await renderChartAsync(helm.bin, chart.dir, release, files, namespace, {
+    extraArgs: argocdArgs,
+    timeoutSeconds,
+  }).finally(() => clearTimeout(slow));
   if ("failed" in result) return { findings: [result.failed], sources: new Map() };
-  return { findings: checkRelease(result.manifests, { renderer: argocdArgs ? "argocd" : "helm", applications }), sources: result.sources };
+  return {
+    findings: checkRelease(result.manifests, { renderer: argocdArgs ? "argocd" : "helm", applications }),
+    sources: result.sources,
+  };
 }
 
 /** Rules whose fix is an edit of the template that renders the resource they name. */
@@ -170,21 +218,26 @@ class FixWriter {
     const overlay = files.length > 1 ? files.at(-1)! : undefined;
     if (finding.rule === "image-unpinned" && finding.message.startsWith("container ")) {
       const env = overlay && this.sets(overlay, ["image"]) ? envOfOverlay(overlay) : undefined;
-      if (overlay && this.sets(overlay, ["image"]) && env === undefined) return `set image.tag in ${this.shown(label)} to a version`;
+      if (overlay && this.sets(overlay, ["image"]) && env === undefined)
+        return `set image.tag in ${this.shown(label)} to a version`;
       return `set a version tag: bluegreen bump-image <tag>${env ? ` --env ${env}` : ""}${this.chartFlag}`;
     }
     if (finding.rule === "scale-down-delay" && /under 30/.test(finding.message)) {
       const file = this.fileSetting(["blueGreen", "scaleDownDelaySeconds"], overlay);
-      if (file) return `set blueGreen.scaleDownDelaySeconds to 30 or more in ${this.shown(file)}: nodes may still send traffic to blue for a while after the switch`;
+      if (file)
+        return `set blueGreen.scaleDownDelaySeconds to 30 or more in ${this.shown(file)}: nodes may still send traffic to blue for a while after the switch`;
     }
     if (finding.rule === "preview-load-balancer") {
       const file = this.fileSetting(["previewService", "type"], overlay);
-      if (file) return `set previewService.type: ClusterIP in ${this.shown(file)}, and reach green with kubectl port-forward`;
+      if (file)
+        return `set previewService.type: ClusterIP in ${this.shown(file)}, and reach green with kubectl port-forward`;
     }
     // A fix that is an edit of the template: name the template that renders the resource.
     const template = sources.get(finding.resource);
     const namesAFile = /\.ya?ml\b/.test(finding.fix);
-    return template && TEMPLATE_FIXES.has(finding.rule) && !namesAFile ? `${finding.fix}, in ${this.shown(template)}` : finding.fix;
+    return template && TEMPLATE_FIXES.has(finding.rule) && !namesAFile
+      ? `${finding.fix}, in ${this.shown(template)}`
+      : finding.fix;
   }
 
   /** The file whose value Helm uses for a key: the overlay if it sets it, else values.yaml if it does. */
@@ -224,7 +277,15 @@ async function imagesOf(chart: ChartDir, combinations: { label: string; files: s
       const overlayFile = files[1];
       let overlay: ReturnType<typeof valuesOf> | undefined;
       try {
-        overlay = overlayFile === undefined ? undefined : valuesOf(parseOwnedYaml(overlayFile, await readText(path.join(chart.dir, overlayFile), `${overlayFile} disappeared`)));
+        overlay =
+          overlayFile === undefined
+            ? undefined
+            : valuesOf(
+                parseOwnedYaml(
+                  overlayFile,
+                  await readText(path.join(chart.dir, overlayFile), `${overlayFile} disappeared`),
+                ),
+              );
       } catch {
         return { valuesFile: label, image: null };
       }
@@ -233,11 +294,18 @@ async function imagesOf(chart: ChartDir, combinations: { label: string; files: s
   );
 }
 
-function textReport(name: string, helm: string, valuesFiles: string[], reports: Report[], images: { valuesFile: string; image: string | null }[]): string {
+function textReport(
+  name: string,
+  helm: string,
+  valuesFiles: string[],
+  reports: Report[],
+  images: { valuesFile: string; image: string | null }[],
+): string {
   const lines = [out.bold(`bluegreen doctor: ${name}, rendered by helm ${helm} with ${valuesFiles.join(", ")}`), ""];
   // What each environment runs, as history and rollback see it.
   const width = Math.max(...images.map((i) => i.valuesFile.length));
-  for (const { valuesFile, image } of images) lines.push(`  ${valuesFile.padEnd(width)}  runs ${image ?? "no image (its image keys render none)"}`);
+  for (const { valuesFile, image } of images)
+    lines.push(`  ${valuesFile.padEnd(width)}  runs ${image ?? "no image (its image keys render none)"}`);
   lines.push("");
   // The same finding (and fix) for several values files is shown once, naming them all.
   const grouped = new Map<string, { report: Report; files: string[] }>();
@@ -247,10 +315,14 @@ function textReport(name: string, helm: string, valuesFiles: string[], reports: 
     if (report.valuesFile) entry.files.push(report.valuesFile);
     grouped.set(key, entry);
   }
-  const ordered = [...grouped.values()].sort((a, b) => (a.report.severity === b.report.severity ? 0 : a.report.severity === "error" ? -1 : 1));
+  const ordered = [...grouped.values()].sort((a, b) =>
+    a.report.severity === b.report.severity ? 0 : a.report.severity === "error" ? -1 : 1,
+  );
   for (const { report, files } of ordered) {
     const mark = report.severity === "error" ? out.red("error  ") : out.yellow("warning");
-    lines.push(`${mark} ${out.bold(report.rule)}  ${report.resource}${files.length > 0 ? `  (${files.join(", ")})` : ""}`);
+    lines.push(
+      `${mark} ${out.bold(report.rule)}  ${report.resource}${files.length > 0 ? `  (${files.join(", ")})` : ""}`,
+    );
     lines.push(`        ${report.message}`, `        fix: ${report.fix}`, "");
   }
   const errors = reports.filter((r) => r.severity === "error").length;
@@ -258,8 +330,12 @@ function textReport(name: string, helm: string, valuesFiles: string[], reports: 
   const groupedErrors = ordered.filter((g) => g.report.severity === "error").length;
   lines.push(
     errors === 0
-      ? out.green(`No errors${warnings > 0 ? `, ${ordered.length - groupedErrors} warning${ordered.length - groupedErrors === 1 ? "" : "s"}` : ""}: the chart holds every Blue/Green rule bluegreen checks.`)
-      : out.red(`${groupedErrors} error${groupedErrors === 1 ? "" : "s"}, ${ordered.length - groupedErrors} warning${ordered.length - groupedErrors === 1 ? "" : "s"}.`),
+      ? out.green(
+          `No errors${warnings > 0 ? `, ${ordered.length - groupedErrors} warning${ordered.length - groupedErrors === 1 ? "" : "s"}` : ""}: the chart holds every Blue/Green rule bluegreen checks.`,
+        )
+      : out.red(
+          `${groupedErrors} error${groupedErrors === 1 ? "" : "s"}, ${ordered.length - groupedErrors} warning${ordered.length - groupedErrors === 1 ? "" : "s"}.`,
+        ),
     "",
   );
   return lines.join("\n");

@@ -2,21 +2,26 @@
 // when, which commit, who, its subject, and the image before → after; an uncommitted change
 // comes first as "working tree". Under Argo CD, git is the record of what was deployed: this is
 // what `rollback` goes back through.
-import { findChart, type ChartDir } from "../chart/find.js";
-import { readHistory, type EnvironmentHistory, type HistoryEntry } from "../chart/history.js";
+import { type ChartDir, findChart } from "../chart/find.js";
+import { type EnvironmentHistory, type HistoryEntry, readHistory } from "../chart/history.js";
 import { shortImage } from "../chart/image-edit.js";
+import { fieldNames, HISTORY_FLAGS, type OptionsOf } from "../flags.js";
 import type { Repo } from "../git.js";
+import { historyInput, parseInput } from "../input-schema.js";
 import { printJson } from "../json.js";
 import { out } from "../output.js";
-import { fieldNames, HISTORY_FLAGS, type OptionsOf } from "../flags.js";
-import { historyInput, parseInput } from "../input-schema.js";
 
 export type HistoryOptions = OptionsOf<typeof HISTORY_FLAGS>;
 
 export async function runHistory(options: HistoryOptions): Promise<void> {
   const input = parseInput(historyInput, { ...options }, fieldNames(HISTORY_FLAGS, historyInput, {}));
   const chart = await findChart(input.chart);
-  const { repo, histories } = await readHistory(chart, input.chart, input.env, "bluegreen history reads the chart's history from git");
+  const { repo, histories } = await readHistory(
+    chart,
+    input.chart,
+    input.env,
+    "bluegreen history reads the chart's history from git",
+  );
   if (input.json) return printJson(historyJson(chart, repo, histories));
   process.stdout.write(historyText(histories));
 }
@@ -24,23 +29,30 @@ export async function runHistory(options: HistoryOptions): Promise<void> {
 /** `2024-05-03 10:00` from `2024-05-03T10:00:00+02:00`: the committer's own clock. */
 const shortDate = (iso: string) => iso.replace("T", " ").slice(0, 16);
 
-export const describeChange = (entry: HistoryEntry) => `${entry.before ?? "(none)"} → ${entry.before === undefined ? (entry.after ?? "(none)") : shortImage(entry.after, entry.before)}`;
+export const describeChange = (entry: HistoryEntry) =>
+  `${entry.before ?? "(none)"} → ${entry.before === undefined ? (entry.after ?? "(none)") : shortImage(entry.after, entry.before)}`;
 
 function historyText(histories: EnvironmentHistory[]): string {
   const lines: string[] = [];
   for (const history of histories) {
     const name = history.env ?? "values.yaml";
-    lines.push(`${out.bold(name)}  ${history.current ?? "renders no image"}  ${out.dim(`(${history.valuesFiles.join(" + ")})`)}`);
+    lines.push(
+      `${out.bold(name)}  ${history.current ?? "renders no image"}  ${out.dim(`(${history.valuesFiles.join(" + ")})`)}`,
+    );
     if (history.entries.length === 0) lines.push(out.dim("  no change of its image in git"));
     const changes = history.entries.map(describeChange);
     const width = Math.max(0, ...changes.map((c) => c.length));
     history.entries.forEach((entry, i) => {
       const change = changes[i]!.padEnd(width);
       if (entry.commit === undefined) {
-        lines.push(`  ${out.yellow("working tree".padEnd(16))}  ${" ".repeat(7)}  ${change}  ${out.dim(`not committed (${entry.files.join(", ")})`)}`);
+        lines.push(
+          `  ${out.yellow("working tree".padEnd(16))}  ${" ".repeat(7)}  ${change}  ${out.dim(`not committed (${entry.files.join(", ")})`)}`,
+        );
       } else {
         const { commit } = entry;
-        lines.push(`  ${shortDate(commit.date)}  ${out.yellow(commit.short.padEnd(7))}  ${change}  ${commit.author}: ${commit.subject}`);
+        lines.push(
+          `  ${shortDate(commit.date)}  ${out.yellow(commit.short.padEnd(7))}  ${change}  ${commit.author}: ${commit.subject}`,
+        );
       }
     });
     lines.push("");

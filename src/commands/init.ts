@@ -2,18 +2,18 @@
 // in memory → write it atomically → say what was written and what to do next.
 import path from "node:path";
 import { loadBundle } from "../bundles.js";
-import { IN_CLUSTER, pathInRepository, type ArgoSettings } from "../chart/argocd.js";
-import { renderChart, type ChartFile } from "../chart/render.js";
+import { type ArgoSettings, IN_CLUSTER, pathInRepository } from "../chart/argocd.js";
 import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "../chart/names.js";
 import { promotesByHand } from "../chart/readme.js";
-import { initialOverlay, type ChartSettings } from "../chart/values.js";
+import { type ChartFile, renderChart } from "../chart/render.js";
+import { type ChartSettings, initialOverlay } from "../chart/values.js";
 import { failure, inputError, usageError } from "../errors.js";
-import { directoryState, writeDirectory } from "../fs-atomic.js";
-import { shownPath } from "../paths.js";
-import { out } from "../output.js";
-import { sectionData } from "../yaml-doc.js";
 import { fieldNames, INIT_FLAGS, type OptionsOf } from "../flags.js";
-import { fieldError, initInput, parseInput, type InitAnswers } from "../input-schema.js";
+import { directoryState, writeDirectory } from "../fs-atomic.js";
+import { fieldError, type InitAnswers, initInput, parseInput } from "../input-schema.js";
+import { out } from "../output.js";
+import { shownPath } from "../paths.js";
+import { sectionData } from "../yaml-doc.js";
 
 export type InitOptions = OptionsOf<typeof INIT_FLAGS>;
 
@@ -107,15 +107,29 @@ function printDryRun(target: string, files: ChartFile[]): void {
   process.stdout.write(lines.join("\n"));
 }
 
-function printWritten(target: string, files: ChartFile[], settings: ChartSettings, argo: ArgoSettings | undefined, replaced: string[]): void {
+function printWritten(
+  target: string,
+  files: ChartFile[],
+  settings: ChartSettings,
+  argo: ArgoSettings | undefined,
+  replaced: string[],
+): void {
   const dir = shownPath(target);
   // Only environments that wait for a person are promoted by one.
-  const manual = settings.envs.filter((env) => promotesByHand({ file: overlayFile(env), data: sectionData(initialOverlay(env, settings)) }));
+  const manual = settings.envs.filter((env) =>
+    promotesByHand({ file: overlayFile(env), data: sectionData(initialOverlay(env, settings)) }),
+  );
   const namespaces = settings.envs.map((env) => namespaceFor(settings.namespace, env));
   const lines = [
     out.green(`Wrote a Blue/Green chart for ${settings.name} to ${dir}:`),
     ...files.map((file) => `  ${file.path}${file.secret ? out.dim("  (mode 0600, git-ignored)") : ""}`),
-    ...(replaced.length > 0 ? [out.yellow(`Replaced ${replaced.length === 1 ? "a file that was" : `${replaced.length} files that were`} there (--force): ${replaced.join(", ")}`)] : []),
+    ...(replaced.length > 0
+      ? [
+          out.yellow(
+            `Replaced ${replaced.length === 1 ? "a file that was" : `${replaced.length} files that were`} there (--force): ${replaced.join(", ")}`,
+          ),
+        ]
+      : []),
     "",
     out.bold("Next steps:"),
     "  1. Install Argo Rollouts once per cluster (its CRDs need server-side apply):",
@@ -124,7 +138,9 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
   ];
   let step = 2;
   if (settings.rolloutNotifications) {
-    lines.push(`  ${step++}. Start the Argo Rollouts controller with --self-service-notification-enabled (see ${path.join(dir, "README.md")}).`);
+    lines.push(
+      `  ${step++}. Start the Argo Rollouts controller with --self-service-notification-enabled (see ${path.join(dir, "README.md")}).`,
+    );
   }
   if (settings.slackEnabled) {
     lines.push(
@@ -149,8 +165,10 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
   }
   if (settings.host || settings.previewHost) {
     lines.push(`  ${step++}. Point DNS at your ingress controller for the hosts of the Ingresses:`);
-    if (settings.host) lines.push(`       production:                 http://${settings.host}/  (add ingress.tls for HTTPS)`);
-    if (settings.previewHost) lines.push(`       green, before promotion:    http://${settings.previewHost}/  (keep this host internal)`);
+    if (settings.host)
+      lines.push(`       production:                 http://${settings.host}/  (add ingress.tls for HTTPS)`);
+    if (settings.previewHost)
+      lines.push(`       green, before promotion:    http://${settings.previewHost}/  (keep this host internal)`);
   }
   // The release flow: bump where promotion is automatic, watch it there, promote the tested image
   // into the environments that pin theirs (manual promotion), roll back through git.
@@ -177,4 +195,3 @@ function printWritten(target: string, files: ChartFile[], settings: ChartSetting
   );
   process.stdout.write(lines.join("\n"));
 }
-

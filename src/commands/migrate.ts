@@ -14,27 +14,34 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import templates from "virtual:templates";
 import { parseDocument } from "yaml";
-import { readApplications, type ApplicationFile } from "../chart/argocd.js";
 import { applyChanges, type FileChange } from "../changes.js";
-import { currentImage } from "../chart/image-edit.js";
+import { type ApplicationFile, readApplications } from "../chart/argocd.js";
 import { findChart } from "../chart/find.js";
+import { currentImage } from "../chart/image-edit.js";
 import { DEFAULT_ENVS, isProduction, overlayFile } from "../chart/names.js";
-import { applicationsDeploying, deploymentWorkload, releaseNameOf, rolloutWorkload, valuesFileOf, withReplicaIgnores } from "../chart/replica-drift.js";
-import { baseValues, overlayHeader, overlayValues, type ChartSettings } from "../chart/values.js";
+import {
+  applicationsDeploying,
+  deploymentWorkload,
+  releaseNameOf,
+  rolloutWorkload,
+  valuesFileOf,
+  withReplicaIgnores,
+} from "../chart/replica-drift.js";
+import { baseValues, type ChartSettings, overlayHeader, overlayValues } from "../chart/values.js";
 import { migratedExposureValues } from "../chart/values-production.js";
 import { failure } from "../errors.js";
-import { mappingAt, valueAt, type FileData } from "../file-fields.js";
-import type { ImageRef } from "../image-ref.js";
+import { type FileData, mappingAt, valueAt } from "../file-fields.js";
+import { fieldNames, MIGRATE_FLAGS, type OptionsOf } from "../flags.js";
 import { locateHelm } from "../helm.js";
 import { helmValues } from "../helm-values.js";
-import { proveMigration, type Combination, type Render } from "../migrate/prove.js";
+import type { ImageRef } from "../image-ref.js";
+import { migrateInput, parseInput } from "../input-schema.js";
+import { type Combination, proveMigration, type Render } from "../migrate/prove.js";
 import { withValuesBlock } from "../migrate/values-text.js";
 import { readWorkload, type Source } from "../migrate/workload.js";
 import { out } from "../output.js";
 import { relativePath } from "../paths.js";
-import { fieldNames, MIGRATE_FLAGS, type OptionsOf } from "../flags.js";
-import { migrateInput, parseInput } from "../input-schema.js";
-import { sectionData, Section, yamlText } from "../yaml-doc.js";
+import { Section, sectionData, yamlText } from "../yaml-doc.js";
 
 export type MigrateOptions = OptionsOf<typeof MIGRATE_FLAGS>;
 
@@ -49,7 +56,8 @@ const NEW_TEMPLATES: Record<string, string> = {
 const PREVIEW_INGRESS = { "templates/preview-ingress.yaml": "migrate/preview-ingress.yaml" };
 const PREVIEW_HTTPROUTE = { "templates/preview-httproute.yaml": "migrate/preview-httproute.yaml" };
 
-const renders = (sources: Source[], kind: string) => sources.some((t) => new RegExp(`^kind:\\s*${kind}\\s*$`, "m").test(t.text));
+const renders = (sources: Source[], kind: string) =>
+  sources.some((t) => new RegExp(`^kind:\\s*${kind}\\s*$`, "m").test(t.text));
 
 /** The values the Blue/Green templates read, added to values.yaml where the chart has none. */
 const NEEDED_VALUES = [
@@ -72,13 +80,24 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   const sources = await readTemplates(chart.dir);
 
   const rollout = sources.find((t) => /^kind:\s*Rollout\s*$/m.test(t.text));
-  if (rollout) throw failure(`${rollout.file} already renders a Rollout: this chart is Blue/Green already (bluegreen doctor checks it)`);
+  if (rollout)
+    throw failure(
+      `${rollout.file} already renders a Rollout: this chart is Blue/Green already (bluegreen doctor checks it)`,
+    );
   const deployments = sources.filter((t) => /^kind:\s*Deployment\s*$/m.test(t.text));
-  if (deployments.length === 0) throw failure("no template renders a Deployment: migrate converts a chart whose app runs as one");
-  if (deployments.length > 1) throw failure(`${deployments.map((d) => d.file).join(" and ")} both render a Deployment: migrate one app per chart`);
+  if (deployments.length === 0)
+    throw failure("no template renders a Deployment: migrate converts a chart whose app runs as one");
+  if (deployments.length > 1)
+    throw failure(
+      `${deployments.map((d) => d.file).join(" and ")} both render a Deployment: migrate one app per chart`,
+    );
   // Beside the chart's own Ingress or HTTPRoute (helm create writes both), one to the preview Service.
   const exposure = { ingress: renders(sources, "Ingress"), httpRoute: renders(sources, "HTTPRoute") };
-  const newTemplates = { ...NEW_TEMPLATES, ...(exposure.ingress ? PREVIEW_INGRESS : {}), ...(exposure.httpRoute ? PREVIEW_HTTPROUTE : {}) };
+  const newTemplates = {
+    ...NEW_TEMPLATES,
+    ...(exposure.ingress ? PREVIEW_INGRESS : {}),
+    ...(exposure.httpRoute ? PREVIEW_HTTPROUTE : {}),
+  };
   for (const file of Object.keys(newTemplates)) {
     if (sources.some((t) => t.file === file)) throw failure(`${file} exists already: migrate would overwrite it`);
   }
@@ -91,28 +110,47 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   const change = (file: string, content: string) => changes.push({ path: path.join(chart.dir, file), content });
   if (workload.deploymentText !== deployment.text) change(deployment.file, workload.deploymentText);
   for (const hpa of workload.hpaTexts) change(hpa.file, hpa.text);
-  const context = { name: prefix, bg: `${prefix}.bluegreen`, workloadName: workload.nameExpression, replicas: workload.replicasHelper };
+  const context = {
+    name: prefix,
+    bg: `${prefix}.bluegreen`,
+    workloadName: workload.nameExpression,
+    replicas: workload.replicasHelper,
+  };
   for (const [file, template] of Object.entries(newTemplates)) change(file, templates[template]!(context));
 
   const values = helmValues(chart.values);
   const valuesData: FileData = { file: "values.yaml", data: values };
   const added = new Section([
-    ...baseValues(settingsFor(chart.name, valuesData)).entries.filter((entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values)),
+    ...baseValues(settingsFor(chart.name, valuesData)).entries.filter(
+      (entry) => NEEDED_VALUES.includes(entry.key) && !(entry.key in values),
+    ),
     ...migratedExposureValues(exposure).filter((entry) => !(entry.key in values)),
   ]);
   if (added.entries.length > 0) {
-    const block = yamlText(added, "Blue/Green release settings, added by bluegreen migrate (see templates/rollout.yaml).");
+    const block = yamlText(
+      added,
+      "Blue/Green release settings, added by bluegreen migrate (see templates/rollout.yaml).",
+    );
     change("values.yaml", withValuesBlock(chart.values, block, sectionData(added)));
   }
   const newOverlays = DEFAULT_ENVS.filter((e) => !chart.envs.includes(e));
   const image = currentImage(chart, undefined);
-  for (const env of newOverlays) change(overlayFile(env), yamlText(migratedOverlay(env, valuesData, workload.autoscaled, image), overlayHeader(env)));
+  for (const env of newOverlays)
+    change(
+      overlayFile(env),
+      yamlText(migratedOverlay(env, valuesData, workload.autoscaled, image), overlayHeader(env)),
+    );
 
   // Every environment, rendered before (what runs now) and after, by real Helm, under the
   // release name its Argo CD Application gives it.
   const applications = await readApplications(chart.dir);
-  const releaseFor = (label: string) => releaseNameOf(applications.find((a) => valuesFileOf(a) === label)) ?? chart.name;
-  const combination = (label: string): Combination => ({ label, files: label === "values.yaml" ? ["values.yaml"] : ["values.yaml", label], release: releaseFor(label) });
+  const releaseFor = (label: string) =>
+    releaseNameOf(applications.find((a) => valuesFileOf(a) === label)) ?? chart.name;
+  const combination = (label: string): Combination => ({
+    label,
+    files: label === "values.yaml" ? ["values.yaml"] : ["values.yaml", label],
+    release: releaseFor(label),
+  });
   const before = ["values.yaml", ...chart.envs.map(overlayFile)].map(combination);
   const after = [...before, ...newOverlays.map((env) => combination(overlayFile(env)))];
   const proof = proveMigration({
@@ -146,7 +184,11 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
   await applyChanges(chart.dir, changes, { dryRun: input.dryRun });
   if (input.dryRun) return;
   const shown = (file: string) => path.relative(chart.dir, file).split(path.sep).join("/");
-  const existed = (file: string) => sources.some((t) => t.file === file) || file === "values.yaml" || applications.some((a) => a.file === file) || (file === "README.md" && readme.existed);
+  const existed = (file: string) =>
+    sources.some((t) => t.file === file) ||
+    file === "values.yaml" ||
+    applications.some((a) => a.file === file) ||
+    (file === "README.md" && readme.existed);
   const autoscaled = proof.renders.filter((r) => r.hpa);
   process.stdout.write(
     [
@@ -198,9 +240,13 @@ async function readTemplates(dir: string): Promise<Source[]> {
 function helperPrefix(sources: Source[]): string {
   const all = sources.map((s) => s.text).join("\n");
   const prefix = /define\s+"([^"]+)\.fullname"/.exec(all)?.[1];
-  const missing = ["name", "fullname", "labels", "selectorLabels"].filter((h) => !new RegExp(`define\\s+"${escapeRegExp(prefix ?? "")}\\.${h}"`).test(all));
+  const missing = ["name", "fullname", "labels", "selectorLabels"].filter(
+    (h) => !new RegExp(`define\\s+"${escapeRegExp(prefix ?? "")}\\.${h}"`).test(all),
+  );
   if (prefix === undefined || missing.length > 0) {
-    throw failure(`the chart's templates define no ${missing.map((h) => `"<chart>.${h}"`).join(", ")} helper: migrate builds on the helpers helm create writes`);
+    throw failure(
+      `the chart's templates define no ${missing.map((h) => `"<chart>.${h}"`).join(", ")} helper: migrate builds on the helpers helm create writes`,
+    );
   }
   return prefix;
 }
@@ -208,12 +254,16 @@ function helperPrefix(sources: Source[]): string {
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** README.md with the "Migrating a live app" section: a new file, or the person's with it added at the end. */
-async function readmeWithSection(dir: string, context: Record<string, string>): Promise<{ content: string; existed: boolean }> {
+async function readmeWithSection(
+  dir: string,
+  context: Record<string, string>,
+): Promise<{ content: string; existed: boolean }> {
   const section = templates["migrate/README.md.hbs"]!(context);
   const current = await readFile(path.join(dir, "README.md"), "utf8").catch(() => undefined);
   if (current === undefined) return { content: `# ${context.name}\n\n${section}`, existed: false };
   const eol = current.includes("\r\n") ? "\r\n" : "\n";
-  const separator = current === "" ? "" : current.endsWith(`${eol}${eol}`) ? "" : current.endsWith(eol) ? eol : eol + eol;
+  const separator =
+    current === "" ? "" : current.endsWith(`${eol}${eol}`) ? "" : current.endsWith(eol) ? eol : eol + eol;
   return { content: current + separator + section.replace(/\r?\n/g, eol), existed: true };
 }
 
@@ -222,7 +272,10 @@ function settingsFor(name: string, values: FileData): ChartSettings {
   const replicas = typeof count === "number" && Number.isInteger(count) && count > 0 ? count : 2;
   return {
     name,
-    image: { repository: String(valueAt(values, "image.repository") ?? ""), tag: String(valueAt(values, "image.tag") ?? "") },
+    image: {
+      repository: String(valueAt(values, "image.repository") ?? ""),
+      tag: String(valueAt(values, "image.tag") ?? ""),
+    },
     replicas,
     port: 80,
     envs: DEFAULT_ENVS,
@@ -242,7 +295,13 @@ function migratedOverlay(env: string, values: FileData, autoscaled: boolean, ima
   const overlay = overlayValues(
     env,
     isProduction(env)
-      ? { replicas: Math.max(Number(valueAt(values, "replicaCount")) || 2, 2), disruptionBudget: false, autoscaling: autoscaled, image, promoteFrom: "sandbox" }
+      ? {
+          replicas: Math.max(Number(valueAt(values, "replicaCount")) || 2, 2),
+          disruptionBudget: false,
+          autoscaling: autoscaled,
+          image,
+          promoteFrom: "sandbox",
+        }
       : {},
   );
   // The overlay's resources replace values.yaml's key by key, so what is there must be a mapping.
@@ -251,7 +310,14 @@ function migratedOverlay(env: string, values: FileData, autoscaled: boolean, ima
   if (isProduction(env) && autoscaled && (requests === undefined || valueAt(requests, "cpu") === undefined)) {
     overlay.entries.push({
       key: "resources",
-      value: { ...(resources?.data as object), requests: { ...(requests?.data as object), cpu: "100m", memory: (requests && valueAt(requests, "memory")) ?? "128Mi" } },
+      value: {
+        ...(resources?.data as object),
+        requests: {
+          ...(requests?.data as object),
+          cpu: "100m",
+          memory: (requests && valueAt(requests, "memory")) ?? "128Mi",
+        },
+      },
       doc: "Autoscaling measures CPU use against the CPU request, which values.yaml does not set.",
       gap: true,
     });

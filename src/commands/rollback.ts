@@ -4,18 +4,18 @@
 // self-heal syncs it back to what git says. Without --to it goes to the image before the newest
 // entry of the environment's history, so a second rollback comes back, as `cd -` does.
 import { findChart, readOverlays } from "../chart/find.js";
-import { overlayFile } from "../chart/names.js";
-import { readHistory, imageAtCommit, type HistoryEntry } from "../chart/history.js";
+import { type HistoryEntry, imageAtCommit, readHistory } from "../chart/history.js";
 import { applyChange, currentImage, planImageEdit, shortImage } from "../chart/image-edit.js";
 import { changeLine, commitBody, editJson, environmentNotes, movedEnvironments } from "../chart/image-report.js";
+import { overlayFile } from "../chart/names.js";
 import { pinsImage, valuesOf } from "../chart/rendered-image.js";
 import { commitMessage, writeAndCommit } from "../commit.js";
 import { failure, usageError } from "../errors.js";
+import { fieldNames, type OptionsOf, ROLLBACK_FLAGS } from "../flags.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
+import { parseInput, type RollbackInput, rollbackInput } from "../input-schema.js";
 import { printJson } from "../json.js";
 import { out } from "../output.js";
-import { fieldNames, ROLLBACK_FLAGS, type OptionsOf } from "../flags.js";
-import { parseInput, rollbackInput, type RollbackInput } from "../input-schema.js";
 
 export type RollbackOptions = OptionsOf<typeof ROLLBACK_FLAGS>;
 const FIELDS = fieldNames(ROLLBACK_FLAGS, rollbackInput, {});
@@ -24,10 +24,16 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
   const input = parseInput(rollbackInput, { ...options }, FIELDS);
   const chart = await findChart(input.chart, { editing: input.dryRun ? undefined : "rollback" });
   const shown = input.chart ?? "the current directory";
-  const { repo, histories } = await readHistory(chart, input.chart, input.env, "bluegreen rollback finds the release to undo in the chart's git history");
+  const { repo, histories } = await readHistory(
+    chart,
+    input.chart,
+    input.env,
+    "bluegreen rollback finds the release to undo in the chart's git history",
+  );
   const history = histories[0]!;
   const newest = history.entries[0];
-  if (newest === undefined) throw failure(`${input.env} has no release in the git history of ${shown}: there is nothing to roll back`);
+  if (newest === undefined)
+    throw failure(`${input.env} has no release in the git history of ${shown}: there is nothing to roll back`);
 
   const overlays = await readOverlays(chart);
   const overlay = overlays.find((o) => o.env === input.env)!.overlay;
@@ -40,7 +46,16 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
   const edit = planImageEdit(chart, overlays, env, target);
   const undone = undoneRelease(newest);
   if (edit.changes.length === 0) {
-    if (input.json) return printJson(editJson(edit, chart.dir, { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null }, undefined, input.dryRun === true));
+    if (input.json)
+      return printJson(
+        editJson(
+          edit,
+          chart.dir,
+          { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null },
+          undefined,
+          input.dryRun === true,
+        ),
+      );
     process.stdout.write(`${out.dim(`${input.env} already renders ${formatImageRef(target)}: nothing changed`)}\n`);
     return;
   }
@@ -59,11 +74,20 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
   if (input.dryRun && !input.json) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   const commit = await writeAndCommit(chart.dir, edit.writes, input, commitMessage(chart.name, envs, summary, body));
   if (input.json) {
-    return printJson(editJson(edit, chart.dir, { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null }, commit, input.dryRun === true));
+    return printJson(
+      editJson(
+        edit,
+        chart.dir,
+        { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null },
+        commit,
+        input.dryRun === true,
+      ),
+    );
   }
   if (!input.dryRun) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   if (commit) process.stdout.write(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
-  else if (!input.dryRun) process.stdout.write(`${out.dim("Commit and push it for Argo CD to deploy it (or run with --commit).")}\n`);
+  else if (!input.dryRun)
+    process.stdout.write(`${out.dim("Commit and push it for Argo CD to deploy it (or run with --commit).")}\n`);
 }
 
 /** The image to go to, and how --to was read (a commit or an image), for the first line. */
@@ -75,17 +99,24 @@ function targetOf(
 ): { image: ImageRef; how: string } {
   if (input.to === undefined) {
     if (newest.beforeImage === undefined) {
-      throw failure(`${input.env} has no earlier release: it has rendered ${newest.after} since ${undoneRelease(newest)}`);
+      throw failure(
+        `${input.env} has no earlier release: it has rendered ${newest.after} since ${undoneRelease(newest)}`,
+      );
     }
     return { image: newest.beforeImage, how: "" };
   }
   const { commit, image } = atCommit();
   if (commit !== undefined) {
-    if (image === undefined) throw failure(`--to: ${input.env} rendered no image at commit ${commit.slice(0, 12)} (the chart or its ${overlayFile(input.env)} was not there, or did not render)`);
+    if (image === undefined)
+      throw failure(
+        `--to: ${input.env} rendered no image at commit ${commit.slice(0, 12)} (the chart or its ${overlayFile(input.env)} was not there, or did not render)`,
+      );
     return { image, how: out.dim(` (what it rendered at commit ${commit.slice(0, 12)})`) };
   }
   if (input.to.image === undefined) {
-    throw usageError(`--to: ${input.to.word} is neither a commit in the chart's history nor an image (a tag such as 1.4.2, a reference or a digest)`);
+    throw usageError(
+      `--to: ${input.to.word} is neither a commit in the chart's history nor an image (a tag such as 1.4.2, a reference or a digest)`,
+    );
   }
   return { image: applyChange(current ?? { repository: "" }, input.to.image), how: "" };
 }

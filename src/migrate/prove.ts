@@ -85,7 +85,9 @@ function renderOrRefuse(helm: string, dir: string, combination: Combination, whe
 
 function describe(label: string, manifests: Manifest[]): Render {
   const rollout = manifests.find((m) => m.kind === "Rollout");
-  const deployment = manifests.find((m) => m.kind === "Deployment" && m.metadata?.name === rollout?.spec?.workloadRef?.name);
+  const deployment = manifests.find(
+    (m) => m.kind === "Deployment" && m.metadata?.name === rollout?.spec?.workloadRef?.name,
+  );
   const name = rollout?.metadata?.name ?? "";
   return {
     label,
@@ -94,7 +96,12 @@ function describe(label: string, manifests: Manifest[]): Render {
     replicas: Number(rollout?.spec?.replicas ?? 0),
     deployment: deployment?.metadata?.name ?? String(rollout?.spec?.workloadRef?.name ?? ""),
     deploymentReplicas: Number(deployment?.spec?.replicas ?? 0),
-    hpa: manifests.some((m) => m.kind === "HorizontalPodAutoscaler" && m.spec?.scaleTargetRef?.kind === "Rollout" && m.spec?.scaleTargetRef?.name === name),
+    hpa: manifests.some(
+      (m) =>
+        m.kind === "HorizontalPodAutoscaler" &&
+        m.spec?.scaleTargetRef?.kind === "Rollout" &&
+        m.spec?.scaleTargetRef?.name === name,
+    ),
   };
 }
 
@@ -105,16 +112,31 @@ function takeover(render: Render, before: Manifest[] | undefined): string[] {
   const now = render.manifests.find((m) => m.kind === "Deployment" && m.metadata?.name === render.deployment);
   if (!was || !now) {
     const names = before.filter((m) => m.kind === "Deployment").map((m) => m.metadata?.name);
-    return [`${render.label}: the Rollout's workloadRef names Deployment ${render.deployment}, but the chart renders ${names.join(", ") || "no Deployment"}`];
+    return [
+      `${render.label}: the Rollout's workloadRef names Deployment ${render.deployment}, but the chart renders ${names.join(", ") || "no Deployment"}`,
+    ];
   }
   const problems: string[] = [];
   if (!isDeepStrictEqual(was.spec?.template, now.spec?.template)) {
-    problems.push(`${render.label}: the Deployment's pod template would change, which rolls its running pods during the handover`);
+    problems.push(
+      `${render.label}: the Deployment's pod template would change, which rolls its running pods during the handover`,
+    );
   }
-  const hpa = before.find((m) => m.kind === "HorizontalPodAutoscaler" && m.spec?.scaleTargetRef?.kind === "Deployment" && m.spec?.scaleTargetRef?.name === render.deployment);
+  const hpa = before.find(
+    (m) =>
+      m.kind === "HorizontalPodAutoscaler" &&
+      m.spec?.scaleTargetRef?.kind === "Deployment" &&
+      m.spec?.scaleTargetRef?.name === render.deployment,
+  );
   // What the Deployment can be running: its replicas, or under an HPA anything up to its maximum.
   const ran = typeof was.spec?.replicas === "number" ? was.spec.replicas : hpa ? Number(hpa.spec?.maxReplicas ?? 1) : 1;
-  if (render.deploymentReplicas < ran) problems.push(`${render.label}: the Deployment would go from ${ran} to ${render.deploymentReplicas} pods at the sync`);
-  if (render.replicas < ran) problems.push(`${render.label}: the Rollout would start at ${render.replicas} pods while the Deployment runs up to ${ran}`);
+  if (render.deploymentReplicas < ran)
+    problems.push(
+      `${render.label}: the Deployment would go from ${ran} to ${render.deploymentReplicas} pods at the sync`,
+    );
+  if (render.replicas < ran)
+    problems.push(
+      `${render.label}: the Rollout would start at ${render.replicas} pods while the Deployment runs up to ${ran}`,
+    );
   return problems;
 }

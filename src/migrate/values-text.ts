@@ -20,20 +20,26 @@ export function withValuesBlock(values: ParsedYaml, block: string, added: Record
       );
     }
     const [start, end] = contents.range!;
-    if (source.lastIndexOf("\n", start - 1) + 1 !== start) throw failure("values.yaml: {} does not start its line; write it as an empty file, or in block style, and run migrate again");
+    if (source.lastIndexOf("\n", start - 1) + 1 !== start)
+      throw failure(
+        "values.yaml: {} does not start its line; write it as an empty file, or in block style, and run migrate again",
+      );
     result = source.slice(0, start) + text.trimEnd() + source.slice(end);
   } else {
     // A document end marker at the start of a line, with only comments after it: the block goes before it.
     const marker = /^\.\.\.[ \t]*(?:#.*)?$/m.exec(source);
     const at = marker ? marker.index : source.length;
     const before = source.slice(0, at);
-    const separator = before === "" ? "" : before.endsWith(`${eol}${eol}`) ? "" : before.endsWith(eol) ? eol : eol + eol;
+    const separator =
+      before === "" ? "" : before.endsWith(`${eol}${eol}`) ? "" : before.endsWith(eol) ? eol : eol + eol;
     result = before + separator + text + source.slice(at);
   }
   const parsed = parseDocument(result);
   const expected = { ...((doc.toJS() as Record<string, unknown> | null) ?? {}), ...added };
   if (parsed.errors.length > 0 || !isDeepStrictEqual(parsed.toJS(), expected)) {
-    throw failure("values.yaml: adding the Blue/Green settings would not leave a file that reads back as intended, so nothing was changed; write it in block style and run migrate again");
+    throw failure(
+      "values.yaml: adding the Blue/Green settings would not leave a file that reads back as intended, so nothing was changed; write it in block style and run migrate again",
+    );
   }
   return result;
 }

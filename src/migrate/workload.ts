@@ -26,20 +26,31 @@ export interface Workload {
 /** Reads the Deployment (and the HPA aimed at it) and says what migrate writes for them. */
 export function readWorkload(deployment: Source, hpas: Source[], prefix: string): Workload {
   const nameExpression = metadataName(deployment);
-  if (hpas.length > 1) throw failure(`${hpas.map((h) => h.file).join(" and ")} both aim an HPA at the Deployment: migrate expects one`);
+  if (hpas.length > 1)
+    throw failure(`${hpas.map((h) => h.file).join(" and ")} both aim an HPA at the Deployment: migrate expects one`);
   const hpa = hpas[0];
   const maxReplicas = hpa === undefined ? undefined : /^[ \t]+maxReplicas:[ \t]*(\S.*?)[ \t]*$/m.exec(hpa.text)?.[1];
-  if (hpa && maxReplicas === undefined) throw failure(`${hpa.file}: no maxReplicas line found, so migrate cannot tell how many pods the HPA may be running`);
+  if (hpa && maxReplicas === undefined)
+    throw failure(
+      `${hpa.file}: no maxReplicas line found, so migrate cannot tell how many pods the HPA may be running`,
+    );
 
   const include = `{{ include "${prefix}.bluegreen.replicas" . }}`;
   // helm create: `{{- if not .Values.autoscaling.enabled }} replicas: ... {{- end }}`. Under an
   // HPA the live count is the HPA's, at most maxReplicas; the guard would then leave the count
   // out, so the Deployment renders the helper too, and never loses its replicas.
-  const guarded = /^([ \t]+)\{\{-?\s*if\s+(not\s[^}]*?)\s*-?\}\}[ \t]*\r?\n[ \t]+replicas:[ \t]*(\S.*?)[ \t]*\r?\n[ \t]*\{\{-?\s*end\s*-?\}\}[ \t]*(\r?\n)/m.exec(
-    deployment.text,
-  );
+  const guarded =
+    /^([ \t]+)\{\{-?\s*if\s+(not\s[^}]*?)\s*-?\}\}[ \t]*\r?\n[ \t]+replicas:[ \t]*(\S.*?)[ \t]*\r?\n[ \t]*\{\{-?\s*end\s*-?\}\}[ \t]*(\r?\n)/m.exec(
+      deployment.text,
+    );
   if (guarded) {
-    const [match, indent, condition, expression, newline] = guarded as unknown as [string, string, string, string, string];
+    const [match, indent, condition, expression, newline] = guarded as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const replicasHelper =
       maxReplicas === undefined
         ? expression
@@ -85,15 +96,25 @@ function metadataName(deployment: Source): string {
     const name = /^\s+name:[ \t]*(\S.*?)[ \t]*$/.exec(line)?.[1];
     if (name !== undefined) return name.replace(/\s+#[^}]*$/, "");
   }
-  throw failure(`${deployment.file}: no metadata.name found, so migrate cannot point the Rollout's workloadRef at the Deployment`);
+  throw failure(
+    `${deployment.file}: no metadata.name found, so migrate cannot point the Rollout's workloadRef at the Deployment`,
+  );
 }
 
 /** The HPA, aimed at the Rollout (argoproj.io/v1alpha1, kind Rollout, the Rollout's name). */
 function retarget(hpa: Source, prefix: string): string {
   const block = /^([ \t]*)scaleTargetRef:[ \t]*\r?\n((?:\1[ \t]+\S.*\r?\n)+)/m.exec(hpa.text);
   const body = block?.[2];
-  if (!block || !body || !/apiVersion:\s*apps\/v1\b/.test(body) || !/kind:\s*Deployment\b/.test(body) || !/^[ \t]+name:/m.test(body)) {
-    throw failure(`${hpa.file}: the HPA's scaleTargetRef is not written as apiVersion, kind and name lines, so migrate cannot aim it at the Rollout`);
+  if (
+    !block ||
+    !body ||
+    !/apiVersion:\s*apps\/v1\b/.test(body) ||
+    !/kind:\s*Deployment\b/.test(body) ||
+    !/^[ \t]+name:/m.test(body)
+  ) {
+    throw failure(
+      `${hpa.file}: the HPA's scaleTargetRef is not written as apiVersion, kind and name lines, so migrate cannot aim it at the Rollout`,
+    );
   }
   const aimed = body
     .replace(/(apiVersion:[ \t]*)apps\/v1\b/, "$1argoproj.io/v1alpha1")

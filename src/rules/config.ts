@@ -2,14 +2,15 @@
 // changes (a checksum annotation, or a name that changes with its content). Otherwise a config
 // change starts no release: running pods keep the old values, pods that restart pick up the new
 // ones, and a bad config reaches blue and green alike with no smoke test in between.
-import { ofKind, podTemplateOf, resourceName, type Finding, type Rule } from "./types.js";
+import { type Finding, ofKind, podTemplateOf, type Rule, resourceName } from "./types.js";
 
 /** Names of the ConfigMaps a pod spec reads: envFrom, env, volumes, projected volumes. */
 function configMapsRead(podSpec: any): Set<string> {
   const names = new Set<string>();
   for (const container of [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])]) {
     for (const source of container.envFrom ?? []) if (source.configMapRef?.name) names.add(source.configMapRef.name);
-    for (const variable of container.env ?? []) if (variable.valueFrom?.configMapKeyRef?.name) names.add(variable.valueFrom.configMapKeyRef.name);
+    for (const variable of container.env ?? [])
+      if (variable.valueFrom?.configMapKeyRef?.name) names.add(variable.valueFrom.configMapKeyRef.name);
   }
   for (const volume of podSpec?.volumes ?? []) {
     if (volume.configMap?.name) names.add(volume.configMap.name);

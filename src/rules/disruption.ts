@@ -1,6 +1,6 @@
 // PodDisruptionBudgets over the Rollout's pods: a budget that can never allow a disruption
 // blocks every node drain and cluster upgrade, forever.
-import { ofKind, podTemplateOf, resourceName, selects, type Finding, type Rule } from "./types.js";
+import { type Finding, ofKind, podTemplateOf, type Rule, resourceName, selects } from "./types.js";
 
 /** What an int-or-percentage budget value comes to for a number of pods (Kubernetes rounds up). */
 function scaled(value: unknown, pods: number): number | undefined {
@@ -15,16 +15,22 @@ export const disruptionRules: Rule = (manifests) => {
   for (const pdb of ofKind(manifests, "PodDisruptionBudget")) {
     const resource = resourceName(pdb);
     const spec = pdb.spec ?? {};
-    const add = (message: string, fix: string) => findings.push({ rule: "pdb-blocks-drain", severity: "error", resource, message, fix });
+    const add = (message: string, fix: string) =>
+      findings.push({ rule: "pdb-blocks-drain", severity: "error", resource, message, fix });
     if (spec.maxUnavailable !== undefined && scaled(spec.maxUnavailable, 1) === 0) {
-      add(`maxUnavailable is ${String(spec.maxUnavailable)}: no pod may ever be evicted, so every node drain waits forever`, "set maxUnavailable: 1");
+      add(
+        `maxUnavailable is ${String(spec.maxUnavailable)}: no pod may ever be evicted, so every node drain waits forever`,
+        "set maxUnavailable: 1",
+      );
       continue;
     }
     if (spec.minAvailable === undefined) continue;
     // The fewest pods the selected Rollouts run: their replicas, or their HPA's minimum.
     for (const rollout of ofKind(manifests, "Rollout")) {
       if (!selects(spec.selector?.matchLabels, podTemplateOf(rollout, manifests)?.metadata?.labels)) continue;
-      const hpa = hpas.find((h) => h.spec?.scaleTargetRef?.kind === "Rollout" && h.spec?.scaleTargetRef?.name === rollout.metadata?.name);
+      const hpa = hpas.find(
+        (h) => h.spec?.scaleTargetRef?.kind === "Rollout" && h.spec?.scaleTargetRef?.name === rollout.metadata?.name,
+      );
       const pods = hpa ? (hpa.spec?.minReplicas ?? 1) : (rollout.spec?.replicas ?? 1);
       const minAvailable = scaled(spec.minAvailable, pods);
       if (minAvailable !== undefined && minAvailable >= pods) {

@@ -6,8 +6,8 @@ import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { SLACK_SECRET_FILE } from "../chart/names.js";
 import { systemErrorWords } from "../errors.js";
+import { type FileData, valueAt } from "../file-fields.js";
 import { relativePath } from "../paths.js";
-import { valueAt, type FileData } from "../file-fields.js";
 import { containsWebhook } from "./secrets.js";
 import type { Finding } from "./types.js";
 
@@ -63,18 +63,42 @@ export function checkChartFiles(dir: string, values: FileData): Finding[] {
   }
   if (files.includes(SLACK_SECRET_FILE)) {
     if (!listed(".gitignore") && !isGitIgnored(dir, SLACK_SECRET_FILE)) {
-      findings.push({ rule: "secret-not-ignored", severity: "error", resource: SLACK_SECRET_FILE, message: `${SLACK_SECRET_FILE} is not git-ignored`, fix: `add ${SLACK_SECRET_FILE} to ${shown(".gitignore")}` });
+      findings.push({
+        rule: "secret-not-ignored",
+        severity: "error",
+        resource: SLACK_SECRET_FILE,
+        message: `${SLACK_SECRET_FILE} is not git-ignored`,
+        fix: `add ${SLACK_SECRET_FILE} to ${shown(".gitignore")}`,
+      });
     }
     if (!listed(".helmignore")) {
-      findings.push({ rule: "secret-packaged", severity: "error", resource: SLACK_SECRET_FILE, message: `${SLACK_SECRET_FILE} is not in .helmignore, so helm package would ship it`, fix: `add ${SLACK_SECRET_FILE} to ${shown(".helmignore")}` });
+      findings.push({
+        rule: "secret-packaged",
+        severity: "error",
+        resource: SLACK_SECRET_FILE,
+        message: `${SLACK_SECRET_FILE} is not in .helmignore, so helm package would ship it`,
+        fix: `add ${SLACK_SECRET_FILE} to ${shown(".helmignore")}`,
+      });
     }
   }
   if (!files.includes("values.schema.json")) {
-    findings.push({ rule: "values-schema-missing", severity: "warning", resource: "values.schema.json", message: "the chart has no values.schema.json: a wrong type in a values file reaches the cluster", fix: "add a values.schema.json (bluegreen init writes one)" });
+    findings.push({
+      rule: "values-schema-missing",
+      severity: "warning",
+      resource: "values.schema.json",
+      message: "the chart has no values.schema.json: a wrong type in a values file reaches the cluster",
+      fix: "add a values.schema.json (bluegreen init writes one)",
+    });
   }
   for (const key of ["repository", "tag"]) {
     if (typeof valueAt(values, ["image", key]) !== "string") {
-      findings.push({ rule: "values-keys", severity: "warning", resource: "values.yaml", message: `values.yaml has no image.${key} string, which bump-image edits`, fix: `set image.${key} in ${shown("values.yaml")}` });
+      findings.push({
+        rule: "values-keys",
+        severity: "warning",
+        resource: "values.yaml",
+        message: `values.yaml has no image.${key} string, which bump-image edits`,
+        fix: `set image.${key} in ${shown("values.yaml")}`,
+      });
     }
   }
   return findings;
@@ -85,7 +109,10 @@ export function checkChartFiles(dir: string, values: FileData): Finding[] {
  * .helmignore excludes it: Helm never reads that, and a directory there that git ignores too is
  * not entered at all (a virtualenv, a cache).
  */
-function listFiles(dir: string, helmignore: string[]): { files: string[]; unreadable: { file: string; error: unknown }[] } {
+function listFiles(
+  dir: string,
+  helmignore: string[],
+): { files: string[]; unreadable: { file: string; error: unknown }[] } {
   const files: string[] = [];
   const unreadable: { file: string; error: unknown }[] = [];
   const walk = (relative: string) => {
@@ -112,7 +139,9 @@ function listFiles(dir: string, helmignore: string[]): { files: string[]; unread
 
 function ignoreLines(dir: string, file: string): string[] {
   try {
-    return readFileSync(path.join(dir, file), "utf8").split(/\r?\n/).map((line) => line.trim());
+    return readFileSync(path.join(dir, file), "utf8")
+      .split(/\r?\n/)
+      .map((line) => line.trim());
   } catch {
     return [];
   }
@@ -140,7 +169,12 @@ export function matchesIgnoreFile(lines: string[], file: string): boolean {
     const source = pattern
       .replace(/^\//, "")
       .split("**")
-      .map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
+      .map((part) =>
+        part
+          .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\?/g, "[^/]"),
+      )
       .join(".*");
     const regex = new RegExp(anchored ? `^${source}(/.*)?$` : `(^|/)${source}(/.*)?$`);
     if (regex.test(file)) ignored = !negated;

@@ -4,9 +4,17 @@
 // sync, be bounded, pinned, unprivileged and never receive the app's traffic.
 import { hasDigest } from "../image-ref.js";
 import { isPinned } from "./images.js";
-import { commandText, jobContainers, notificationMechanisms, postsToWebhook, webhookCurls, type JobContainer, type ReleaseEvent } from "./notifications.js";
+import {
+  commandText,
+  type JobContainer,
+  jobContainers,
+  notificationMechanisms,
+  postsToWebhook,
+  type ReleaseEvent,
+  webhookCurls,
+} from "./notifications.js";
 import { syncWaiters } from "./sync.js";
-import { ofKind, resourceName, selects, type Finding, type Manifest, type Rule } from "./types.js";
+import { type Finding, type Manifest, ofKind, type Rule, resourceName, selects } from "./types.js";
 
 const HOOK = "argocd.argoproj.io/hook";
 const DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy";
@@ -21,7 +29,11 @@ const HELM_RUNS: Record<string, string> = {
   "test-success": "helm test runs it",
 };
 
-const csv = (text: string | undefined) => (text ?? "").split(",").map((part) => part.trim()).filter(Boolean);
+const csv = (text: string | undefined) =>
+  (text ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
 
 export const hookRules: Rule = (manifests, context = {}) => [
   ...syncHeldByPromotion(manifests),
@@ -39,7 +51,7 @@ function syncHeldByPromotion(manifests: Manifest[]): Finding[] {
         severity: "error" as const,
         resource: resourceName(manifest),
         message: `${why}, so Argo CD's sync waits for ${resourceName(rollout)} to be healthy; waiting for its manual promotion the Rollout is Suspended, the sync stays Running until someone promotes or aborts, and Argo CD auto-syncs nothing meanwhile (not even a hotfix)`,
-        fix: "where promotion is manual, render no PostSync hook (bluegreen charts: notifications.slack.postSyncWithManualPromotion: false) and apply nothing in a later sync wave than the Rollout; say \"live\" through Argo Rollouts notifications or a dry-run post-promotion analysis",
+        fix: 'where promotion is manual, render no PostSync hook (bluegreen charts: notifications.slack.postSyncWithManualPromotion: false) and apply nothing in a later sync wave than the Rollout; say "live" through Argo Rollouts notifications or a dry-run post-promotion analysis',
       })),
     );
 }
@@ -51,25 +63,46 @@ function hookJobRules(manifests: Manifest[], renderer: "helm" | "argocd"): Findi
     const hook = job.metadata?.annotations?.[HOOK];
     if (!hook) continue;
     const resource = resourceName(job);
-    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) => findings.push({ rule, severity, resource, message, fix });
+    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) =>
+      findings.push({ rule, severity, resource, message, fix });
     const policies = (job.metadata?.annotations?.[DELETE_POLICY] ?? "").split(",").map((p) => p.trim());
     if (!job.metadata?.name || !policies.includes("BeforeHookCreation")) {
-      add("hook-lifecycle", "error", "the hook Job needs a fixed name and hook-delete-policy BeforeHookCreation, or Jobs pile up (generateName) or the next sync fails on the old one", "give it a fixed name and argocd.argoproj.io/hook-delete-policy: BeforeHookCreation,HookSucceeded");
+      add(
+        "hook-lifecycle",
+        "error",
+        "the hook Job needs a fixed name and hook-delete-policy BeforeHookCreation, or Jobs pile up (generateName) or the next sync fails on the old one",
+        "give it a fixed name and argocd.argoproj.io/hook-delete-policy: BeforeHookCreation,HookSucceeded",
+      );
     }
     const spec = job.spec ?? {};
     if (typeof spec.activeDeadlineSeconds !== "number" || typeof spec.backoffLimit !== "number") {
-      add("hook-deadline", "error", "the hook Job has no activeDeadlineSeconds or backoffLimit: a stuck Job holds the sync", "set spec.activeDeadlineSeconds and spec.backoffLimit");
+      add(
+        "hook-deadline",
+        "error",
+        "the hook Job has no activeDeadlineSeconds or backoffLimit: a stuck Job holds the sync",
+        "set spec.activeDeadlineSeconds and spec.backoffLimit",
+      );
     }
     for (const container of spec.template?.spec?.containers ?? []) {
       const context = { ...spec.template?.spec?.securityContext, ...container.securityContext };
       if (context.runAsNonRoot !== true || context.allowPrivilegeEscalation !== false) {
-        add("hook-security", "warning", `hook container ${container.name} may run as root or escalate privileges`, "set runAsNonRoot: true and allowPrivilegeEscalation: false");
+        add(
+          "hook-security",
+          "warning",
+          `hook container ${container.name} may run as root or escalate privileges`,
+          "set runAsNonRoot: true and allowPrivilegeEscalation: false",
+        );
       }
     }
     const podLabels = spec.template?.metadata?.labels;
     for (const service of services) {
       if (selects(service.spec?.selector, podLabels)) {
-        add("hook-pods-selected", "error", `Service ${service.metadata?.name} selects the hook Job's pods and could send them traffic`, "give the Job's pod template labels that no Service selects");
+        add(
+          "hook-pods-selected",
+          "error",
+          `Service ${service.metadata?.name} selects the hook Job's pods and could send them traffic`,
+          "give the Job's pod template labels that no Service selects",
+        );
       }
     }
     // Plain Helm has no SyncFail. Argo CD ignores the Helm hook of a Job that has its own
@@ -77,21 +110,31 @@ function hookJobRules(manifests: Manifest[], renderer: "helm" | "argocd"): Findi
     // with the Job: a rollback is the one Helm event that means a release failed.
     if (csv(hook).includes("SyncFail")) {
       const events = csv(job.metadata?.annotations?.["helm.sh/hook"]);
-      const fix = "make it a Helm post-rollback hook as well (helm.sh/hook: post-rollback, helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded): Argo CD still runs it only on SyncFail, and plain Helm only when a release is rolled back";
+      const fix =
+        "make it a Helm post-rollback hook as well (helm.sh/hook: post-rollback, helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded): Argo CD still runs it only on SyncFail, and plain Helm only when a release is rolled back";
       const underHelm = (message: string) => add("hook-under-helm", "warning", message, fix);
       // argo-cd controller/hook.go: helm.sh/hook pre-delete or post-delete makes any resource a
       // PreDelete or PostDelete hook too, whatever its Argo CD hook says.
       const deletes = events.filter((event) => event === "pre-delete" || event === "post-delete");
       if (deletes.length > 0) {
-        underHelm(`this SyncFail Job is also a Helm ${deletes.join(",")} hook: Argo CD runs it when the Application is deleted, and helm uninstall runs it too, each posting a failure that did not happen`);
+        underHelm(
+          `this SyncFail Job is also a Helm ${deletes.join(",")} hook: Argo CD runs it when the Application is deleted, and helm uninstall runs it too, each posting a failure that did not happen`,
+        );
       }
       if (renderer === "helm") {
         const runs = events.flatMap((event) => (HELM_RUNS[event] ? [HELM_RUNS[event]!] : []));
         if (events.length === 0) {
-          underHelm("under plain helm install this SyncFail Job is an ordinary Job: it runs on every install and upgrade and posts a failure that did not happen");
+          underHelm(
+            "under plain helm install this SyncFail Job is an ordinary Job: it runs on every install and upgrade and posts a failure that did not happen",
+          );
         } else if (runs.length > 0) {
-          const test = events.includes("test") || events.includes("test-success") ? " (and an Application with helm.skipTests: true drops it)" : "";
-          underHelm(`this SyncFail Job is also a Helm ${events.join(",")} hook: ${[...new Set(runs)].join(" and ")} and posts a failure that did not happen${test}`);
+          const test =
+            events.includes("test") || events.includes("test-success")
+              ? " (and an Application with helm.skipTests: true drops it)"
+              : "";
+          underHelm(
+            `this SyncFail Job is also a Helm ${events.join(",")} hook: ${[...new Set(runs)].join(" and ")} and posts a failure that did not happen${test}`,
+          );
         }
       }
     }
@@ -103,21 +146,37 @@ function hookJobRules(manifests: Manifest[], renderer: "helm" | "argocd"): Findi
 function messageRules(manifests: Manifest[]): Finding[] {
   const findings: Finding[] = [];
   for (const job of jobContainers(manifests)) {
-    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) => findings.push({ rule, severity, resource: job.resource, message, fix });
+    const add = (rule: string, severity: Finding["severity"], message: string, fix: string) =>
+      findings.push({ rule, severity, resource: job.resource, message, fix });
     const { container } = job;
     const isHookJob = !job.runsAt.endsWith("promotion");
     // The images the cluster pulls only to report or check a release (curl, usually): pinned by
     // digest. A hook that runs the app's own image (a migration) follows the app's tag.
     const reportsOrChecks = postsToWebhook(container) || !isHookJob;
     if (!isPinned(container.image)) {
-      add("image-unpinned", "error", `${describe(job)} container ${container.name} uses ${container.image ?? "no image"}, which is not pinned`, "use an explicit version tag and digest, never latest");
+      add(
+        "image-unpinned",
+        "error",
+        `${describe(job)} container ${container.name} uses ${container.image ?? "no image"}, which is not pinned`,
+        "use an explicit version tag and digest, never latest",
+      );
     } else if (reportsOrChecks && !hasDigest(container.image)) {
-      add("image-digest", "warning", `${describe(job)} container ${container.name} pulls ${container.image} by tag alone, which its registry can move`, "pin the digest too (image@sha256:...); a pull-through mirror keeps it");
+      add(
+        "image-digest",
+        "warning",
+        `${describe(job)} container ${container.name} pulls ${container.image} by tag alone, which its registry can move`,
+        "pin the digest too (image@sha256:...); a pull-through mirror keeps it",
+      );
     }
     const posting = webhookCurls(container);
     if (posting.length === 0) continue;
     if (!posting.every((line) => /--fail(-with-body)?\b|\s-f\b|\s-[a-zA-Z]*f[a-zA-Z]*\s/.test(line))) {
-      add("hook-curl-fail", "warning", `${describe(job)} posts with curl without --fail: an HTTP error (a revoked webhook, Slack down) is logged as sent`, "add --fail, and log the failure before exiting 0");
+      add(
+        "hook-curl-fail",
+        "warning",
+        `${describe(job)} posts with curl without --fail: an HTTP error (a revoked webhook, Slack down) is logged as sent`,
+        "add --fail, and log the failure before exiting 0",
+      );
     }
     // A message that fails must not fail what it reports on. A smoke test that also posts is
     // meant to fail hard, and a dry-run metric cannot fail its analysis: both are left alone.
@@ -127,12 +186,15 @@ function messageRules(manifests: Manifest[]): Finding[] {
         "notification-exit-code",
         "error",
         `${describe(job)} exits non-zero when Slack cannot be reached or refuses the message: ${isHookJob ? (job.runsAt === "SyncFail" ? "the sync reports its SyncFail hook failed too" : "that fails the sync") : "that fails the analysis and aborts the release"}`,
-        isHookJob ? "post from a shell that logs why a message was not sent and ends with exit 0" : "list the metric in the analysis' dryRun, and post from a shell that ends with exit 0",
+        isHookJob
+          ? "post from a shell that logs why a message was not sent and ends with exit 0"
+          : "list the metric in the analysis' dryRun, and post from a shell that ends with exit 0",
       );
     }
   }
   const byEvent = new Map<string, string[]>();
-  for (const { event, by } of notificationMechanisms(manifests)) byEvent.set(event, [...(byEvent.get(event) ?? []), by]);
+  for (const { event, by } of notificationMechanisms(manifests))
+    byEvent.set(event, [...(byEvent.get(event) ?? []), by]);
   for (const [event, mechanisms] of byEvent) {
     if (mechanisms.length < 2) continue;
     findings.push({
@@ -154,11 +216,16 @@ const EVENT_NAMES: Record<ReleaseEvent, string> = {
   aborted: "an aborted release",
 };
 
-const describe = (job: JobContainer) => (job.runsAt.endsWith("promotion") ? `the ${job.runsAt} analysis` : `the ${job.runsAt} hook`);
+const describe = (job: JobContainer) =>
+  job.runsAt.endsWith("promotion") ? `the ${job.runsAt} analysis` : `the ${job.runsAt} hook`;
 
 /** How many curl calls a container makes. */
 const curlCalls = (container: any) =>
-  container.command?.[0] === "curl" ? 1 : commandText(container).split("\n").filter((line) => /(^|[\s;&|(])curl\s/.test(line)).length;
+  container.command?.[0] === "curl"
+    ? 1
+    : commandText(container)
+        .split("\n")
+        .filter((line) => /(^|[\s;&|(])curl\s/.test(line)).length;
 
 /**
  * Whether a failing post still exits 0: a shell script that ends with `exit 0` and never sets
@@ -167,7 +234,10 @@ const curlCalls = (container: any) =>
 function exitsZero(container: any, posting: string[]): boolean {
   if (!postsToWebhook(container) || container.command?.[0] === "curl") return false;
   const script = commandText(container);
-  const statements = script.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  const statements = script
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
   if (!/(^|\n)\s*set\s+-[a-z]*e/.test(script) && statements.at(-1) === "exit 0") return true;
   return posting.every((line) => /\|\|\s*(true|:|exit 0)\s*;?\s*$/.test(line.trim()));
 }

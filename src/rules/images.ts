@@ -1,7 +1,7 @@
 // The app's image must name a version: a release starts only when the pod template changes,
 // and `latest` never changes it.
 import { hasDigest, splitImageRef } from "../image-ref.js";
-import { ofKind, podTemplateOf, resourceName, type Finding, type Rule } from "./types.js";
+import { type Finding, ofKind, podTemplateOf, type Rule, resourceName } from "./types.js";
 
 export const imageRules: Rule = (manifests) =>
   ofKind(manifests, "Rollout").flatMap((rollout): Finding[] =>

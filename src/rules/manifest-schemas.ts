@@ -15,7 +15,7 @@ import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { AnalysisTemplate, HTTPRoute, Rollout, type SchemaError, type ValidateFunction } from "./schema-validators.js";
-import { resourceName, type Finding, type Manifest, type Rule } from "./types.js";
+import { type Finding, type Manifest, type Rule, resourceName } from "./types.js";
 
 type Model = new (data: any) => { validate(): void };
 
@@ -56,7 +56,8 @@ export function schemaErrors(manifest: Manifest): string[] | undefined {
   }
 }
 
-const describe = (error: { instancePath?: string; message?: string }) => `${error.instancePath || "/"} ${error.message ?? "is invalid"}`;
+const describe = (error: { instancePath?: string; message?: string }) =>
+  `${error.instancePath || "/"} ${error.message ?? "is invalid"}`;
 
 /**
  * The errors @kubernetes-models/validate 3.1.2 reports (its excludeNullableRefErrors): a field

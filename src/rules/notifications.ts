@@ -3,7 +3,7 @@
 // same model to run every rendered command, and doctor reports what would post twice.
 import type { RolloutsTrigger } from "../chart/names.js";
 import { isHook, syncPhases, syncWaiters } from "./sync.js";
-import { ofKind, resourceName, type Manifest } from "./types.js";
+import { type Manifest, ofKind, resourceName } from "./types.js";
 
 /** A release event a person wants to hear about once. */
 export type ReleaseEvent = "live" | "paused" | "smoke-test-failed" | "sync-failed" | "aborted";
@@ -27,7 +27,8 @@ export function jobContainers(manifests: Manifest[]): JobContainer[] {
   for (const job of ofKind(manifests, "Job").filter(isHook)) {
     for (const phase of syncPhases(job)) {
       const pod = job.spec?.template?.spec ?? {};
-      for (const container of pod.containers ?? []) found.push({ resource: resourceName(job), runsAt: phase, dryRun: false, container, pod });
+      for (const container of pod.containers ?? [])
+        found.push({ resource: resourceName(job), runsAt: phase, dryRun: false, container, pod });
     }
   }
   const templates = new Map(ofKind(manifests, "AnalysisTemplate").map((t) => [t.metadata?.name, t]));
@@ -36,10 +37,13 @@ export function jobContainers(manifests: Manifest[]): JobContainer[] {
       ["pre-promotion", rollout.spec?.strategy?.blueGreen?.prePromotionAnalysis],
       ["post-promotion", rollout.spec?.strategy?.blueGreen?.postPromotionAnalysis],
     ] as const) {
-      const used = (analysis?.templates ?? []).map((ref: any) => templates.get(ref.templateName)).filter(Boolean) as Manifest[];
+      const used = (analysis?.templates ?? [])
+        .map((ref: any) => templates.get(ref.templateName))
+        .filter(Boolean) as Manifest[];
       // utils/analysis/helpers.go: the templates' arguments, with the Rollout's values over them.
       const args: Record<string, string> = {};
-      for (const template of used) for (const arg of template.spec?.args ?? []) if (typeof arg.value === "string") args[arg.name] ??= arg.value;
+      for (const template of used)
+        for (const arg of template.spec?.args ?? []) if (typeof arg.value === "string") args[arg.name] ??= arg.value;
       for (const arg of analysis?.args ?? []) if (typeof arg.value === "string") args[arg.name] = arg.value;
       for (const template of used) {
         const dryRun: string[] = (template.spec?.dryRun ?? []).map((d: any) => String(d.metricName));
@@ -48,7 +52,13 @@ export function jobContainers(manifests: Manifest[]): JobContainer[] {
           if (!pod) continue;
           const isDryRun = dryRun.some((pattern) => safeRegExp(pattern)?.test(metric.name) ?? false);
           for (const container of pod.containers ?? []) {
-            found.push({ resource: resourceName(template), runsAt, dryRun: isDryRun, container: resolveArgs(container, args), pod });
+            found.push({
+              resource: resourceName(template),
+              runsAt,
+              dryRun: isDryRun,
+              container: resolveArgs(container, args),
+              pod,
+            });
           }
         }
       }
@@ -79,7 +89,8 @@ export function resolveArgs<T>(value: T, args: Record<string, string>): T {
     }) as T;
   }
   if (Array.isArray(value)) return value.map((item) => resolveArgs(item, args)) as T;
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveArgs(v, args)])) as T;
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveArgs(v, args)])) as T;
   return value;
 }
 
@@ -88,7 +99,8 @@ const secretVars = (container: any): string[] =>
   (container.env ?? []).filter((e: any) => e?.valueFrom?.secretKeyRef).map((e: any) => String(e.name));
 
 /** The container's command line as one text, for the shell scripts inside it. */
-export const commandText = (container: any) => [...(container.command ?? []), ...(container.args ?? [])].map(String).join("\n");
+export const commandText = (container: any) =>
+  [...(container.command ?? []), ...(container.args ?? [])].map(String).join("\n");
 
 /**
  * The curl calls of a container that post to a webhook: curl lines that use a variable read from
@@ -97,8 +109,13 @@ export const commandText = (container: any) => [...(container.command ?? []), ..
 export function webhookCurls(container: any): string[] {
   const vars = secretVars(container);
   const text = commandText(container);
-  const calls = container.command?.[0] === "curl" || container.command?.[0]?.endsWith?.("/curl") ? [text.replace(/\n/g, " ")] : text.split("\n").filter((line) => /(^|[\s;&|(])curl\s/.test(line));
-  return calls.filter((line) => /hooks\.slack\.com/.test(line) || vars.some((name) => new RegExp(`\\$\\(?\\{?${name}\\b`).test(line)));
+  const calls =
+    container.command?.[0] === "curl" || container.command?.[0]?.endsWith?.("/curl")
+      ? [text.replace(/\n/g, " ")]
+      : text.split("\n").filter((line) => /(^|[\s;&|(])curl\s/.test(line));
+  return calls.filter(
+    (line) => /hooks\.slack\.com/.test(line) || vars.some((name) => new RegExp(`\\$\\(?\\{?${name}\\b`).test(line)),
+  );
 }
 
 export const postsToWebhook = (container: any) => webhookCurls(container).length > 0;
@@ -144,7 +161,10 @@ export function notificationMechanisms(manifests: Manifest[]): Mechanism[] {
   for (const rollout of rollouts) {
     for (const key of Object.keys(rollout.metadata?.annotations ?? {})) {
       const trigger = /^notifications\.argoproj\.io\/subscribe\.([^.]+)\./.exec(key)?.[1];
-      const events = trigger !== undefined && Object.hasOwn(TRIGGER_EVENTS, trigger) ? TRIGGER_EVENTS[trigger as RolloutsTrigger] : [];
+      const events =
+        trigger !== undefined && Object.hasOwn(TRIGGER_EVENTS, trigger)
+          ? TRIGGER_EVENTS[trigger as RolloutsTrigger]
+          : [];
       for (const event of events) found.push({ event, by: `Argo Rollouts ${trigger}` });
     }
   }

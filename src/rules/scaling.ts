@@ -16,9 +16,20 @@ import {
   rolloutWorkload,
   type Workload,
 } from "../chart/replica-drift.js";
-import { ofKind, podTemplateOf, resourceName, type Finding, type Manifest, type RenderContext, type Rule } from "./types.js";
+import {
+  type Finding,
+  type Manifest,
+  ofKind,
+  podTemplateOf,
+  type RenderContext,
+  type Rule,
+  resourceName,
+} from "./types.js";
 
-export const scalingRules: Rule = (manifests, context) => [...hpaFindings(manifests), ...replicaFindings(manifests, context)];
+export const scalingRules: Rule = (manifests, context) => [
+  ...hpaFindings(manifests),
+  ...replicaFindings(manifests, context),
+];
 
 function hpaFindings(manifests: Manifest[]): Finding[] {
   const findings: Finding[] = [];
@@ -39,14 +50,19 @@ function hpaFindings(manifests: Manifest[]): Finding[] {
     }
     const metrics: any[] = hpa.spec?.metrics ?? [];
     // autoscaling/v2 with no metrics defaults to CPU utilisation.
-    const scalesOnCpu = metrics.length === 0 || metrics.some((m) => m.type === "Resource" && m.resource?.name === "cpu" && m.resource?.target?.type === "Utilization");
+    const scalesOnCpu =
+      metrics.length === 0 ||
+      metrics.some(
+        (m) => m.type === "Resource" && m.resource?.name === "cpu" && m.resource?.target?.type === "Utilization",
+      );
     const containers: any[] = podTemplateOf(rollout, manifests)?.spec?.containers ?? [];
     if (scalesOnCpu && !containers.every((c) => c.resources?.requests?.cpu !== undefined)) {
       findings.push({
         rule: "hpa-cpu-request",
         severity: "error",
         resource,
-        message: "the HPA scales on CPU utilisation but a container of the Rollout requests no CPU, so it cannot measure it",
+        message:
+          "the HPA scales on CPU utilisation but a container of the Rollout requests no CPU, so it cannot measure it",
         fix: "set resources.requests.cpu on every container",
       });
     }
@@ -57,7 +73,8 @@ function hpaFindings(manifests: Manifest[]): Finding[] {
 function replicaFindings(manifests: Manifest[], context: RenderContext | undefined): Finding[] {
   const findings: Finding[] = [];
   const hpas = ofKind(manifests, "HorizontalPodAutoscaler");
-  const scaledByHpa = (kind: string, name: string) => hpas.some((h) => h.spec?.scaleTargetRef?.kind === kind && h.spec?.scaleTargetRef?.name === name);
+  const scaledByHpa = (kind: string, name: string) =>
+    hpas.some((h) => h.spec?.scaleTargetRef?.kind === kind && h.spec?.scaleTargetRef?.name === name);
 
   for (const rollout of ofKind(manifests, "Rollout")) {
     const name = rollout.metadata?.name ?? "";
@@ -74,7 +91,16 @@ function replicaFindings(manifests: Manifest[], context: RenderContext | undefin
       });
     }
     if (replicas != null && underHpa) {
-      findings.push(...drift(context, "replicas-under-hpa", rolloutWorkload(name), resource, "an HPA scales the Rollout and git keeps its replicas", "the HPA"));
+      findings.push(
+        ...drift(
+          context,
+          "replicas-under-hpa",
+          rolloutWorkload(name),
+          resource,
+          "an HPA scales the Rollout and git keeps its replicas",
+          "the HPA",
+        ),
+      );
     }
     // Only where no HPA renders at all: one aimed elsewhere is hpa-target's to report.
     if (hpas.length === 0) {
@@ -92,7 +118,10 @@ function replicaFindings(manifests: Manifest[], context: RenderContext | undefin
     }
 
     const ref = rollout.spec?.workloadRef;
-    const deployment = ref?.kind === "Deployment" ? manifests.find((m) => m.kind === "Deployment" && m.metadata?.name === ref.name) : undefined;
+    const deployment =
+      ref?.kind === "Deployment"
+        ? manifests.find((m) => m.kind === "Deployment" && m.metadata?.name === ref.name)
+        : undefined;
     if (!deployment) continue; // rollout.ts reports a workloadRef that names nothing
     const deploymentResource = resourceName(deployment);
     const running = deployment.spec?.replicas;
@@ -108,7 +137,14 @@ function replicaFindings(manifests: Manifest[], context: RenderContext | undefin
     }
     if (typeof running !== "number" || running === 0) continue;
     findings.push(
-      ...drift(context, "workload-ref-replicas", deploymentWorkload(ref.name), deploymentResource, "Argo Rollouts scales this Deployment down as the Rollout's pods become ready, and git keeps its replicas", "Argo Rollouts"),
+      ...drift(
+        context,
+        "workload-ref-replicas",
+        deploymentWorkload(ref.name),
+        deploymentResource,
+        "Argo Rollouts scales this Deployment down as the Rollout's pods become ready, and git keeps its replicas",
+        "Argo Rollouts",
+      ),
     );
     if (typeof replicas === "number" && replicas < running) {
       findings.push({
@@ -127,7 +163,14 @@ function replicaFindings(manifests: Manifest[], context: RenderContext | undefin
  * A count in git that another controller changes: every Application that deploys it must leave
  * it alone, or self-heal and every sync put git's count back.
  */
-function drift(context: RenderContext | undefined, rule: string, workload: Workload, resource: string, what: string, owner: string): Finding[] {
+function drift(
+  context: RenderContext | undefined,
+  rule: string,
+  workload: Workload,
+  resource: string,
+  what: string,
+  owner: string,
+): Finding[] {
   const applications = context?.applications;
   if (applications === undefined) return [];
   if (applications.length === 0) {

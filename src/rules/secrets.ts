@@ -1,7 +1,7 @@
 // A Slack webhook URL is a credential: it belongs in a Secret applied out of band, never in a
 // rendered manifest (which lives in git) or in any file git would commit.
 import { SLACK_WEBHOOK_SOURCE } from "../redact.js";
-import { resourceName, type Finding, type Rule } from "./types.js";
+import { type Finding, type Rule, resourceName } from "./types.js";
 
 // Whatever the case of the host or a port: https://HOOKS.SLACK.COM:443/services/... posts as well.
 const SLACK_WEBHOOK = new RegExp(SLACK_WEBHOOK_SOURCE, "i");

@@ -13,7 +13,11 @@ const HELM_HOOK_PHASES: Record<string, string> = {
   "post-upgrade": "PostSync",
 };
 
-const csv = (text: string | undefined) => (text ?? "").split(",").map((part) => part.trim()).filter(Boolean);
+const csv = (text: string | undefined) =>
+  (text ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
 
 /** pkg/sync/hook/hook.go Skip: an object whose only hook type is Skip is never applied. */
 const isSkipped = (manifest: Manifest) => {
@@ -70,7 +74,12 @@ export function syncWaiters(rollout: Manifest, manifests: Manifest[]): { manifes
     const phases = syncPhases(manifest);
     if (phases.includes("PostSync")) {
       const helmOnly = manifest.metadata?.annotations?.[ARGO_HOOK] === undefined;
-      waiters.push({ manifest, why: helmOnly ? "a Helm post-install/post-upgrade hook, which Argo CD runs as a PostSync hook" : "a PostSync hook" });
+      waiters.push({
+        manifest,
+        why: helmOnly
+          ? "a Helm post-install/post-upgrade hook, which Argo CD runs as a PostSync hook"
+          : "a PostSync hook",
+      });
     } else if (phases.includes("Sync") && isHook(manifest) && syncWave(manifest) >= wave) {
       waiters.push({ manifest, why: `a Sync hook in wave ${syncWave(manifest)}, not before the Rollout's` });
     } else if (phases.includes("Sync") && !isHook(manifest) && syncWave(manifest) > wave) {

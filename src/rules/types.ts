@@ -66,4 +66,6 @@ export function podTemplateOf(rollout: Manifest, manifests: Manifest[]): any | u
 
 /** Deployments that a Rollout runs through workloadRef, by name. */
 export const referencedWorkloads = (manifests: Manifest[]) =>
-  new Set(manifests.filter((m) => m.kind === "Rollout" && m.spec?.workloadRef).map((m) => m.spec.workloadRef.name as string));
+  new Set(
+    manifests.filter((m) => m.kind === "Rollout" && m.spec?.workloadRef).map((m) => m.spec.workloadRef.name as string),
+  );

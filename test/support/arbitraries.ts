@@ -12,32 +12,44 @@ const DIGITS = "0123456789";
 const UPPER = LOWER.toUpperCase();
 
 /** A length biased towards the edges of [min, max]. */
-const lengthIn = (min: number, max: number) =>
-  fc.oneof(fc.constant(min), fc.constant(max), fc.integer({ min, max }));
+const lengthIn = (min: number, max: number) => fc.oneof(fc.constant(min), fc.constant(max), fc.integer({ min, max }));
 
 /** DNS label: first from `first`, then [a-z0-9-], last [a-z0-9]; exactly `length` characters. */
 function label(length: number, first: string): fc.Arbitrary<string> {
   if (length === 1) return chars(first);
   return fc
-    .tuple(chars(first), fc.array(chars(`${LOWER}${DIGITS}-`), { minLength: length - 2, maxLength: length - 2 }), chars(`${LOWER}${DIGITS}`))
+    .tuple(
+      chars(first),
+      fc.array(chars(`${LOWER}${DIGITS}-`), { minLength: length - 2, maxLength: length - 2 }),
+      chars(`${LOWER}${DIGITS}`),
+    )
     .map(([a, middle, z]) => a + middle.join("") + z);
 }
 
 // Names YAML 1.1 reads as booleans, nulls or numbers (y, no, 123) are refused as names.
-export const appName = lengthIn(1, 53).chain((n) => label(n, LOWER)).filter((name) => !isAmbiguous(name));
-export const envName = lengthIn(1, 20).chain((n) => label(n, `${LOWER}${DIGITS}`)).filter((name) => !isAmbiguous(name));
+export const appName = lengthIn(1, 53)
+  .chain((n) => label(n, LOWER))
+  .filter((name) => !isAmbiguous(name));
+export const envName = lengthIn(1, 20)
+  .chain((n) => label(n, `${LOWER}${DIGITS}`))
+  .filter((name) => !isAmbiguous(name));
 
 const pathComponent = fc
   .tuple(
     fc.stringMatching(/^[a-z0-9]{1,8}$/),
-    fc.array(fc.tuple(fc.constantFrom(".", "_", "__", "-", "--"), fc.stringMatching(/^[a-z0-9]{1,6}$/)), { maxLength: 2 }),
+    fc.array(fc.tuple(fc.constantFrom(".", "_", "__", "-", "--"), fc.stringMatching(/^[a-z0-9]{1,6}$/)), {
+      maxLength: 2,
+    }),
   )
   .map(([head, rest]) => head + rest.map(([sep, part]) => sep + part).join(""));
 
 const registry = fc.oneof(
   fc.constant("localhost:5000"),
   fc
-    .tuple(fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/), { minLength: 2, maxLength: 4 }), fc.option(fc.integer({ min: 1, max: 65535 })))
+    .tuple(
+      fc.array(fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/), { minLength: 2, maxLength: 4 }),
+      fc.option(fc.integer({ min: 1, max: 65535 })),
+    )
     .map(([parts, port]) => parts.join(".") + (port === null ? "" : `:${port}`)),
 );
 
@@ -45,13 +57,32 @@ const registry = fc.oneof(
 export const tag = lengthIn(1, 128)
   .chain((n) =>
     fc
-      .tuple(chars(`${LOWER}${UPPER}${DIGITS}_`), fc.array(chars(`${LOWER}${UPPER}${DIGITS}_.-`), { minLength: n - 1, maxLength: n - 1 }))
+      .tuple(
+        chars(`${LOWER}${UPPER}${DIGITS}_`),
+        fc.array(chars(`${LOWER}${UPPER}${DIGITS}_.-`), { minLength: n - 1, maxLength: n - 1 }),
+      )
       .map(([a, rest]) => a + rest.join("")),
   )
   .filter((t) => t !== "latest");
 
 /** Tags a YAML 1.1 reader would take for numbers, booleans or null if they were not quoted. */
-export const ambiguousTag = fc.constantFrom("1.10", "1.0", "2", "0755", "1e3", "yes", "no", "on", "off", "true", "null", "0x1F", "12_000", "1_0", "y");
+export const ambiguousTag = fc.constantFrom(
+  "1.10",
+  "1.0",
+  "2",
+  "0755",
+  "1e3",
+  "yes",
+  "no",
+  "on",
+  "off",
+  "true",
+  "null",
+  "0x1F",
+  "12_000",
+  "1_0",
+  "y",
+);
 
 export const digest = fc.stringMatching(/^[a-f0-9]{64}$/).map((hex) => `sha256:${hex}`);
 
@@ -63,7 +94,12 @@ export interface Image {
 }
 
 export const image: fc.Arbitrary<Image> = fc
-  .tuple(fc.option(registry), fc.array(pathComponent, { minLength: 1, maxLength: 4 }), fc.oneof(tag, ambiguousTag), fc.option(digest))
+  .tuple(
+    fc.option(registry),
+    fc.array(pathComponent, { minLength: 1, maxLength: 4 }),
+    fc.oneof(tag, ambiguousTag),
+    fc.option(digest),
+  )
   .map(([host, path, t, d]) => {
     const repository = [host, ...path].filter((part) => part !== null).join("/");
     return { repository, tag: t, ...(d ? { digest: d } : {}), ref: `${repository}:${t}${d ? `@${d}` : ""}` };
@@ -75,7 +111,9 @@ const foreign = fc.oneof(
   chars("\n\r\t").map((c) => ({ why: "a line break or tab", text: c })),
   fc.constantFrom("{{", "}}", "{{ .Values.x }}", "{{{name}}}").map((text) => ({ why: "template delimiters", text })),
   chars(`"'\`\\`).map((c) => ({ why: "a quote or backslash", text: c })),
-  fc.constantFrom("а", "е", "о", "ѕ", "ｓ", "ℓ", "\u200b", "\u00a0", "é").map((text) => ({ why: "look-alike unicode", text })),
+  fc
+    .constantFrom("а", "е", "о", "ѕ", "ｓ", "ℓ", "\u200b", "\u00a0", "é")
+    .map((text) => ({ why: "look-alike unicode", text })),
   fc.constantFrom(" ", "  ").map((text) => ({ why: "a space", text })),
 );
 
@@ -88,4 +126,6 @@ export const withForeign = (valid: fc.Arbitrary<string>) =>
 
 /** A valid value made far too long. */
 export const tooLong = (valid: fc.Arbitrary<string>) =>
-  fc.tuple(valid, fc.integer({ min: 600, max: 5000 })).map(([value, n]) => ({ why: "a very long string", value: value.padEnd(n, value.at(-1) ?? "a") }));
+  fc
+    .tuple(valid, fc.integer({ min: 600, max: 5000 }))
+    .map(([value, n]) => ({ why: "a very long string", value: value.padEnd(n, value.at(-1) ?? "a") }));

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import YAML from "yaml";
-import { helmTemplate, type HelmBinary, type Rendered } from "./helm.js";
+import { type HelmBinary, helmTemplate, type Rendered } from "./helm.js";
 
 /** The Application in argocd/<env>.yaml, as written. */
 export function applicationOf(chartDir: string, env: string): any {
@@ -13,10 +13,19 @@ export function applicationOf(chartDir: string, env: string): any {
 }
 
 /** `helm template` as Argo CD runs it for argocd/<env>.yaml, plus `--set`s and arguments of a test's own. */
-export function renderLikeArgoCd(helm: HelmBinary, chartDir: string, env: string, extraSets: string[] = [], extraArgs: string[] = []): Promise<Rendered> {
+export function renderLikeArgoCd(
+  helm: HelmBinary,
+  chartDir: string,
+  env: string,
+  extraSets: string[] = [],
+  extraArgs: string[] = [],
+): Promise<Rendered> {
   const app = applicationOf(chartDir, env);
   const helmSource = app.spec.source.helm ?? {};
-  const sets = (helmSource.parameters ?? []).flatMap((p: { name: string; value: string }) => ["--set", `${p.name}=${p.value}`]);
+  const sets = (helmSource.parameters ?? []).flatMap((p: { name: string; value: string }) => [
+    "--set",
+    `${p.name}=${p.value}`,
+  ]);
   return helmTemplate(
     helm.bin,
     chartDir,

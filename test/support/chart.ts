@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { checkRelease } from "../../src/rules/index.js";
 import { makeTempDir, runCli } from "./cli.js";
-import { helmBinaries, helmLint, helmTemplate, type HelmBinary, type Rendered } from "./helm.js";
+import { type HelmBinary, helmBinaries, helmLint, helmTemplate, type Rendered } from "./helm.js";
 import { validateManifest } from "./manifests.js";
 
 /** Runs `bluegreen init --yes <args>` in a fresh directory; returns the chart's path. */
@@ -19,7 +19,9 @@ export async function initChart(args: string[], name = "shop"): Promise<string> 
 
 /** values.yaml alone, then values.yaml plus each overlay, as `-f` lists. */
 export function valuesCombinations(chartDir: string): { label: string; files: string[] }[] {
-  const overlays = readdirSync(chartDir).filter((f) => /^values-.+\.yaml$/.test(f)).sort();
+  const overlays = readdirSync(chartDir)
+    .filter((f) => /^values-.+\.yaml$/.test(f))
+    .sort();
   return [
     { label: "values.yaml", files: [join(chartDir, "values.yaml")] },
     ...overlays.map((overlay) => ({ label: overlay, files: [join(chartDir, "values.yaml"), join(chartDir, overlay)] })),
@@ -45,7 +47,10 @@ export async function lintAndRenderAll(chartDir: string, release = "shop"): Prom
       expect(lint.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
       const manifests = await helmTemplate(helm.bin, chartDir, files, [], { release, namespace: `${release}-ns` });
       for (const manifest of manifests) {
-        expect(validateManifest(manifest), `${manifest.kind}/${manifest.metadata.name} (helm ${helm.version}, ${label})`).toEqual([]);
+        expect(
+          validateManifest(manifest),
+          `${manifest.kind}/${manifest.metadata.name} (helm ${helm.version}, ${label})`,
+        ).toEqual([]);
       }
       releases.push({ helm, label, manifests });
     }

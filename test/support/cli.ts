@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
-import { mergeEnv, runProcess, type ProcessResult } from "./process.js";
+import { mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 /** Absolute path of the repository (this file is test/support/cli.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/[\\/]$/, "");

@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "vitest";
 
-const runs = (command: string, args: string[]) => spawnSync(command, args, { stdio: "ignore", timeout: 10_000 }).status === 0;
+const runs = (command: string, args: string[]) =>
+  spawnSync(command, args, { stdio: "ignore", timeout: 10_000 }).status === 0;
 
 const PROBES = {
   strace: {
@@ -36,7 +37,8 @@ const PROBES = {
   },
   nobody: {
     what: "root and setpriv (to run the CLI as uid 65534)",
-    works: () => process.getuid?.() === 0 && runs("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "true"]),
+    works: () =>
+      process.getuid?.() === 0 && runs("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "true"]),
   },
   script: {
     what: "util-linux script (a pseudo-terminal)",
@@ -56,8 +58,9 @@ const works = (facility: Facility) => {
 export function missing(facilities: Facility[]): string | undefined {
   if (process.env.CI) return undefined;
   const absent = facilities.filter((f) => !works(f));
-  return absent.length === 0 ? undefined : `skipped here: needs ${absent.map((f) => PROBES[f].what)
-    .join(" and ")}, which does not work on this machine`;
+  return absent.length === 0
+    ? undefined
+    : `skipped here: needs ${absent.map((f) => PROBES[f].what).join(" and ")}, which does not work on this machine`;
 }
 
 type Body = () => unknown;
@@ -65,7 +68,9 @@ type Body = () => unknown;
 /** `it`, skipped where one of `facilities` is missing, with the reason in the test's name. */
 export function itNeeds(facilities: Facility[]): (name: string, fn: Body, timeout?: number) => void {
   const why = missing(facilities);
-  return why === undefined ? (name, fn, timeout) => it(name, fn, timeout) : (name, fn, timeout) => it.skip(`${name} (${why})`, fn, timeout);
+  return why === undefined
+    ? (name, fn, timeout) => it(name, fn, timeout)
+    : (name, fn, timeout) => it.skip(`${name} (${why})`, fn, timeout);
 }
 
 /** `describe`, skipped where one of `facilities` is missing, with the reason in its name. */

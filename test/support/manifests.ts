@@ -7,7 +7,9 @@ import type { Manifest } from "../../src/rules/types.js";
 export function validateManifest(obj: unknown): string[] {
   if (typeof obj !== "object" || obj === null) return ["not an object"];
   const manifest = obj as Manifest;
-  return schemaErrors(manifest) ?? [`no schema for apiVersion ${String(manifest.apiVersion)} kind ${String(manifest.kind)}`];
+  return (
+    schemaErrors(manifest) ?? [`no schema for apiVersion ${String(manifest.apiVersion)} kind ${String(manifest.kind)}`]
+  );
 }
 
 interface HasKind {

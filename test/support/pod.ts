@@ -2,7 +2,7 @@
 // (Secrets by secretKeyRef, an optional one that is missing leaves its variable unset), $(VAR)
 // expanded in env values, command and args, then command + args run as a process. The image's
 // shell becomes this machine's /bin/sh (dash here: POSIX, like the busybox sh of the curl image).
-import { runProcess, type ProcessResult } from "./process.js";
+import { type ProcessResult, runProcess } from "./process.js";
 
 /**
  * Kubernetes' $(VAR) expansion, as kubernetes/kubernetes third_party/forked/golang/expansion/expand.go
@@ -67,7 +67,9 @@ export function startContainer(container: any, secrets: Record<string, Record<st
       env[variable.name] = expandLikeKubernetes(String(variable.value ?? ""), env);
     }
   }
-  const argv = [...(container.command ?? []), ...(container.args ?? [])].map((part: unknown) => expandLikeKubernetes(String(part), env));
+  const argv = [...(container.command ?? []), ...(container.args ?? [])].map((part: unknown) =>
+    expandLikeKubernetes(String(part), env),
+  );
   if (argv.length === 0) throw new Error("the container has no command: it would run its image's entrypoint");
   return { argv, env };
 }

@@ -43,7 +43,10 @@ export function mergeEnv(
 function logSpawn(command: string, args: string[]): void {
   const log = process.env.BLUEGREEN_TEST_SPAWN_LOG;
   if (!log) return;
-  const what = command === process.execPath ? `node ${basename(args[0] ?? "")} ${args[1] ?? ""}` : `${basename(command)} ${args[0] ?? ""}`;
+  const what =
+    command === process.execPath
+      ? `node ${basename(args[0] ?? "")} ${args[1] ?? ""}`
+      : `${basename(command)} ${args[0] ?? ""}`;
   appendFileSync(log, `${expect.getState().testPath ?? ""}\t${what}\n`);
 }
 

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI, REPO_ROOT, listFiles, makeTempDir, snapshotTree } from "./cli.js";
+import { CLI, listFiles, makeTempDir, REPO_ROOT, snapshotTree } from "./cli.js";
 import { helmBinaries, helmLint, helmTemplate, runHelm } from "./helm.js";
 import { byKind, one, validateManifest } from "./manifests.js";
 import { startCommandInTerminal, stripAnsi } from "./terminal.js";
@@ -47,7 +47,10 @@ describe("helm", () => {
       }
       expect(typeof docs.stderr).toBe("string");
 
-      const other = await helmTemplate(bin, chart, [], ["--set", "service.port=8080"], { release: "x", namespace: "y" });
+      const other = await helmTemplate(bin, chart, [], ["--set", "service.port=8080"], {
+        release: "x",
+        namespace: "y",
+      });
       expect(one(other, "ConfigMap").metadata).toMatchObject({ name: "x-where", namespace: "y" });
       expect(one(other, "Service").spec.ports[0].port).toBe(8080);
     });

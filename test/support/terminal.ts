@@ -118,7 +118,8 @@ export function startCommandInTerminal(argv: string[], opts: TerminalOptions): T
     },
     waitFor(pattern, timeoutMs = 10_000) {
       if (pending) throw new Error("waitFor: another waitFor is still pending");
-      const regex = typeof pattern === "string" ? undefined : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
+      const regex =
+        typeof pattern === "string" ? undefined : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ""));
       const describe = () =>
         `${String(pattern)}\n--- output since last match ---\n${session.output().slice(cursor)}` +
         (scriptErrors ? `\n--- script stderr ---\n${scriptErrors}` : "");
@@ -169,15 +170,17 @@ export function shellQuote(arg: string): string {
 
 /** Removes ANSI escape sequences (CSI, OSC, charset, single-char) and "\r". */
 export function stripAnsi(text: string): string {
-  return text
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "") // CSI: colours, cursor moves, erase
-    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, "") // OSC: titles, hyperlinks
-    .replace(/\x1b[()][\w@]/g, "") // character set selection
-    // Other two-byte escapes; "[" and "]" are left out so that a CSI/OSC cut in
-    // half at the end of a chunk is not half-stripped (it completes later).
-    .replace(/\x1b[@-Z\\^_=>78]/g, "")
-    .replace(/\r\n/g, "\n")
-    .replace(/\r/g, "");
+  return (
+    text
+      .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, "") // CSI: colours, cursor moves, erase
+      .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, "") // OSC: titles, hyperlinks
+      .replace(/\x1b[()][\w@]/g, "") // character set selection
+      // Other two-byte escapes; "[" and "]" are left out so that a CSI/OSC cut in
+      // half at the end of a chunk is not half-stripped (it completes later).
+      .replace(/\x1b[@-Z\\^_=>78]/g, "")
+      .replace(/\r\n/g, "\n")
+      .replace(/\r/g, "")
+  );
 }
 
 /**

@@ -4,16 +4,38 @@ import fc from "fast-check";
 
 /** A plain, quoted or block scalar of `text`, as a person might write it (block: on its own lines at `indent`). */
 export const scalarIn = (indent: string) =>
-  fc.constantFrom("plain", "single", "double", "literal-strip", "folded-strip", "literal-keep").map((style) => (text: string) => {
-    if (style === "plain") return text;
-    if (style === "single") return `'${text}'`;
-    if (style === "double") return JSON.stringify(text);
-    const header = { "literal-strip": "|-", "folded-strip": ">-", "literal-keep": "|+" }[style];
-    return `${header}\n${indent}  ${text}\n${style === "literal-keep" ? "\n" : ""}`;
-  });
+  fc
+    .constantFrom("plain", "single", "double", "literal-strip", "folded-strip", "literal-keep")
+    .map((style) => (text: string) => {
+      if (style === "plain") return text;
+      if (style === "single") return `'${text}'`;
+      if (style === "double") return JSON.stringify(text);
+      const header = { "literal-strip": "|-", "folded-strip": ">-", "literal-keep": "|+" }[style];
+      return `${header}\n${indent}  ${text}\n${style === "literal-keep" ? "\n" : ""}`;
+    });
 
 /** Plain scalars a YAML 1.1 reader types in surprising ways, and harmless ones. */
-export const plainWord = fc.constantFrom("yes", "no", "on", "y", "~", "0755", "0o17", "0x1F", "1_000", "1.10", "1e3", "2001-12-14", "1:30", "v2", "shop", "012", "-.5", "+12", ".inf");
+export const plainWord = fc.constantFrom(
+  "yes",
+  "no",
+  "on",
+  "y",
+  "~",
+  "0755",
+  "0o17",
+  "0x1F",
+  "1_000",
+  "1.10",
+  "1e3",
+  "2001-12-14",
+  "1:30",
+  "v2",
+  "shop",
+  "012",
+  "-.5",
+  "+12",
+  ".inf",
+);
 
 /**
  * A values file built of anchored mappings, mappings that merge them (`<<: *a`, `<<: [*a, *b]`)
@@ -21,7 +43,13 @@ export const plainWord = fc.constantFrom("yes", "no", "on", "y", "~", "0755", "0
  */
 export const valuesText = fc
   .record({
-    anchored: fc.array(fc.dictionary(fc.constantFrom("tag", "repository", "digest", "extra", "port"), plainWord, { minKeys: 1, maxKeys: 3 }), { minLength: 1, maxLength: 3 }),
+    anchored: fc.array(
+      fc.dictionary(fc.constantFrom("tag", "repository", "digest", "extra", "port"), plainWord, {
+        minKeys: 1,
+        maxKeys: 3,
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
     merging: fc.array(
       fc.record({
         before: fc.dictionary(fc.constantFrom("tag", "extra", "count"), plainWord, { maxKeys: 2 }),
@@ -39,13 +67,24 @@ export const valuesText = fc
     let n = 0;
     const style = (text: string) => styles[n++ % styles.length]!(text);
     const lines: string[] = [];
-    anchored.forEach((map, i) => void lines.push(`a${i}: &a${i} {${Object.entries(map).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ")}}`));
+    anchored.forEach(
+      (map, i) =>
+        void lines.push(
+          `a${i}: &a${i} {${Object.entries(map)
+            .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+            .join(", ")}}`,
+        ),
+    );
     if (aliasScalar) lines.push('version: &version "3.1"');
     merging.forEach(({ before, merges, after, flow }, i) => {
       const refs = merges.map((m) => `*a${m % anchored.length}`);
       const merge = refs.length === 1 ? refs[0]! : `[${refs.join(", ")}]`;
       if (flow) {
-        const items = [...Object.entries(before).map(([k, v]) => `${k}: ${JSON.stringify(v)}`), `<<: ${merge}`, ...Object.entries(after).map(([k, v]) => `${k}: ${v.match(/^[\w.]+$/) ? v : JSON.stringify(v)}`)];
+        const items = [
+          ...Object.entries(before).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+          `<<: ${merge}`,
+          ...Object.entries(after).map(([k, v]) => `${k}: ${v.match(/^[\w.]+$/) ? v : JSON.stringify(v)}`),
+        ];
         lines.push(`m${i}: {${items.join(", ")}}`);
         return;
       }
@@ -77,7 +116,8 @@ export function rewriteImage(values: string, spec: ImageSpec): string {
   const end = values.indexOf("\n\n", start + 1);
   const digest = spec.digest ? `"sha256:${"c".repeat(64)}"` : '""';
   const tag = spec.tagStyle("1.0");
-  const tagLine = `  tag: ${tag}`.replace(/\n$/, "") + (spec.commentAfterTag ? "\n  # the release train moves this" : "");
+  const tagLine =
+    `  tag: ${tag}`.replace(/\n$/, "") + (spec.commentAfterTag ? "\n  # the release train moves this" : "");
   const block = {
     plain: `image:\n  repository: ghcr.io/acme/shop\n${tagLine}\n  digest: ${digest}\n  pullPolicy: IfNotPresent`,
     merge: `defaults: &img {repository: ghcr.io/acme/shop, tag: "1.0", digest: ${digest}, pullPolicy: IfNotPresent}\nimage:\n  <<: *img`,
@@ -95,6 +135,9 @@ export function rewriteImage(values: string, spec: ImageSpec): string {
 /** Key paths where two value trees differ. */
 export function changedPaths(a: unknown, b: unknown, prefix: string[] = []): string[] {
   const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (isMap(a) && isMap(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((key) => changedPaths(a[key], b[key], [...prefix, key]));
+  if (isMap(a) && isMap(b))
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((key) =>
+      changedPaths(a[key], b[key], [...prefix, key]),
+    );
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix.join(".")];
 }

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { environmentValues, refreshBlocks, type Environment } from "../../src/chart/readme.js";
+import { type Environment, environmentValues, refreshBlocks } from "../../src/chart/readme.js";
 import { mergeValues } from "../../src/chart/values.js";
 import { matchesIgnoreFile } from "../../src/rules/files.js";
 import { isAmbiguous } from "../../src/yaml-doc.js";
@@ -47,7 +47,10 @@ describe("ignore-file patterns, as git and Helm read .gitignore and .helmignore"
 
 describe("Helm's merge of an overlay over values.yaml", () => {
   it("merges maps key by key, at every depth, and leaves both inputs as they were", () => {
-    const base = { image: { repository: "app", tag: "1.0" }, blueGreen: { autoPromotionEnabled: true, scaleDownDelaySeconds: 30 } };
+    const base = {
+      image: { repository: "app", tag: "1.0" },
+      blueGreen: { autoPromotionEnabled: true, scaleDownDelaySeconds: 30 },
+    };
     const overlay = { image: { tag: "2.0" }, blueGreen: { autoPromotionEnabled: false } };
     const snapshot = structuredClone({ base, overlay });
     expect(mergeValues(base, overlay)).toEqual({
@@ -58,8 +61,12 @@ describe("Helm's merge of an overlay over values.yaml", () => {
   });
 
   it("replaces lists, and anything that is not a map on either side, whole", () => {
-    expect(mergeValues({ env: [{ name: "A" }, { name: "B" }] }, { env: [{ name: "C" }] })).toEqual({ env: [{ name: "C" }] });
-    expect(mergeValues({ resources: { requests: { cpu: "100m" } } }, { resources: "none" })).toEqual({ resources: "none" });
+    expect(mergeValues({ env: [{ name: "A" }, { name: "B" }] }, { env: [{ name: "C" }] })).toEqual({
+      env: [{ name: "C" }],
+    });
+    expect(mergeValues({ resources: { requests: { cpu: "100m" } } }, { resources: "none" })).toEqual({
+      resources: "none",
+    });
     expect(mergeValues({ ingress: false }, { ingress: { enabled: true } })).toEqual({ ingress: { enabled: true } });
     expect(mergeValues({ replicaCount: 2 }, {})).toEqual({ replicaCount: 2 });
   });
@@ -68,25 +75,37 @@ describe("Helm's merge of an overlay over values.yaml", () => {
 describe("the README blocks add-env keeps up to date", () => {
   const env = (name: string, autoPromotionEnabled: boolean): Environment => ({
     name,
-    values: environmentValues(name, { blueGreen: { autoPromotionEnabled }, autoscaling: { enabled: false }, replicaCount: 1 }),
+    values: environmentValues(name, {
+      blueGreen: { autoPromotionEnabled },
+      autoscaling: { enabled: false },
+      replicaCount: 1,
+    }),
   });
-  const block = (id: string, body: string) => `<!-- bluegreen:${id} (bluegreen add-env keeps this part up to date) -->\n${body}\n<!-- /bluegreen:${id} -->`;
+  const block = (id: string, body: string) =>
+    `<!-- bluegreen:${id} (bluegreen add-env keeps this part up to date) -->\n${body}\n<!-- /bluegreen:${id} -->`;
 
   it("writes the environments and secrets blocks for the new list, and nothing a person wrote around them", () => {
     const readme = `# shop\n\nOur own notes.\n\n${block("environments", "")}\n\nMore notes.\n\n${block("secrets", "")}\n`;
     const refreshed = refreshBlocks(readme, "shop", [env("sandbox", true), env("qa", true), env("prod", false)]);
     expect(refreshed.startsWith("# shop\n\nOur own notes.\n\n<!-- bluegreen:environments ")).toBe(true);
     expect(refreshed).toContain("\n\nMore notes.\n\n<!-- bluegreen:secrets ");
-    expect(refreshed).toMatch(/\| `values-qa\.yaml` \| The \*\*qa\*\* environment: automatic promotion, 1 replica, no autoscaling\. Namespace `shop-qa`\. \|/);
+    expect(refreshed).toMatch(
+      /\| `values-qa\.yaml` \| The \*\*qa\*\* environment: automatic promotion, 1 replica, no autoscaling\. Namespace `shop-qa`\. \|/,
+    );
     expect(refreshed).toMatch(/\| `values-prod\.yaml` \| The \*\*prod\*\* environment: manual promotion/);
     expect(refreshed).toContain("kubectl apply -n shop-qa -f slack-webhook-secret.yaml");
-    expect(refreshBlocks(refreshed, "shop", [env("sandbox", true), env("qa", true), env("prod", false)])).toBe(refreshed);
+    expect(refreshBlocks(refreshed, "shop", [env("sandbox", true), env("qa", true), env("prod", false)])).toBe(
+      refreshed,
+    );
   });
 
   it("changes only the lines it wrote inside a block: a person's lines there stay, its own follow the list", () => {
     const readme = `# shop\n\n${block("environments", "")}\n\n${block("secrets", "")}\n`;
     const before = refreshBlocks(readme, "shop", [env("sandbox", true), env("prod", false)]);
-    const noted = before.replace("| `values-prod.yaml`", "Our note: prod is promoted on Tuesdays.\n| `values-prod.yaml`");
+    const noted = before.replace(
+      "| `values-prod.yaml`",
+      "Our note: prod is promoted on Tuesdays.\n| `values-prod.yaml`",
+    );
     const refreshed = refreshBlocks(noted, "shop", [env("sandbox", true), env("qa", true), env("prod", false)]);
     expect(refreshed).toContain("Our note: prod is promoted on Tuesdays.\n");
     expect(refreshed).toContain("| `values-qa.yaml` |");
@@ -106,10 +125,31 @@ describe("the README blocks add-env keeps up to date", () => {
 describe("words Helm's YAML 1.1 reads as something other than a string", () => {
   it("are every boolean, null, number, date and merge key of YAML 1.1", () => {
     // 1.0.0 too: the YAML 1.1 float pattern takes any run of digits and dots after the first dot.
-    for (const word of ["y", "Yes", "NO", "on", "Off", "~", "null", "0755", "0x1F", "1_000", "1:30", "1.10", "1e3", "1.0.0", ".inf", "-.5", "2001-12-14", "<<", "="]) {
+    for (const word of [
+      "y",
+      "Yes",
+      "NO",
+      "on",
+      "Off",
+      "~",
+      "null",
+      "0755",
+      "0x1F",
+      "1_000",
+      "1:30",
+      "1.10",
+      "1e3",
+      "1.0.0",
+      ".inf",
+      "-.5",
+      "2001-12-14",
+      "<<",
+      "=",
+    ]) {
       expect(isAmbiguous(word), word).toBe(true);
     }
-    for (const word of ["shop", "v2", "yes2", "0o17x", "prod", "1-2", "nan", "2001-12"]) expect(isAmbiguous(word), word).toBe(false);
+    for (const word of ["shop", "v2", "yes2", "0o17x", "prod", "1-2", "nan", "2001-12"])
+      expect(isAmbiguous(word), word).toBe(false);
   });
 
   it("include every plain word the yaml library's YAML 1.1 schema reads as a non-string", () => {
@@ -121,7 +161,8 @@ describe("words Helm's YAML 1.1 reads as something other than a string", () => {
         } catch {
           return; // not plain YAML at all; quoted whenever it is written
         }
-        if (typeof value !== "string" || value !== word) expect(isAmbiguous(word), `${word} reads as ${JSON.stringify(value)}`).toBe(true);
+        if (typeof value !== "string" || value !== word)
+          expect(isAmbiguous(word), `${word} reads as ${JSON.stringify(value)}`).toBe(true);
       }),
       { seed: SEED, numRuns: 2000 },
     );

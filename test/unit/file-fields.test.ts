@@ -3,7 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { listAt, mappingAt, stringAt, stringsAt, valueAt } from "../../src/file-fields.js";
 
-const app = { file: "argocd/prod.yaml", data: { spec: { destination: { namespace: 123 }, sources: [{ helm: "x" }], syncPolicy: null, valueFiles: ["a", 2] } } };
+const app = {
+  file: "argocd/prod.yaml",
+  data: { spec: { destination: { namespace: 123 }, sources: [{ helm: "x" }], syncPolicy: null, valueFiles: ["a", 2] } },
+};
 
 const refusal = (read: () => unknown) => {
   try {
@@ -26,12 +29,18 @@ describe("checked fields of a person's file", () => {
       exitCode: 2,
       message: "argocd/prod.yaml spec.destination.namespace: must be a namespace name (text), not the number 123",
     });
-    expect(refusal(() => stringAt(app, "spec.destination.namespace.x")).message).toBe("argocd/prod.yaml spec.destination.namespace: must be a mapping of keys, not the number 123");
-    expect(refusal(() => stringsAt(app, "spec.valueFiles")).message).toBe("argocd/prod.yaml spec.valueFiles[1]: must be text, not the number 2");
+    expect(refusal(() => stringAt(app, "spec.destination.namespace.x")).message).toBe(
+      "argocd/prod.yaml spec.destination.namespace: must be a mapping of keys, not the number 123",
+    );
+    expect(refusal(() => stringsAt(app, "spec.valueFiles")).message).toBe(
+      "argocd/prod.yaml spec.valueFiles[1]: must be text, not the number 2",
+    );
   });
 
   it("names an entry of a list by its place in it", () => {
     const [source] = listAt(app, "spec.sources")!;
-    expect(refusal(() => mappingAt(source!, "helm")).message).toBe("argocd/prod.yaml spec.sources[0].helm: must be a mapping of keys, not text");
+    expect(refusal(() => mappingAt(source!, "helm")).message).toBe(
+      "argocd/prod.yaml spec.sources[0].helm: must be a mapping of keys, not text",
+    );
   });
 });

@@ -78,7 +78,10 @@ describe("init refuses each bad flag value, naming the flag, in one line", () =>
   ];
 
   it.each(cases)("%s with %s", (flag, _label, value) => {
-    expectRefusal(refusal(() => parseInput(initInput, { ...valid, [KEY[flag]!]: value }, INIT_FIELDS)), flag);
+    expectRefusal(
+      refusal(() => parseInput(initInput, { ...valid, [KEY[flag]!]: value }, INIT_FIELDS)),
+      flag,
+    );
   });
 
   it("takes the valid values the cases start from", () => {
@@ -96,6 +99,9 @@ describe("add-env refuses a bad <env>, naming it, in one line", () => {
     ["21 characters", "e".repeat(21)],
     ["a leading '-'", "-x"],
   ])("%s", (_label, env) => {
-    expectRefusal(refusal(() => parseInput(addEnvInput, { env }, { env: "<env>" })), "<env>");
+    expectRefusal(
+      refusal(() => parseInput(addEnvInput, { env }, { env: "<env>" })),
+      "<env>",
+    );
   });
 });

@@ -1,10 +1,15 @@
 // The rule that keeps our Handlebars apart from Helm's own {{ }} in templates/
 // (scripts/handlebars-helm.mjs), on its own and over the real templates/ tree.
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
-import { checkTemplates, escapeHelmDelimiters, helmTemplateProblems, isHelmSource } from "../../scripts/handlebars-helm.mjs";
+import {
+  checkTemplates,
+  escapeHelmDelimiters,
+  helmTemplateProblems,
+  isHelmSource,
+} from "../../scripts/handlebars-helm.mjs";
 
 const known = { variables: ["name", "bg"], partials: ["smoke-test"] };
 const problems = (source: string) => helmTemplateProblems(source, known);
@@ -43,12 +48,19 @@ describe("escapeHelmDelimiters", () => {
 
 describe("helmTemplateProblems", () => {
   it("accepts Helm's {{ }}, our {{{variables}}} and {{> partials}}", () => {
-    expect(problems('{{ include "{{{name}}}.labels" . | nindent 4 }}\n{{{bg}}}\n{{- /* c */}}\n{{> smoke-test}}\n{{name}}\n')).toEqual([]);
+    expect(
+      problems(
+        '{{ include "{{{name}}}.labels" . | nindent 4 }}\n{{{bg}}}\n{{- /* c */}}\n{{> smoke-test}}\n{{name}}\n',
+      ),
+    ).toEqual([]);
   });
 
   it("refuses a Helm expression in triple braces, naming the line", () => {
     expect(problems("a: 1\nimage: {{{ .Values.image }}}\n")).toEqual([
-      { line: 2, message: "{{{ .Values.image }}}: a Helm expression in triple braces; write it {{ ... }}, which is Helm's" },
+      {
+        line: 2,
+        message: "{{{ .Values.image }}}: a Helm expression in triple braces; write it {{ ... }}, which is Helm's",
+      },
     ]);
     expect(problems('{{{ include "x" . }}}')[0]?.message).toMatch(/a Helm expression in triple braces/);
     expect(problems("{{{- $x }}}")[0]?.message).toMatch(/a Helm expression in triple braces/);
@@ -56,7 +68,7 @@ describe("helmTemplateProblems", () => {
 
   it("refuses braces that don't balance", () => {
     expect(problems('name: {{ include "{{{name}}.fullname" . }}')).toEqual([
-      { line: 1, message: '{{{name}}.fullname" . }}: the braces don\'t balance (write {{{name}}})' },
+      { line: 1, message: "{{{name}}.fullname\" . }}: the braces don't balance (write {{{name}}})" },
     ]);
     expect(problems("{{{name}}}}")[0]?.message).toMatch(/don't balance/);
     expect(problems("{{name}}}")[0]?.message).toMatch(/one brace short of one of our variables/);
@@ -64,12 +76,18 @@ describe("helmTemplateProblems", () => {
   });
 
   it("refuses spaces inside our variables", () => {
-    expect(problems("{{{ name }}}")[0]?.message).toBe("{{{ name }}}: our variables are written with no spaces or expressions (write {{{name}}})");
+    expect(problems("{{{ name }}}")[0]?.message).toBe(
+      "{{{ name }}}: our variables are written with no spaces or expressions (write {{{name}}})",
+    );
   });
 
   it("refuses a variable or a partial that no command provides", () => {
-    expect(problems("\n\n{{{nmae}}}")).toEqual([{ line: 3, message: "{{{nmae}}} is not a variable of this template (it has {{{name}}}, {{{bg}}})" }]);
-    expect(problems("{{> smoke-tests}}")[0]?.message).toBe("{{> smoke-tests}} names no partial in templates/partials/ (there are smoke-test)");
+    expect(problems("\n\n{{{nmae}}}")).toEqual([
+      { line: 3, message: "{{{nmae}}} is not a variable of this template (it has {{{name}}}, {{{bg}}})" },
+    ]);
+    expect(problems("{{> smoke-tests}}")[0]?.message).toBe(
+      "{{> smoke-tests}} names no partial in templates/partials/ (there are smoke-test)",
+    );
   });
 
   it("refuses Handlebars blocks, comments and whitespace control, which Helm cannot read", () => {
@@ -88,7 +106,10 @@ describe("templates/", () => {
   const files = readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => {
-      const file = join(entry.parentPath, entry.name).slice(dir.length + 1).split("\\").join("/");
+      const file = join(entry.parentPath, entry.name)
+        .slice(dir.length + 1)
+        .split("\\")
+        .join("/");
       return { file, source: readFileSync(join(dir, file), "utf8") };
     });
 
@@ -99,11 +120,18 @@ describe("templates/", () => {
 
   it("treats the READMEs and ignore files as plain Handlebars, everything else as Helm", () => {
     const plain = files.map((f) => f.file).filter((file) => !isHelmSource(file));
-    expect(plain.sort()).toEqual(["chart/README.md.hbs", "chart/gitignore", "chart/helmignore", "migrate/README.md.hbs"]);
+    expect(plain.sort()).toEqual([
+      "chart/README.md.hbs",
+      "chart/gitignore",
+      "chart/helmignore",
+      "migrate/README.md.hbs",
+    ]);
   });
 
   it("names the file and line of a mistake, and gives migrate's templates their own variables", () => {
-    const broken = files.map((f) => (f.file === "chart/templates/pdb.yaml" ? { ...f, source: `${f.source}{{{workloadName}}}\n` } : f));
+    const broken = files.map((f) =>
+      f.file === "chart/templates/pdb.yaml" ? { ...f, source: `${f.source}{{{workloadName}}}\n` } : f,
+    );
     const line = files.find((f) => f.file === "chart/templates/pdb.yaml")!.source.split("\n").length;
     expect(checkTemplates(broken)).toEqual([
       `templates/chart/templates/pdb.yaml:${line}: {{{workloadName}}} is not a variable of this template (it has {{{name}}}, {{{bg}}})`,

@@ -34,9 +34,40 @@ describe("the values Helm sees", () => {
 
   it("reads plain scalars as YAML 1.1 with Go's number syntax, and keys as JSON strings", () => {
     const values = read(
-      ["f: yes", "g: 0755", "h: 1_000", "i: 2001-12-14", "j: 0b101", "k: 190:20:30", "l: ~", "n: 0o17", "o: 1e3", "p: !!str 12", "q: 012", "r: 0x1F", "s: '1.10'", "t: 1.10", ""].join("\n"),
+      [
+        "f: yes",
+        "g: 0755",
+        "h: 1_000",
+        "i: 2001-12-14",
+        "j: 0b101",
+        "k: 190:20:30",
+        "l: ~",
+        "n: 0o17",
+        "o: 1e3",
+        "p: !!str 12",
+        "q: 012",
+        "r: 0x1F",
+        "s: '1.10'",
+        "t: 1.10",
+        "",
+      ].join("\n"),
     );
-    expect(values).toEqual({ f: true, g: 493, h: 1000, i: "2001-12-14", j: 5, k: "190:20:30", l: null, false: 15, o: 1000, p: "12", q: 10, r: 31, s: "1.10", t: 1.1 });
+    expect(values).toEqual({
+      f: true,
+      g: 493,
+      h: 1000,
+      i: "2001-12-14",
+      j: 5,
+      k: "190:20:30",
+      l: null,
+      false: 15,
+      o: 1000,
+      p: "12",
+      q: 10,
+      r: 31,
+      s: "1.10",
+      t: 1.1,
+    });
   });
 
   it("refuses what Helm cannot read, naming the line", () => {
@@ -46,7 +77,12 @@ describe("the values Helm sees", () => {
 
   it("refuses a document whose aliases multiply it beyond what Helm reads", () => {
     const lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
-    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(", ")}]`,
+      );
     expect(() => read(`${lines.join("\n")}\n`)).toThrow(/excessive aliasing/);
   });
 

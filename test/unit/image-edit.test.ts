@@ -13,11 +13,18 @@ import * as arb from "../support/arbitraries.js";
 import { changedPaths, imageBlock, rewriteImage } from "../support/values-text.js";
 
 // The parts of init's values.yaml around the image block that rewriteImage replaces.
-const VALUES = 'replicaCount: 2\n\nimage:\n  repository: ghcr.io/acme/shop\n  tag: "1.0"\n  digest: ""\n  pullPolicy: IfNotPresent\n\nservice:\n  port: 80\n';
+const VALUES =
+  'replicaCount: 2\n\nimage:\n  repository: ghcr.io/acme/shop\n  tag: "1.0"\n  digest: ""\n  pullPolicy: IfNotPresent\n\nservice:\n  port: 80\n';
 const CHART_YAML = 'apiVersion: v2\nname: shop\nversion: 0.1.0\nappVersion: "1.0"\n';
 
 function chartWith(values: string): ChartDir {
-  return { dir: "/charts/shop", name: "shop", chartYaml: parseOwnedYaml("Chart.yaml", CHART_YAML), values: parseOwnedYaml("values.yaml", values), envs: [] };
+  return {
+    dir: "/charts/shop",
+    name: "shop",
+    chartYaml: parseOwnedYaml("Chart.yaml", CHART_YAML),
+    values: parseOwnedYaml("values.yaml", values),
+    envs: [],
+  };
 }
 
 describe("bump-image on values files people wrote", () => {
@@ -33,7 +40,12 @@ describe("bump-image on values files people wrote", () => {
         const change = parseInput(bumpImageInput, { image: tag }, { image: "<tag | image-ref>" }).image!;
         let edit: ReturnType<typeof planImageEdit>;
         try {
-          edit = planImageEdit(chart, [], undefined, applyChange(currentImage(chart, undefined) ?? { repository: "" }, change));
+          edit = planImageEdit(
+            chart,
+            [],
+            undefined,
+            applyChange(currentImage(chart, undefined) ?? { repository: "" }, change),
+          );
         } catch (error) {
           expect((error as Error).message).toMatch(/^values\.yaml: cannot set image\.[a-z]+[^\n]*$/);
           refused++;
@@ -44,7 +56,10 @@ describe("bump-image on values files people wrote", () => {
         expect(after.startsWith("\uFEFF")).toBe(spec.bom);
         if (spec.crlf) expect(after).not.toMatch(/(?<!\r)\n/);
         const seenAfter = helmValues(parseOwnedYaml("values.yaml", after));
-        const expected = ["image.tag", ...(seenBefore.image && (seenBefore.image as any).digest ? ["image.digest"] : [])].sort();
+        const expected = [
+          "image.tag",
+          ...(seenBefore.image && (seenBefore.image as any).digest ? ["image.digest"] : []),
+        ].sort();
         expect(changedPaths(seenBefore, seenAfter).sort(), after).toEqual(expected);
         expect((seenAfter.image as any).tag).toBe(tag);
       }),

@@ -24,7 +24,9 @@ describe("image references", () => {
   });
 
   it("writes a reference back the way a pod spec carries it", () => {
-    expect(formatImageRef({ repository: "app", digest: `sha256:${"b".repeat(64)}` })).toBe(`app@sha256:${"b".repeat(64)}`);
+    expect(formatImageRef({ repository: "app", digest: `sha256:${"b".repeat(64)}` })).toBe(
+      `app@sha256:${"b".repeat(64)}`,
+    );
     expect(formatImageRef({ repository: "app", tag: "v2" })).toBe("app:v2");
   });
 });

@@ -25,7 +25,9 @@ function refusal(parse: () => unknown): string | undefined {
 const brokenEnvName = fc.oneof(
   arb.withForeign(arb.envName),
   arb.tooLong(arb.envName),
-  fc.constantFrom("Staging", "a/b", "../x", "a.b", "", "x".repeat(21), "-x", "x-", "prod/../../etc", "yes", "123").map((value) => ({ why: "a fixed case", value })),
+  fc
+    .constantFrom("Staging", "a/b", "../x", "a.b", "", "x".repeat(21), "-x", "x-", "prod/../../etc", "yes", "123")
+    .map((value) => ({ why: "a fixed case", value })),
 );
 
 const brokenTag = fc.oneof(
@@ -33,7 +35,9 @@ const brokenTag = fc.oneof(
   arb.tooLong(arb.tag),
   // (Shop/app:1 is a reference: a first component with a capital letter can only be a registry
   // host in the distribution grammar. An uppercase path is not.)
-  fc.constantFrom("latest", "-x", ".x", "a b", "shop@sha256:abc", "shop/App:1", "ghcr.io/Acme/shop:1", "sha256:xyz").map((value) => ({ why: "a fixed case", value })),
+  fc
+    .constantFrom("latest", "-x", ".x", "a b", "shop@sha256:abc", "shop/App:1", "ghcr.io/Acme/shop:1", "sha256:xyz")
+    .map((value) => ({ why: "a fixed case", value })),
 );
 
 describe("add-env's <env> on generated names", () => {
@@ -49,7 +53,10 @@ describe("add-env's <env> on generated names", () => {
   it("refuses every broken name in one line that names <env>", () => {
     fc.assert(
       fc.property(brokenEnvName, ({ value }) => {
-        expect(refusal(() => parseInput(addEnvInput, { env: value }, ADD_ENV)), JSON.stringify(value)).toMatch(/^<env>: [^\n]*$/);
+        expect(
+          refusal(() => parseInput(addEnvInput, { env: value }, ADD_ENV)),
+          JSON.stringify(value),
+        ).toMatch(/^<env>: [^\n]*$/);
       }),
       { seed: arb.SEED, numRuns: 500 },
     );
@@ -63,7 +70,8 @@ describe("bump-image's <tag | image-ref> on generated tags", () => {
       fc.property(fc.oneof(arb.tag, arb.ambiguousTag), (tag) => {
         expect(parseInput(bumpImageInput, { image: tag }, BUMP_IMAGE).image).toMatchObject({ tag });
         const written = setStrings(values, [{ path: ["image", "tag"], value: tag }]);
-        for (const version of ["1.1", "1.2"] as const) expect(YAML.parse(written, { version }).image.tag, written).toBe(tag);
+        for (const version of ["1.1", "1.2"] as const)
+          expect(YAML.parse(written, { version }).image.tag, written).toBe(tag);
       }),
       { seed: arb.SEED, numRuns: 500 },
     );
@@ -72,7 +80,10 @@ describe("bump-image's <tag | image-ref> on generated tags", () => {
   it("refuses every broken tag in one line that names <tag | image-ref>", () => {
     fc.assert(
       fc.property(brokenTag, ({ value }) => {
-        expect(refusal(() => parseInput(bumpImageInput, { image: value }, BUMP_IMAGE)), JSON.stringify(value)).toMatch(/^<tag \| image-ref>: [^\n]*$/);
+        expect(
+          refusal(() => parseInput(bumpImageInput, { image: value }, BUMP_IMAGE)),
+          JSON.stringify(value),
+        ).toMatch(/^<tag \| image-ref>: [^\n]*$/);
       }),
       { seed: arb.SEED, numRuns: 500 },
     );
@@ -88,11 +99,28 @@ const fields = {
     flag: "--image",
     valid: arb.image.map((i) => i.ref),
     broken: [
-      fc.constantFrom("nginx", "ghcr.io/acme/shop", "Ghcr.io/Acme/shop:1", "shop:latest", "shop:.1", "shop:-1", "shop:1@sha256:abc", `shop:${"a".repeat(129)}`),
+      fc.constantFrom(
+        "nginx",
+        "ghcr.io/acme/shop",
+        "Ghcr.io/Acme/shop:1",
+        "shop:latest",
+        "shop:.1",
+        "shop:-1",
+        "shop:1@sha256:abc",
+        `shop:${"a".repeat(129)}`,
+      ),
     ],
   },
-  replicas: { flag: "--replicas", valid: fc.integer({ min: 1, max: 1000 }).map(String), broken: [fc.constantFrom("0", "1001", "-1", "2.5", "+3", "three", "١", "1e2")] },
-  port: { flag: "--port", valid: fc.integer({ min: 1, max: 65535 }).map(String), broken: [fc.constantFrom("0", "65536", "http", "80.0", "-80")] },
+  replicas: {
+    flag: "--replicas",
+    valid: fc.integer({ min: 1, max: 1000 }).map(String),
+    broken: [fc.constantFrom("0", "1001", "-1", "2.5", "+3", "three", "١", "1e2")],
+  },
+  port: {
+    flag: "--port",
+    valid: fc.integer({ min: 1, max: 65535 }).map(String),
+    broken: [fc.constantFrom("0", "65536", "http", "80.0", "-80")],
+  },
   envs: {
     flag: "--envs",
     valid: fc.uniqueArray(arb.envName, { minLength: 1, maxLength: 3 }).map((e) => e.join(",")),
@@ -101,7 +129,14 @@ const fields = {
   "slack-webhook": {
     flag: "--slack-webhook",
     valid: fc.constant(WEBHOOK),
-    broken: [fc.constantFrom("http://hooks.slack.com/services/x", "hooks.slack.com/services/x", "https://user:pass@hooks.slack.com/x", "ftp://x")],
+    broken: [
+      fc.constantFrom(
+        "http://hooks.slack.com/services/x",
+        "hooks.slack.com/services/x",
+        "https://user:pass@hooks.slack.com/x",
+        "ftp://x",
+      ),
+    ],
   },
 } as const;
 
@@ -110,30 +145,55 @@ type Field = keyof typeof fields;
 function brokenValue(field: Field): fc.Arbitrary<{ why: string; value: string }> {
   const { valid, broken } = fields[field];
   // Look-alike unicode is a valid URL path character, and spaces around commas are forgiven.
-  const foreign = arb.withForeign(valid).filter(
-    ({ why, value }) =>
-      !(field === "slack-webhook" && why === "look-alike unicode") && !(field === "envs" && why === "a space" && /(^|,) | ($|,)/.test(value)),
+  const foreign = arb
+    .withForeign(valid)
+    .filter(
+      ({ why, value }) =>
+        !(field === "slack-webhook" && why === "look-alike unicode") &&
+        !(field === "envs" && why === "a space" && /(^|,) | ($|,)/.test(value)),
+    );
+  return fc.oneof(
+    foreign,
+    arb.tooLong(valid),
+    ...broken.map((b) => b.map((value: string) => ({ why: "a value the rule forbids", value }))),
   );
-  return fc.oneof(foreign, arb.tooLong(valid), ...broken.map((b) => b.map((value: string) => ({ why: "a value the rule forbids", value }))));
 }
 
 // How init names these fields in messages (its own table is in src/commands/init.ts, which needs
 // the build's templates; test/properties-init.test.ts proves the CLI says the same).
-const INIT_FIELDS = { name: "--name", image: "--image", replicas: "--replicas", port: "--port", envs: "--envs", slackWebhook: "--slack-webhook" };
+const INIT_FIELDS = {
+  name: "--name",
+  image: "--image",
+  replicas: "--replicas",
+  port: "--port",
+  envs: "--envs",
+  slackWebhook: "--slack-webhook",
+};
 // The flags as init's options name them.
-const KEYS: Record<Field, string> = { name: "name", image: "image", replicas: "replicas", port: "port", envs: "envs", "slack-webhook": "slackWebhook" };
+const KEYS: Record<Field, string> = {
+  name: "name",
+  image: "image",
+  replicas: "replicas",
+  port: "port",
+  envs: "envs",
+  "slack-webhook": "slackWebhook",
+};
 
 describe("init's flags on generated broken input", () => {
   it("refuses each broken value in one line naming its flag, never repeating a webhook", () => {
     const field = fc.constantFrom(...(Object.keys(fields) as Field[]));
     fc.assert(
-      fc.property(field.chain((f) => fc.tuple(fc.constant(f), brokenValue(f))), arb.appName, ([f, { value }], name) => {
-        const given = { name, image: "ghcr.io/acme/shop:1.0", [KEYS[f]]: value };
-        const message = refusal(() => parseInput(initInput, given, INIT_FIELDS));
-        expect(message, JSON.stringify(given)).toMatch(new RegExp(`^${fields[f].flag}[: ]`));
-        expect(message).not.toContain("\n");
-        if (f === "slack-webhook" && value.length > 8) expect(message).not.toContain(value);
-      }),
+      fc.property(
+        field.chain((f) => fc.tuple(fc.constant(f), brokenValue(f))),
+        arb.appName,
+        ([f, { value }], name) => {
+          const given = { name, image: "ghcr.io/acme/shop:1.0", [KEYS[f]]: value };
+          const message = refusal(() => parseInput(initInput, given, INIT_FIELDS));
+          expect(message, JSON.stringify(given)).toMatch(new RegExp(`^${fields[f].flag}[: ]`));
+          expect(message).not.toContain("\n");
+          if (f === "slack-webhook" && value.length > 8) expect(message).not.toContain(value);
+        },
+      ),
       { seed: arb.SEED, numRuns: 500 },
     );
   });

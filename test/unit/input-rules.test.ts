@@ -3,8 +3,6 @@
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { isProduction } from "../../src/chart/names.js";
-import { redact } from "../../src/redact.js";
-import { containsWebhook } from "../../src/rules/secrets.js";
 import {
   appName,
   clusterServer,
@@ -18,9 +16,12 @@ import {
   revision,
   slackWebhook,
 } from "../../src/input-schema.js";
+import { redact } from "../../src/redact.js";
+import { containsWebhook } from "../../src/rules/secrets.js";
 
 const HEX64 = "0123456789abcdef".repeat(4);
-const accepts = (schema: Parameters<typeof fieldError>[0], value: string) => expect(fieldError(schema, value), value).toBeUndefined();
+const accepts = (schema: Parameters<typeof fieldError>[0], value: string) =>
+  expect(fieldError(schema, value), value).toBeUndefined();
 const refuses = (schema: Parameters<typeof fieldError>[0], value: string, why?: RegExp) => {
   const message = fieldError(schema, value);
   expect(message, value).toBeDefined();
@@ -48,7 +49,13 @@ describe("names YAML 1.1 reads as something else", () => {
 
 describe("image references", () => {
   it("refuses digests of other algorithms: bare, in a reference and after a tag", () => {
-    for (const value of [`sha512:${HEX64}${HEX64}`, `@sha512:${HEX64}${HEX64}`, `app@sha512:${HEX64}${HEX64}`, `ghcr.io/acme/app:1.0@blake3:${HEX64}`, `sha384:${HEX64}`]) {
+    for (const value of [
+      `sha512:${HEX64}${HEX64}`,
+      `@sha512:${HEX64}${HEX64}`,
+      `app@sha512:${HEX64}${HEX64}`,
+      `ghcr.io/acme/app:1.0@blake3:${HEX64}`,
+      `sha384:${HEX64}`,
+    ]) {
       refuses(imageChange, value, /not sha256/);
     }
     refuses(imageWithTag, `sha512:${HEX64}${HEX64}`, /not sha256/);
@@ -64,11 +71,15 @@ describe("image references", () => {
   it("takes a registry port from 1 to 65535 only", () => {
     accepts(imageWithTag, "registry.example.com:65535/app:1");
     accepts(imageWithTag, "localhost:1/app:1");
-    for (const port of ["65536", "70000", "99999", "0"]) refuses(imageWithTag, `registry.example.com:${port}/app:1`, /port from 1 to 65535/);
+    for (const port of ["65536", "70000", "99999", "0"])
+      refuses(imageWithTag, `registry.example.com:${port}/app:1`, /port from 1 to 65535/);
   });
 
   it("accepts a digest alone for a new chart", () => {
-    expect(imageWithTag.parse(`ghcr.io/acme/shop@sha256:${HEX64}`)).toEqual({ repository: "ghcr.io/acme/shop", digest: `sha256:${HEX64}` });
+    expect(imageWithTag.parse(`ghcr.io/acme/shop@sha256:${HEX64}`)).toEqual({
+      repository: "ghcr.io/acme/shop",
+      digest: `sha256:${HEX64}`,
+    });
     refuses(imageWithTag, "ghcr.io/acme/shop", /needs a tag.* or a digest/);
   });
 });
@@ -76,7 +87,26 @@ describe("image references", () => {
 describe("git and Argo CD names", () => {
   it("follows git check-ref-format for --revision", () => {
     for (const ok of ["HEAD", "main", "v1.2.0", "release/2024.10", "feature/a-b_c", "0123abc"]) accepts(revision, ok);
-    for (const bad of [".hidden", "a//b", "a/.b", "a..b", "a.", "a/", "/a", "-a", "a.lock", "a/b.lock/c", "a b", "a:b", "a~1", "a^", "a?", "a*", "a[b", "a\\b"]) {
+    for (const bad of [
+      ".hidden",
+      "a//b",
+      "a/.b",
+      "a..b",
+      "a.",
+      "a/",
+      "/a",
+      "-a",
+      "a.lock",
+      "a/b.lock/c",
+      "a b",
+      "a:b",
+      "a~1",
+      "a^",
+      "a?",
+      "a*",
+      "a[b",
+      "a\\b",
+    ]) {
       refuses(revision, bad);
     }
   });
@@ -91,7 +121,12 @@ describe("URLs that carry a secret or pass for another host", () => {
   const TOKEN = "ghp_S3cr3tT0ken";
 
   it("refuses a repository URL with a query or a fragment, never repeating it", () => {
-    for (const url of [`https://github.com/a/b.git?access_token=${TOKEN}`, `https://github.com/a/b.git#${TOKEN}`, "https://github.com/a/b.git?", `ssh://git@github.com/a/b.git?t=${TOKEN}`]) {
+    for (const url of [
+      `https://github.com/a/b.git?access_token=${TOKEN}`,
+      `https://github.com/a/b.git#${TOKEN}`,
+      "https://github.com/a/b.git?",
+      `ssh://git@github.com/a/b.git?t=${TOKEN}`,
+    ]) {
       const message = refuses(repoUrl, url, /query .* or fragment/);
       expect(message).not.toContain(TOKEN);
     }
@@ -110,7 +145,12 @@ describe("URLs that carry a secret or pass for another host", () => {
   it("refuses a cluster server (destination.server) that carries credentials", () => {
     accepts(clusterServer, "https://kubernetes.default.svc");
     accepts(clusterServer, "https://10.0.0.1:6443");
-    for (const bad of ["https://admin:PASS@10.0.0.1:6443", "https://token@k8s.example.com", "https://k8s.example.com?token=x", "http://k8s.example.com"]) {
+    for (const bad of [
+      "https://admin:PASS@10.0.0.1:6443",
+      "https://token@k8s.example.com",
+      "https://k8s.example.com?token=x",
+      "http://k8s.example.com",
+    ]) {
       expect(refuses(clusterServer, bad)).not.toContain("PASS");
     }
   });
@@ -118,8 +158,19 @@ describe("URLs that carry a secret or pass for another host", () => {
 
 describe("environments named like production", () => {
   it("gives prod, production, prod-*, production-*, *-prod and *-production the production preset", () => {
-    for (const env of ["prod", "production", "prod-eu", "production-us-east", "eu-prod", "payments-production"]) expect(isProduction(env), env).toBe(true);
-    for (const env of ["sandbox", "staging", "pre-prod", "non-prod", "not-prod", "product", "prodx", "preprod", "production2"]) {
+    for (const env of ["prod", "production", "prod-eu", "production-us-east", "eu-prod", "payments-production"])
+      expect(isProduction(env), env).toBe(true);
+    for (const env of [
+      "sandbox",
+      "staging",
+      "pre-prod",
+      "non-prod",
+      "not-prod",
+      "product",
+      "prodx",
+      "preprod",
+      "production2",
+    ]) {
       expect(isProduction(env), env).toBe(false);
     }
   });
@@ -142,7 +193,14 @@ describe("redaction of everything printed", () => {
   ];
 
   it.each(shapes)("cuts the secret out of %s, wherever it stands in a message", (url) => {
-    for (const message of [url, `cannot reach ${url}: refused`, `"${url}"`, `'${url}'`, `(${url})`, `url=${url},next`]) {
+    for (const message of [
+      url,
+      `cannot reach ${url}: refused`,
+      `"${url}"`,
+      `'${url}'`,
+      `(${url})`,
+      `url=${url},next`,
+    ]) {
       const shown = redact(message);
       expect(shown, message).not.toContain("SECRETpart");
       expect(shown).toContain("redacted");
@@ -150,7 +208,7 @@ describe("redaction of everything printed", () => {
   });
 
   it("leaves text without secrets alone", () => {
-    const plain = "helm template fails: templates/services.yaml:3: function \"x\" not defined; see https://helm.sh/docs";
+    const plain = 'helm template fails: templates/services.yaml:3: function "x" not defined; see https://helm.sh/docs';
     expect(redact(plain)).toBe(plain);
     expect(redact("git@github.com:acme/platform.git")).toBe("git@github.com:acme/platform.git");
   });
@@ -158,7 +216,9 @@ describe("redaction of everything printed", () => {
   it("finds webhook URLs whatever their case or port", () => {
     expect(containsWebhook("url: https://HOOKS.SLACK.COM/services/T0/B0/x")).toBe(true);
     expect(containsWebhook("url: https://hooks.slack.com:443/services/T0/B0/x")).toBe(true);
-    expect(containsWebhook(Buffer.from("https://Hooks.Slack.com:443/services/T0/B0/xyz0123456789").toString("base64"))).toBe(true);
+    expect(
+      containsWebhook(Buffer.from("https://Hooks.Slack.com:443/services/T0/B0/xyz0123456789").toString("base64")),
+    ).toBe(true);
     expect(containsWebhook("https://hooks.slack.com.evil.example/services/x")).toBe(false);
   });
 });

@@ -46,15 +46,28 @@ describe("Kubernetes' $(VAR) expansion", () => {
     );
     expect(started.env).toEqual({ FIRST: "1 $(LATER)", LATER: "2 1 $(LATER) $(FIRST)", HOOK: "http://127.0.0.1:9/x" });
     expect(started.argv).toEqual(["/bin/sh", "-c", "2 1 $(LATER) $(FIRST) http://127.0.0.1:9/x $(MISSING) $HOOK"]);
-    expect(() => startContainer({ command: ["x"], env: [{ name: "H", valueFrom: { secretKeyRef: { name: "gone", key: "url" } } }] })).toThrow(/CreateContainerConfigError/);
+    expect(() =>
+      startContainer({
+        command: ["x"],
+        env: [{ name: "H", valueFrom: { secretKeyRef: { name: "gone", key: "url" } } }],
+      }),
+    ).toThrow(/CreateContainerConfigError/);
   });
 });
 
 describe("Argo Rollouts' {{args.x}} substitution", () => {
   it("inserts each argument once, as it is, and leaves what it does not know", () => {
-    const metric = { env: [{ name: "P", value: "{{args.payload}}" }, { name: "U", value: "{{ args.url }}/{{args.other}}" }] };
+    const metric = {
+      env: [
+        { name: "P", value: "{{args.payload}}" },
+        { name: "U", value: "{{ args.url }}/{{args.other}}" },
+      ],
+    };
     expect(resolveArgs(metric, { payload: '{"text":"{{args.url}} $$"}', url: "http://x" })).toEqual({
-      env: [{ name: "P", value: '{"text":"{{args.url}} $$"}' }, { name: "U", value: "http://x/{{args.other}}" }],
+      env: [
+        { name: "P", value: '{"text":"{{args.url}} $$"}' },
+        { name: "U", value: "http://x/{{args.other}}" },
+      ],
     });
   });
 });

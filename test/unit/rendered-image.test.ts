@@ -11,14 +11,18 @@ describe("the image an environment renders", () => {
     expect(imageText(renderedImage(base, undefined, "1.0"))).toBe("ghcr.io/acme/shop:1.0");
     expect(imageText(renderedImage(base, { replicaCount: 3 }, "1.0"))).toBe("ghcr.io/acme/shop:1.0");
     expect(imageText(renderedImage(base, { image: { tag: "2.0" } }, "1.0"))).toBe("ghcr.io/acme/shop:2.0");
-    expect(imageText(renderedImage(base, { image: { digest: `sha256:${"a".repeat(64)}` } }, "1.0"))).toBe(`ghcr.io/acme/shop:1.0@sha256:${"a".repeat(64)}`);
+    expect(imageText(renderedImage(base, { image: { digest: `sha256:${"a".repeat(64)}` } }, "1.0"))).toBe(
+      `ghcr.io/acme/shop:1.0@sha256:${"a".repeat(64)}`,
+    );
   });
 
   it("takes Chart.yaml's appVersion where the tag is empty, as helm create's charts do", () => {
     const created = { image: { repository: "nginx", tag: "" } };
     expect(imageText(renderedImage(created, undefined, "1.16.0"))).toBe("nginx:1.16.0");
     // A number, as YAML reads `tag: 1.10` unquoted, prints as Helm prints it.
-    expect(imageText(renderedImage({ image: { repository: "nginx", tag: 1.1 } }, undefined, "1.16.0"))).toBe("nginx:1.1");
+    expect(imageText(renderedImage({ image: { repository: "nginx", tag: 1.1 } }, undefined, "1.16.0"))).toBe(
+      "nginx:1.1",
+    );
   });
 
   it("is none where Helm's image helper would fail: no repository, or neither tag nor digest", () => {
@@ -56,7 +60,18 @@ describe("git log -z --raw output", () => {
     ].join("");
     const commits = parseLog(output);
     expect(commits.map((c) => [c.id, c.short, c.date, c.author, c.email, c.subject, [...c.changes]])).toEqual([
-      [a, "aaaaaaa", "2025-03-02T10:00:00+01:00", "Bob", "bob@example.com", "shop: release", [["charts/shop/values.yaml", "2222222"], ["charts/shop/values-qa.yaml", null]]],
+      [
+        a,
+        "aaaaaaa",
+        "2025-03-02T10:00:00+01:00",
+        "Bob",
+        "bob@example.com",
+        "shop: release",
+        [
+          ["charts/shop/values.yaml", "2222222"],
+          ["charts/shop/values-qa.yaml", null],
+        ],
+      ],
       [b, "bbbbbbb", "2025-03-01T10:00:00+01:00", "Ann", "ann@example.com", `Add ${b}`, [[a, "4444444"]]],
     ]);
   });

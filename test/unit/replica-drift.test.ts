@@ -46,15 +46,35 @@ describe("what an Application ignores", () => {
   it("matches group and kind as globs and a missing name as any name, on /spec/replicas only", () => {
     const app = (entry: object) => read({ spec: { ignoreDifferences: [entry] } });
     const rollout = rolloutWorkload("web");
-    expect(ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(true);
+    expect(
+      ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/replicas"] }), rollout),
+    ).toBe(true);
     expect(ignoresReplicas(app({ group: "*", kind: "*", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(true);
-    expect(ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", name: "web", jqPathExpressions: [".spec.replicas"] }), rollout)).toBe(true);
-    expect(ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", name: "api", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(false);
+    expect(
+      ignoresReplicas(
+        app({ group: "argoproj.io", kind: "Rollout", name: "web", jqPathExpressions: [".spec.replicas"] }),
+        rollout,
+      ),
+    ).toBe(true);
+    expect(
+      ignoresReplicas(
+        app({ group: "argoproj.io", kind: "Rollout", name: "api", jsonPointers: ["/spec/replicas"] }),
+        rollout,
+      ),
+    ).toBe(false);
     expect(ignoresReplicas(app({ kind: "Rollout", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(false); // no group: the core group only
-    expect(ignoresReplicas(app({ group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(false);
-    expect(ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/template"] }), rollout)).toBe(false);
-    expect(respectsIgnores(read({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=true"] } } }))).toBe(true);
-    expect(respectsIgnores(read({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=false"] } } }))).toBe(false);
+    expect(ignoresReplicas(app({ group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas"] }), rollout)).toBe(
+      false,
+    );
+    expect(
+      ignoresReplicas(app({ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/template"] }), rollout),
+    ).toBe(false);
+    expect(respectsIgnores(read({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=true"] } } }))).toBe(
+      true,
+    );
+    expect(respectsIgnores(read({ spec: { syncPolicy: { syncOptions: ["RespectIgnoreDifferences=false"] } } }))).toBe(
+      false,
+    );
   });
 
   it("names the values file and the release name Argo CD renders with", () => {
@@ -62,8 +82,17 @@ describe("what an Application ignores", () => {
     expect(valuesFileOf(prod)).toBe("values-prod.yaml");
     expect(releaseNameOf(prod)).toBe("web-prod");
     expect(valuesFileOf(read({ spec: { source: { helm: {} } } }))).toBe("values.yaml");
-    expect(releaseNameOf(read({ metadata: { name: "x" }, spec: { sources: [{ helm: { releaseName: "web", valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } }))).toBe("web");
-    expect(valuesFileOf(read({ spec: { sources: [{ helm: { valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } }))).toBe("values-eu.yaml");
+    expect(
+      releaseNameOf(
+        read({
+          metadata: { name: "x" },
+          spec: { sources: [{ helm: { releaseName: "web", valueFiles: ["$values/charts/web/values-eu.yaml"] } }] },
+        }),
+      ),
+    ).toBe("web");
+    expect(
+      valuesFileOf(read({ spec: { sources: [{ helm: { valueFiles: ["$values/charts/web/values-eu.yaml"] } }] } })),
+    ).toBe("values-eu.yaml");
   });
 
   it("says exactly what to add, as an edit of the file", () => {
@@ -75,9 +104,15 @@ describe("what an Application ignores", () => {
 
 describe("adding what an Application lacks", () => {
   it("appends the entries and the sync option, keeping every other byte", () => {
-    const edited = withReplicaIgnores(application(PERSONS_APPLICATION), [deploymentWorkload("web-prod"), rolloutWorkload("web-prod")]);
+    const edited = withReplicaIgnores(application(PERSONS_APPLICATION), [
+      deploymentWorkload("web-prod"),
+      rolloutWorkload("web-prod"),
+    ]);
     expect(edited).toBe(
-      PERSONS_APPLICATION.replace("      - CreateNamespace=true   # keep\n", "      - CreateNamespace=true   # keep\n      - RespectIgnoreDifferences=true\n").replace(
+      PERSONS_APPLICATION.replace(
+        "      - CreateNamespace=true   # keep\n",
+        "      - CreateNamespace=true   # keep\n      - RespectIgnoreDifferences=true\n",
+      ).replace(
         "    namespace: web\n",
         [
           "    namespace: web",
@@ -97,7 +132,11 @@ describe("adding what an Application lacks", () => {
       ),
     );
     const app = read(parse(edited));
-    expect(ignoresReplicas(app, deploymentWorkload("web-prod")) && ignoresReplicas(app, rolloutWorkload("web-prod")) && respectsIgnores(app)).toBe(true);
+    expect(
+      ignoresReplicas(app, deploymentWorkload("web-prod")) &&
+        ignoresReplicas(app, rolloutWorkload("web-prod")) &&
+        respectsIgnores(app),
+    ).toBe(true);
     // Nothing left to add: the text stays as it is.
     expect(withReplicaIgnores(application(edited), [deploymentWorkload("web-prod")])).toBe(edited);
   });
@@ -112,7 +151,9 @@ describe("adding what an Application lacks", () => {
 
   it("refuses a list it cannot extend without rewriting it, naming the file", () => {
     const source = "kind: Application\nspec:\n  ignoreDifferences: []\n  project: default\n";
-    expect(() => withReplicaIgnores(application(source), [deploymentWorkload("web")])).toThrow(/argocd\/prod\.yaml: cannot set spec\.ignoreDifferences .*\[flow\]/);
+    expect(() => withReplicaIgnores(application(source), [deploymentWorkload("web")])).toThrow(
+      /argocd\/prod\.yaml: cannot set spec\.ignoreDifferences .*\[flow\]/,
+    );
   });
 });
 

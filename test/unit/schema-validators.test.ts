@@ -16,7 +16,9 @@ import { excludeNullableRefErrors } from "../../src/rules/manifest-schemas.js";
 import type { SchemaError, ValidateFunction } from "../../src/rules/schema-validators.js";
 
 const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
-const rendered = YAML.parseAllDocuments(readFileSync(path.join(root, "test/unit/fixtures/rendered-shop.yaml"), "utf8")).map((doc) => doc.toJS());
+const rendered = YAML.parseAllDocuments(
+  readFileSync(path.join(root, "test/unit/fixtures/rendered-shop.yaml"), "utf8"),
+).map((doc) => doc.toJS());
 const fixture = (kind: string) => structuredClone(rendered.find((object) => object.kind === kind));
 
 type Model = new (data: any) => { validate(): void };
@@ -34,19 +36,31 @@ function modelVerdict(kind: string, object: unknown) {
   }
 }
 
-const essentials = ({ keyword, instancePath, schemaPath, message, params }: SchemaError & { params?: unknown }) => ({ keyword, instancePath, schemaPath, message, params });
+const essentials = ({ keyword, instancePath, schemaPath, message, params }: SchemaError & { params?: unknown }) => ({
+  keyword,
+  instancePath,
+  schemaPath,
+  message,
+  params,
+});
 
 // The generated module, as the bundle carries it, run as CommonJS with the project's packages.
 let compiled: Record<string, ValidateFunction>;
 beforeAll(() => {
   const module = { exports: {} as Record<string, ValidateFunction> };
-  new Function("exports", "require", "module", schemaValidatorsSource())(module.exports, createRequire(path.join(root, "package.json")), module);
+  new Function("exports", "require", "module", schemaValidatorsSource())(
+    module.exports,
+    createRequire(path.join(root, "package.json")),
+    module,
+  );
   compiled = module.exports;
 }, 60_000);
 
 function compiledVerdict(kind: string, object: unknown) {
   const validate = compiled[kind]!;
-  return validate(object) ? { valid: true, errors: [] } : { valid: false, errors: excludeNullableRefErrors(validate.errors ?? []).map(essentials) };
+  return validate(object)
+    ? { valid: true, errors: [] }
+    : { valid: false, errors: excludeNullableRefErrors(validate.errors ?? []).map(essentials) };
 }
 
 const set = (object: any, pointer: string, value: unknown) => {
@@ -72,13 +86,34 @@ const cases: [kind: string, what: string, mutate: (object: any) => unknown][] = 
   ["Rollout", "restartAt as a date-time", (o) => set(o, "/spec/restartAt", "2026-01-02T03:04:05Z")],
   ["Rollout", "null where the CRD says nullable", (o) => set(o, "/spec/minReadySeconds", null)],
   ["Rollout", "null metadata (oneOf ObjectMeta or null)", (o) => set(o, "/metadata", null)],
-  ["Rollout", "metadata with a name that is no string (ObjectMeta fails, null is left out)", (o) => set(o, "/metadata/name", 5)],
+  [
+    "Rollout",
+    "metadata with a name that is no string (ObjectMeta fails, null is left out)",
+    (o) => set(o, "/metadata/name", 5),
+  ],
   ["Rollout", "labels that are no strings", (o) => set(o, "/metadata/labels", { a: 1, b: true })],
   ["Rollout", "a container port as a string", (o) => set(o, `${container}/ports/0/containerPort`, "8080")],
   ["Rollout", "resources as a list", (o) => set(o, `${container}/resources`, ["cpu"])],
-  ["Rollout", "a probe port of both kinds (int-or-string)", (o) => set(o, `${container}/readinessProbe/httpGet/port`, 8080)],
-  ["Rollout", "a probe port that is neither", (o) => set(o, `${container}/readinessProbe/httpGet/port`, { port: 8080 })],
-  ["Rollout", "several faults at once", (o) => set(set(set(o, "/spec/replicas", "x"), `${container}/image`, 7), "/spec/strategy/blueGreen/activeService", undefined)],
+  [
+    "Rollout",
+    "a probe port of both kinds (int-or-string)",
+    (o) => set(o, `${container}/readinessProbe/httpGet/port`, 8080),
+  ],
+  [
+    "Rollout",
+    "a probe port that is neither",
+    (o) => set(o, `${container}/readinessProbe/httpGet/port`, { port: 8080 }),
+  ],
+  [
+    "Rollout",
+    "several faults at once",
+    (o) =>
+      set(
+        set(set(o, "/spec/replicas", "x"), `${container}/image`, 7),
+        "/spec/strategy/blueGreen/activeService",
+        undefined,
+      ),
+  ],
   // The model's constructor sets apiVersion and kind; doctor's objects always have them.
   ["Rollout", "nothing but apiVersion and kind", (o) => ({ apiVersion: o.apiVersion, kind: o.kind })],
   ["AnalysisTemplate", "as rendered", (o) => o],
@@ -108,6 +143,8 @@ describe("validators compiled at build time", () => {
     // The comparison above means something only if both sides see faults.
     const verdicts = cases.map(([kind, , mutate]) => compiledVerdict(kind, mutate(fixture(kind))).valid);
     expect(verdicts.filter((valid) => !valid).length).toBeGreaterThan(cases.length / 2);
-    for (const [index, [, what]] of cases.entries()) if (/as rendered|nullable|null metadata|as a date-time|int-or-string/.test(what)) expect(verdicts[index]).toBe(true);
+    for (const [index, [, what]] of cases.entries())
+      if (/as rendered|nullable|null metadata|as a date-time|int-or-string/.test(what))
+        expect(verdicts[index]).toBe(true);
   });
 });

@@ -4,12 +4,19 @@ import { describe, expect, it } from "vitest";
 import { host } from "../../src/input-schema.js";
 import { valuesJsonSchema } from "../../src/values-schema.js";
 
-type Schema = { type?: string; properties?: Record<string, Schema>; additionalProperties?: unknown; anyOf?: Schema[]; items?: Schema };
+type Schema = {
+  type?: string;
+  properties?: Record<string, Schema>;
+  additionalProperties?: unknown;
+  anyOf?: Schema[];
+  items?: Schema;
+};
 
 /** Every object schema that declares its keys, with its path; the top level is "". */
 function declaredObjects(schema: Schema, path = ""): [string, Schema][] {
   const found: [string, Schema][] = schema.properties ? [[path, schema]] : [];
-  for (const [key, child] of Object.entries(schema.properties ?? {})) found.push(...declaredObjects(child, path ? `${path}.${key}` : key));
+  for (const [key, child] of Object.entries(schema.properties ?? {}))
+    found.push(...declaredObjects(child, path ? `${path}.${key}` : key));
   for (const option of schema.anyOf ?? []) found.push(...declaredObjects(option, path));
   if (schema.items) found.push(...declaredObjects(schema.items, `${path}[]`));
   return found;
@@ -20,7 +27,21 @@ describe("values.schema.json", () => {
 
   it("closes every object the chart defines, and only leaves the top level open", () => {
     const objects = declaredObjects(schema);
-    expect(objects.map(([path]) => path)).toEqual(expect.arrayContaining(["", "image", "service", "blueGreen", "autoscaling", "ingress", "ingress.preview", "httpRoute", "serviceAccount", "migrations", "notifications.slack"]));
+    expect(objects.map(([path]) => path)).toEqual(
+      expect.arrayContaining([
+        "",
+        "image",
+        "service",
+        "blueGreen",
+        "autoscaling",
+        "ingress",
+        "ingress.preview",
+        "httpRoute",
+        "serviceAccount",
+        "migrations",
+        "notifications.slack",
+      ]),
+    );
     for (const [path, object] of objects) {
       if (path === "") expect(object.additionalProperties, "top level").not.toBe(false);
       else expect(object.additionalProperties, path).toBe(false);
@@ -39,10 +60,16 @@ describe("the --host rule", () => {
   it.each(["shop.example.com", "a.b", "shop", `${"a".repeat(63)}.example.com`])("accepts %s", (name) => {
     expect(host.safeParse(name).success).toBe(true);
   });
-  it.each(["Shop.example.com", "10.0.0.1", "-shop.example.com", "shop..example.com", "shop.example.com.", "*.example.com", `${"a".repeat(64)}.example.com`, ""])(
-    "refuses %j",
-    (name) => {
-      expect(host.safeParse(name).success).toBe(false);
-    },
-  );
+  it.each([
+    "Shop.example.com",
+    "10.0.0.1",
+    "-shop.example.com",
+    "shop..example.com",
+    "shop.example.com.",
+    "*.example.com",
+    `${"a".repeat(64)}.example.com`,
+    "",
+  ])("refuses %j", (name) => {
+    expect(host.safeParse(name).success).toBe(false);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { helmValues } from "../../src/helm-values.js";
-import { parseOwnedYaml, setStrings, type StringEdit } from "../../src/yaml-edit.js";
+import { parseOwnedYaml, type StringEdit, setStrings } from "../../src/yaml-edit.js";
 
 const edit = (source: string, ...edits: StringEdit[]) => setStrings(parseOwnedYaml("values.yaml", source), edits);
 const tag = (value: string): StringEdit => ({ path: ["image", "tag"], value });
@@ -23,18 +23,23 @@ describe("surgical YAML edits", () => {
   });
 
   it("refuses a key written twice in one mapping, naming both lines", () => {
-    expect(() => parseOwnedYaml("values.yaml", "image:\n  tag: a\n  repository: r\n  tag: b\n")).toThrow(/values\.yaml:4: the key tag is written twice in one mapping \(first on line 2\)/);
+    expect(() => parseOwnedYaml("values.yaml", "image:\n  tag: a\n  repository: r\n  tag: b\n")).toThrow(
+      /values\.yaml:4: the key tag is written twice in one mapping \(first on line 2\)/,
+    );
   });
 
   it("quotes a new plain value that Helm's YAML 1.1 would read as something else", () => {
-    for (const value of ["1.10", "yes", "0o17", "1_0", "y"]) expect(edit("image:\n  tag: v1\n", tag(value))).toBe(`image:\n  tag: "${value}"\n`);
+    for (const value of ["1.10", "yes", "0o17", "1_0", "y"])
+      expect(edit("image:\n  tag: v1\n", tag(value))).toBe(`image:\n  tag: "${value}"\n`);
   });
 });
 
 describe("block scalars", () => {
   it("keeps the comment line after a |- value where it is", () => {
     const source = "image:\n  tag: |-\n    1.4.2\n  # pinned by the release train\n  pullPolicy: Always\n";
-    expect(edit(source, tag("1.5.0"))).toBe("image:\n  tag: |-\n    1.5.0\n  # pinned by the release train\n  pullPolicy: Always\n");
+    expect(edit(source, tag("1.5.0"))).toBe(
+      "image:\n  tag: |-\n    1.5.0\n  # pinned by the release train\n  pullPolicy: Always\n",
+    );
   });
 
   it("keeps the blank lines of a >+ value, which becomes a quoted value, and the header's comment", () => {

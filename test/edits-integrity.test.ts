@@ -280,18 +280,18 @@ describe("block scalars, line ends and encodings", () => {
 describe("links, modes and special files", () => {
   it("edits a symlinked overlay at its target: the link stays a link, the shared file keeps its mode", async () => {
     const chart = copy();
-    const shared = join(chart, "..", "shared");
+    const shared = join(chart, "..", "team-values");
     mkdirSync(shared);
     cpSync(join(chart, "values-prod.yaml"), join(shared, "values-prod.yaml"));
     chmodSync(join(shared, "values-prod.yaml"), 0o640);
     const prodBefore = read(shared, "values-prod.yaml");
     const link = join(chart, "values-prod.yaml");
     rmSync(link);
-    symlinkSync("../shared/values-prod.yaml", link);
+    symlinkSync("../team-values/values-prod.yaml", link);
 
     expectSuccess(await bump(chart, "3.0", "--env", "prod"));
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(link)).toBe("../shared/values-prod.yaml");
+    expect(readlinkSync(link)).toBe("../team-values/values-prod.yaml");
     const target = read(shared, "values-prod.yaml");
     // Only the tag of the image prod pins changed.
     expect(target).toBe(prodBefore.replace('  tag: "1.4.2"\n', '  tag: "3.0"\n'));

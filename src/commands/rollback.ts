@@ -45,17 +45,18 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
   const env = pinsImage(valuesOf(overlay)) ? input.env : undefined;
   const edit = planImageEdit(chart, overlays, env, target);
   const undone = undoneRelease(newest);
+  const json = (commit: Parameters<typeof editJson>[3]) =>
+    printJson(
+      editJson(
+        edit,
+        chart.dir,
+        { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null },
+        commit,
+        input.dryRun === true,
+      ),
+    );
   if (edit.changes.length === 0) {
-    if (input.json)
-      return printJson(
-        editJson(
-          edit,
-          chart.dir,
-          { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null },
-          undefined,
-          input.dryRun === true,
-        ),
-      );
+    if (input.json) return json(undefined);
     process.stdout.write(`${out.dim(`${input.env} already renders ${formatImageRef(target)}: nothing changed`)}\n`);
     return;
   }
@@ -73,17 +74,7 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
 
   if (input.dryRun && !input.json) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   const commit = await writeAndCommit(chart.dir, edit.writes, input, commitMessage(chart.name, envs, summary, body));
-  if (input.json) {
-    return printJson(
-      editJson(
-        edit,
-        chart.dir,
-        { env: input.env, rollsBack: undoneJson(newest), to: input.to?.word ?? null },
-        commit,
-        input.dryRun === true,
-      ),
-    );
-  }
+  if (input.json) return json(commit);
   if (!input.dryRun) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
   if (commit) process.stdout.write(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
   else if (!input.dryRun)

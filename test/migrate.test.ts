@@ -737,6 +737,14 @@ describe("migrate refuses what it cannot prove, and changes no byte", () => {
     expect(lines.at(-1)).toBe("error: migrate changed nothing: the migrated chart would break the rules above");
   });
 
+  it("a README.md that is not UTF-8, which migrate would append its section to", async () => {
+    const result = await refused((c) =>
+      writeFileSync(join(c, "README.md"), Buffer.from("# web\n\nCaf\xe9 notes.\n", "latin1")),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: README\.md is not UTF-8 text \(line 3 has the byte 0xE9\)[^\n]*\n$/);
+  });
+
   it("without a Helm to prove it with: a usage error", async () => {
     const result = await refused(() => {}, { PATH: dirname(process.execPath) }, "");
     expect(result.code).toBe(2);

@@ -10,13 +10,13 @@
 // Argo CD's prune remove its pods before the Rollout's are ready; dropping its replicas would
 // reset it to one pod at sync time. Argo CD is told to ignore the counts it does not own
 // (chart/replica-drift.ts). The result is rendered by real Helm before anything is written.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import templates from "virtual:templates";
 import { parseDocument } from "yaml";
 import { applyChanges, type FileChange } from "../changes.js";
 import { type ApplicationFile, readApplications } from "../chart/argocd.js";
-import { findChart } from "../chart/find.js";
+import { findChart, readOptionalText, readText } from "../chart/find.js";
 import { currentImage } from "../chart/image-edit.js";
 import { DEFAULT_ENVS, isProduction, overlayFile } from "../chart/names.js";
 import {
@@ -231,7 +231,7 @@ async function readTemplates(dir: string): Promise<Source[]> {
   for (const entry of entries) {
     if (!entry.isFile() || !/\.(ya?ml|tpl)$/.test(entry.name)) continue;
     const file = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/");
-    sources.push({ file, text: await readFile(path.join(dir, file), "utf8") });
+    sources.push({ file, text: await readText(path.join(dir, file), `${file} disappeared`, file) });
   }
   return sources.sort((a, b) => a.file.localeCompare(b.file));
 }
@@ -259,7 +259,8 @@ async function readmeWithSection(
   context: Record<string, string>,
 ): Promise<{ content: string; existed: boolean }> {
   const section = templates["migrate/README.md.hbs"]!(context);
-  const current = await readFile(path.join(dir, "README.md"), "utf8").catch(() => undefined);
+  // Read as every file of the chart is: a FIFO or a non-UTF-8 README is refused, never waited on.
+  const current = await readOptionalText(path.join(dir, "README.md"), "README.md");
   if (current === undefined) return { content: `# ${context.name}\n\n${section}`, existed: false };
   const eol = current.includes("\r\n") ? "\r\n" : "\n";
   const separator =

@@ -76,9 +76,6 @@ export const stringAt = (from: FileData, path: FieldPath, allowed?: string): str
 export const booleanAt = (from: FileData, path: FieldPath): boolean | undefined =>
   checked(from, path, "true or false", (v): v is boolean => typeof v === "boolean");
 
-export const numberAt = (from: FileData, path: FieldPath): number | undefined =>
-  checked(from, path, "a number", (v): v is number => typeof v === "number");
-
 /** A mapping at a path, as its own FileData (so its fields are named from the file's root). */
 export function mappingAt(from: FileData, path: FieldPath): FileData | undefined {
   const data = checked(from, path, "a mapping of keys", isMapping);

@@ -331,7 +331,6 @@ export const initInput = z
       }
     }),
   );
-export type InitInput = z.output<typeof initInput>;
 
 /** What add-env copies from the Applications already in argocd/. */
 export const argoFileSettings = z.looseObject({
@@ -357,7 +356,6 @@ export const addEnvInput = z.object({
   commit: z.optional(z.boolean()),
   json: z.optional(z.boolean()),
 });
-export type AddEnvInput = z.output<typeof addEnvInput>;
 
 export const bumpImageInput = z
   .object({
@@ -391,7 +389,6 @@ export const bumpImageInput = z
       }
     }),
   );
-export type BumpImageInput = z.output<typeof bumpImageInput>;
 
 const helmBinary = rule("must be the path of a helm binary", (v) => v !== "" && !/[\u0000-\u001f\u007f]/.test(v));
 

@@ -16,6 +16,10 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // Pure functions with no process-wide state: one thread reuses the modules across
+          // files instead of starting a process per file, which halves the tier's time.
+          pool: "threads",
+          isolate: false,
           // First, so that a broken rule fails in seconds, before the slow tier starts.
           sequence: { groupOrder: 0 },
         },

@@ -1018,16 +1018,18 @@ describe("doctor on many environments", () => {
     async () => {
       // Only values.yaml alone renders slowly: one render the report waits for is enough.
       const helm = wrappedHelm('case "$*" in *values-*) ;; *) sleep 1.5 ;; esac');
+      // The three run side by side: each waits out the same slow render.
       const term = startInTerminal(["doctor", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
+      const json = startInTerminal(["doctor", "--json", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
+      const pipedRun = doctor(chart, helm);
       await term.waitFor(/rendering values\.yaml with helm v3\.\d+\.\d+\S*…/, 10_000);
       expect((await term.exited).code).toBe(0);
       expect(term.output()).toContain("No errors: the chart holds every Blue/Green rule bluegreen checks.");
 
-      const json = startInTerminal(["doctor", "--json", "--chart", chart, "--helm", helm], { cwd: makeTempDir() });
       expect((await json.exited).code).toBe(0);
       expect(json.output()).not.toContain("rendering");
 
-      const piped = await doctor(chart, helm);
+      const piped = await pipedRun;
       expect(piped.code).toBe(0);
       expect(piped.stderr).toBe("");
       expect(piped.stdout).not.toContain("rendering");

@@ -102,7 +102,9 @@ async function renderedImages(chart: string, ...files: string[]): Promise<string
   return images;
 }
 
-describe("two commands at once", () => {
+// Every test works on its own copy of the chart, so the suites run side by side: the lock test
+// spends most of its time waiting, and the others use that time.
+describe.concurrent("two commands at once", () => {
   it("never lose an update: a tag bump and a digest pin on one chart both land, one after the other", async () => {
     // A values file large enough that reading, editing and writing it takes a while.
     const padded = copy();
@@ -174,7 +176,7 @@ describe("two commands at once", () => {
   });
 });
 
-describe("edits through anchors, aliases and merge keys", () => {
+describe.concurrent("edits through anchors, aliases and merge keys", () => {
   /** values.yaml with its image block taken from an anchored mapping through a merge key. */
   function merged(image: string): string {
     const chart = copy();
@@ -245,7 +247,7 @@ describe("edits through anchors, aliases and merge keys", () => {
   });
 });
 
-describe("block scalars, line ends and encodings", () => {
+describe.concurrent("block scalars, line ends and encodings", () => {
   it("bumps a |- tag followed by a comment in a CRLF file with a byte-order mark, keeping all three, and Helm renders it", async () => {
     const chart = copy();
     const values =
@@ -277,7 +279,7 @@ describe("block scalars, line ends and encodings", () => {
   });
 });
 
-describe("links, modes and special files", () => {
+describe.concurrent("links, modes and special files", () => {
   it("edits a symlinked overlay at its target: the link stays a link, the shared file keeps its mode", async () => {
     const chart = copy();
     const shared = join(chart, "..", "team-values");

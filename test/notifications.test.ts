@@ -119,7 +119,9 @@ beforeAll(async () => {
   }
 });
 
-describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
+// Every test renders into its own output or starts its own servers, so the suites run side by
+// side: the message tests mostly wait out curl's retry back-off, and the renders use that time.
+describe.concurrent.each(helmBinaries())("release messages on Helm $version", (helm) => {
   describe.each(Object.keys(SETUPS) as Setup[])("%s", (setup) => {
     it.each(["sandbox", "prod"] as Env[])(
       "renders %s for Argo CD as plain helm template does, and posts each event through one mechanism",
@@ -265,7 +267,7 @@ describe.each(helmBinaries())("release messages on Helm $version", (helm) => {
   });
 });
 
-describe("every command that posts a message, run here", () => {
+describe.concurrent("every command that posts a message, run here", () => {
   const secretName = "shop-slack-webhook";
   let containers: (JobContainer & { env: Env })[];
 
@@ -405,7 +407,7 @@ describe("every command that posts a message, run here", () => {
   });
 });
 
-describe("doctor", () => {
+describe.concurrent("doctor", () => {
   it("renders an environment as its Application does, and reports the PostSync opt-in where promotion is manual", async () => {
     const chart = await initChart([
       "--image",
@@ -452,7 +454,7 @@ describe("doctor", () => {
   });
 });
 
-describe("doctor on the seed's hook Jobs", () => {
+describe.concurrent("doctor on the seed's hook Jobs", () => {
   it("finds the held sync, the failing and doubled messages, and the false failure under plain Helm", async () => {
     const chart = await initChart(["--image", IMAGE, "--slack-webhook", WEBHOOK]);
     const seed = (name: string, hook: string, text: string) => ({

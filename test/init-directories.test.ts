@@ -172,6 +172,9 @@ describe("--force writes only the files init generates", () => {
     expect(statSync(join(chart, "values.yaml")).mode & 0o7777).toBe(0o640);
     expect(readFileSync(join(chart, "notes.txt"), "utf8")).toBe("keep me\n");
     expect(listFiles(chart)).toEqual([...(await generated()), "notes.txt"].sort());
+    // Replaced whole, as the README warns: what was written there by hand is gone.
+    expect(readFileSync(join(chart, "README.md"), "utf8")).not.toContain("# ours");
+    expect(readFileSync(join(chart, "values.yaml"), "utf8")).toMatch(/^replicaCount: 2$/m);
   });
 });
 

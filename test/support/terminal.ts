@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll } from "vitest";
-import { CLI } from "./cli.js";
+import { CLI, CLI_ENV_DROPPED } from "./cli.js";
 import { mergeEnv } from "./process.js";
 
 export type Key = "enter" | "ctrl-c" | "backspace";
@@ -70,7 +70,7 @@ export function startCommandInTerminal(argv: string[], opts: TerminalOptions): T
   const command = `stty cols ${columns} rows ${rows} 2>/dev/null; exec ${argv.map(shellQuote).join(" ")}`;
   const env = mergeEnv(process.env, {
     NO_COLOR: "1",
-    FORCE_COLOR: undefined,
+    ...CLI_ENV_DROPPED,
     TERM: "xterm-256color",
     COLUMNS: String(columns),
     LINES: String(rows),

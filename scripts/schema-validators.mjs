@@ -132,13 +132,16 @@ export function schemaValidatorsSource() {
   // In the generated code every format is read from the object below, which is built from the
   // same three sources: ajv-formats, ajv-formats-draft2019 and the formats above.
   ajv.opts.code.formats = _`schemaFormats`;
-  for (const [id, schema] of schemas) ajv.addSchema(schema, id);
-  const code = standaloneCode(ajv, ids);
+  const origins = new Map();
+  for (const [id, schema] of schemas) ajv.addSchema(splitSchema(schema, origins), id);
+  const code = originalSchemaPaths(standaloneCode(ajv, ids), ajv, origins);
   // Only the formats the schemas use, each from the source whose definition Ajv kept (the last added).
   const custom = Object.keys(new Function(`return ${CUSTOM_FORMATS_SOURCE}`)());
   const draft2019 = Object.keys(requireFromRoot("ajv-formats-draft2019/formats"));
   const used = [
-    ...new Set([...code.matchAll(/schemaFormats(?:\.([\w$]+)|\["([^"]+)"\])/g)].map((match) => match[1] ?? match[2])),
+    ...new Set(
+      [...code.matchAll(/schemaFormats(?:\.([\w$]+)|\["([^"]+)"\])/g)].map((match) => String(match[1] ?? match[2])),
+    ),
   ].sort();
   const entries = used.map((name) => {
     const key = JSON.stringify(name);
@@ -161,13 +164,107 @@ export function schemaValidatorsSource() {
   ].join("\n");
 }
 
+/**
+ * The schema with every object below its top level moved under `definitions` and referenced
+ * from where it was: the same checks, split into parts. A CRD's schema is one tree (the
+ * Rollout's carries a whole pod template), which Ajv compiles into one function of 1.6 MB; V8
+ * compiles a function whole on its first call, so every doctor run paid ~100 ms for the parts
+ * of the pod spec no chart sets. Ajv gives each part that holds another part a function of its
+ * own (and inlines the rest), so V8 now compiles only the functions of the fields an object
+ * has. `origins` gets each part's place in the original schema (a JSON pointer), so that errors
+ * can name it.
+ * @param {any} schema
+ * @param {Map<string, string>} origins
+ */
+function splitSchema(schema, origins) {
+  /** @type {Record<string, unknown>} */
+  const parts = {};
+  /** @param {string} pointer @param {any} node @param {number} depth @returns {any} */
+  const visit = (pointer, node, depth) => {
+    if (!node || typeof node !== "object" || Array.isArray(node)) return node;
+    /** @type {Record<string, unknown>} */
+    const result = {};
+    for (const [keyword, value] of Object.entries(node)) {
+      const at = `${pointer}/${keyword}`;
+      if (keyword === "properties" && value && typeof value === "object") {
+        result[keyword] = Object.fromEntries(
+          Object.entries(value).map(([name, child]) => [name, part(`${at}/${escapePointer(name)}`, child, depth + 1)]),
+        );
+      } else if ((keyword === "items" || keyword === "additionalProperties") && value && typeof value === "object") {
+        result[keyword] = part(at, value, depth + 1);
+      } else if ((keyword === "oneOf" || keyword === "anyOf" || keyword === "allOf") && Array.isArray(value)) {
+        result[keyword] = value.map((branch, index) => visit(`${at}/${index}`, branch, depth + 1));
+      } else {
+        result[keyword] = value;
+      }
+    }
+    return result;
+  };
+  /** @param {string} pointer @param {any} node @param {number} depth */
+  const part = (pointer, node, depth) => {
+    const split = visit(pointer, node, depth);
+    // An object with fields of its own, or a list of them; the top level's fields stay inline.
+    const worth = split?.properties || split?.items?.$ref;
+    if (depth < 2 || !worth) return split;
+    const key = `bluegreen-part-${origins.size}`;
+    origins.set(key, pointer);
+    parts[key] = split;
+    return { $ref: `#/definitions/${key}` };
+  };
+  const root = visit("#", schema, 0);
+  return { ...root, definitions: { ...root.definitions, ...parts } };
+}
+
+/**
+ * The generated code with every error's schemaPath as the unsplit schema gives it, the same as
+ * the model's own validator reports. Ajv writes a part it inlines as "#/definitions/<part>/…",
+ * and errors inside a part's own function relative to that part, "#/…".
+ * @param {string} code
+ * @param {any} ajv
+ * @param {Map<string, string>} origins
+ */
+function originalSchemaPaths(code, ajv, origins) {
+  // The function Ajv compiled for each part it did not inline, found from the compiled schemas.
+  /** @type {Map<string, string>} */
+  const functions = new Map();
+  const seen = new Set();
+  /** @param {any} env */
+  const walk = (env) => {
+    if (!env || typeof env !== "object" || seen.has(env)) return;
+    seen.add(env);
+    for (const [ref, target] of Object.entries(env.refs ?? {})) {
+      const key = /#\/definitions\/(bluegreen-part-\d+)$/.exec(ref)?.[1];
+      if (key && target?.validateName)
+        functions.set(String(target.validateName), /** @type {string} */ (origins.get(key)));
+      walk(target);
+    }
+  };
+  for (const env of Object.values(ajv.schemas)) walk(env);
+  const inFunctions = code.replace(/function (validate\d+)\([\s\S]*?(?=function validate\d+\(|$)/g, (body, name) => {
+    const origin = functions.get(name);
+    return origin === undefined
+      ? body
+      : body.replace(
+          /schemaPath:"#(?=[/"])(?!\/definitions\/bluegreen-part-)/g,
+          `schemaPath:${JSON.stringify(origin).slice(0, -1)}`,
+        );
+  });
+  return inFunctions.replace(
+    /schemaPath:"#\/definitions\/(bluegreen-part-\d+)(?=[/"])/g,
+    (_, key) => `schemaPath:${JSON.stringify(origins.get(key)).slice(0, -1)}`,
+  );
+}
+
+/** A JSON pointer's escaping of one key (RFC 6901). @param {string} key */
+const escapePointer = (key) => key.replace(/~/g, "~0").replace(/\//g, "~1");
+
 /** The module the build replaces with the generated validators, and bundles on its own. */
 export const SCHEMA_VALIDATORS_SOURCE = path.join(root, "src", "rules", "schema-validators.ts");
 
 /**
  * esbuild plugin: the generated validators become one bundle of their own,
  * dist/schema-validators.cjs, in place of src/rules/schema-validators.ts; doctor and migrate
- * require it from there rather than each carrying a copy of its 3 MB.
+ * require it from there rather than each carrying a copy of its 2 MB.
  */
 export const schemaValidatorsPlugin = {
   name: "schema-validators",

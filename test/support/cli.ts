@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
-import { mergeEnv, type ProcessResult, runProcess } from "./process.js";
+import { FAST_START_ENV, mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 /** Absolute path of the repository (this file is test/support/cli.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/[\\/]$/, "");
@@ -22,17 +22,10 @@ export interface RunCliOptions {
   timeoutMs?: number; // default 30 s; a timeout rejects with the output so far
 }
 
-/**
- * What the CLI's environment drops: FORCE_COLOR (vitest may set it), which would beat NO_COLOR in
- * most colour libraries; and NODE_EXTRA_CA_CERTS, a bundle of certificates Node reads and parses
- * at every start (80 ms of a 120 ms start on a machine that sets it) for TLS connections that
- * bluegreen never opens, so it changes nothing but the time of each of the suite's CLI runs.
- */
-export const CLI_ENV_DROPPED = { FORCE_COLOR: undefined, NODE_EXTRA_CA_CERTS: undefined };
-
-/** The environment the CLI sees: ours, minus CLI_ENV_DROPPED, plus NO_COLOR and the caller's overrides. */
+/** The environment the CLI sees: ours, minus FORCE_COLOR, plus NO_COLOR, FAST_START_ENV and the caller's overrides. */
 export function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return mergeEnv(process.env, { NO_COLOR: "1", ...CLI_ENV_DROPPED, ...overrides });
+  // FORCE_COLOR (vitest may set it) would beat NO_COLOR in most colour libraries.
+  return mergeEnv(process.env, { NO_COLOR: "1", FORCE_COLOR: undefined, ...FAST_START_ENV, ...overrides });
 }
 
 /** `node bin/bluegreen.cjs ...args`; resolves whatever the exit code. */

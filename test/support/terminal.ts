@@ -13,8 +13,8 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll } from "vitest";
-import { CLI, CLI_ENV_DROPPED } from "./cli.js";
-import { mergeEnv } from "./process.js";
+import { CLI } from "./cli.js";
+import { FAST_START_ENV, mergeEnv } from "./process.js";
 
 export type Key = "enter" | "ctrl-c" | "backspace";
 
@@ -70,7 +70,8 @@ export function startCommandInTerminal(argv: string[], opts: TerminalOptions): T
   const command = `stty cols ${columns} rows ${rows} 2>/dev/null; exec ${argv.map(shellQuote).join(" ")}`;
   const env = mergeEnv(process.env, {
     NO_COLOR: "1",
-    ...CLI_ENV_DROPPED,
+    FORCE_COLOR: undefined,
+    ...FAST_START_ENV,
     TERM: "xterm-256color",
     COLUMNS: String(columns),
     LINES: String(rows),

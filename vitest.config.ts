@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Two tiers, as `npm run test:unit` and `npm test` use them:
@@ -27,8 +28,22 @@ export default defineConfig({
         },
       },
       {
+        resolve: {
+          alias: [
+            // Rules that e2e tests run in-process check schemas with the validators the build
+            // generated, as the CLI does, instead of the models' own, which compile the Argo
+            // Rollouts CRDs with Ajv on first use: seconds in every file that checks a release.
+            // The unit tier compares the two (test/unit/schema-validators.test.ts).
+            {
+              find: /^\.\/schema-validators\.js$/,
+              replacement: fileURLToPath(new URL("dist/schema-validators.cjs", import.meta.url)),
+            },
+          ],
+        },
         test: {
           name: "e2e",
+          // Loaded by Node as the CommonJS it is, as the CLI loads it, not transformed.
+          server: { deps: { external: [/[\\/]dist[\\/]schema-validators\.cjs$/] } },
           include: ["test/**/*.test.ts"],
           exclude: ["test/unit/**"],
           // Fetches the real Helm 3 and Helm 4 binaries once per machine.

@@ -21,9 +21,9 @@ export default defineConfig({
           // files instead of starting a process per file, which halves the tier's time.
           pool: "threads",
           isolate: false,
-          // Beside the e2e tier rather than before it (a project group has one maxWorkers):
-          // its files take seconds, so a broken rule still shows within them, and the core
-          // that one unit thread would leave idle for those seconds runs e2e files instead.
+          // Beside the e2e tier rather than before it, so with its maxWorkers (Vitest's rule
+          // for one group): its files take seconds, so a broken rule still shows within them,
+          // and no core waits idle for them to end before the e2e files start.
           maxWorkers: 3,
         },
       },

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
-import { FAST_START_ENV, mergeEnv, type ProcessResult, runProcess } from "./process.js";
+import { CPU_SAVING_ENV, mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 /** Absolute path of the repository (this file is test/support/cli.ts). */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/[\\/]$/, "");
@@ -22,10 +22,10 @@ export interface RunCliOptions {
   timeoutMs?: number; // default 30 s; a timeout rejects with the output so far
 }
 
-/** The environment the CLI sees: ours, minus FORCE_COLOR, plus NO_COLOR, FAST_START_ENV and the caller's overrides. */
+/** The environment the CLI sees: ours, minus FORCE_COLOR, plus NO_COLOR, CPU_SAVING_ENV and the caller's overrides. */
 export function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   // FORCE_COLOR (vitest may set it) would beat NO_COLOR in most colour libraries.
-  return mergeEnv(process.env, { NO_COLOR: "1", FORCE_COLOR: undefined, ...FAST_START_ENV, ...overrides });
+  return mergeEnv(process.env, { NO_COLOR: "1", FORCE_COLOR: undefined, ...CPU_SAVING_ENV, ...overrides });
 }
 
 /** `node bin/bluegreen.cjs ...args`; resolves whatever the exit code. */

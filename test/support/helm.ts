@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { HelmBinary } from "./helm-install.js";
-import { FAST_START_ENV, mergeEnv, type ProcessResult, runProcess } from "./process.js";
+import { CPU_SAVING_ENV, mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 export type { HelmBinary } from "./helm-install.js";
 export type HelmResult = Pick<ProcessResult, "code" | "stdout" | "stderr">;
@@ -36,7 +36,7 @@ export async function runHelm(bin: string, args: string[], opts: RunHelmOptions 
   const home = inject("helmHome");
   // Keep the user's repositories, plugins and caches out of the tests.
   const env = mergeEnv(process.env, {
-    ...FAST_START_ENV,
+    ...CPU_SAVING_ENV,
     HELM_CACHE_HOME: join(home, "cache"),
     HELM_CONFIG_HOME: join(home, "config"),
     HELM_DATA_HOME: join(home, "data"),

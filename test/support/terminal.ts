@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll } from "vitest";
 import { CLI } from "./cli.js";
-import { FAST_START_ENV, mergeEnv } from "./process.js";
+import { CPU_SAVING_ENV, mergeEnv } from "./process.js";
 
 export type Key = "enter" | "ctrl-c" | "backspace";
 
@@ -71,7 +71,7 @@ export function startCommandInTerminal(argv: string[], opts: TerminalOptions): T
   const env = mergeEnv(process.env, {
     NO_COLOR: "1",
     FORCE_COLOR: undefined,
-    ...FAST_START_ENV,
+    ...CPU_SAVING_ENV,
     TERM: "xterm-256color",
     COLUMNS: String(columns),
     LINES: String(rows),

@@ -7,7 +7,8 @@
 // src/rules/schema-validators.ts; src/rules/schema.ts applies them with the package's own error
 // filtering, so doctor's findings read the same.
 // kubernetes-models and @kubernetes-models/argo-cd ship validators compiled this way already.
-import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -113,14 +114,54 @@ function packageRoot(file) {
   return file.slice(0, start) + parts.slice(0, parts[0]?.startsWith("@") ? 2 : 1).join(path.sep);
 }
 
-/** The generated module's source: CommonJS, one validate function per name in SCHEMA_VALIDATOR_MODELS. */
+/**
+ * The generated module's source: CommonJS, one validate function per name in
+ * SCHEMA_VALIDATOR_MODELS. Generating it takes Ajv about 1.5 s, so it is kept in
+ * node_modules/.cache/bluegreen/ under a hash of everything it is made from: the schemas (with
+ * the packages they come from), this file, and the versions of Ajv and its format packages.
+ */
 export function schemaValidatorsSource() {
+  const collected = collectSchemas();
+  const key = createHash("sha256")
+    .update(JSON.stringify([...collected.schemas, collected.ids, collected.packages]))
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .update(GENERATORS.map((name) => `${name}@${requireFromRoot(`${name}/package.json`).version}`).join(" "))
+    .digest("hex")
+    .slice(0, 32);
+  const cached = path.join(root, "node_modules", ".cache", "bluegreen", `schema-validators-${key}.cjs`);
+  if (existsSync(cached)) return readFileSync(cached, "utf8");
+  const source = generate(collected);
+  // Written whole, then renamed: a build killed or run beside another never leaves half a file.
+  // Where node_modules/ cannot be written, the build goes on without the cache.
+  const temporary = `${cached}.${process.pid}.tmp`;
+  try {
+    mkdirSync(path.dirname(cached), { recursive: true });
+    writeFileSync(temporary, source);
+    renameSync(temporary, cached);
+    // Only the newest is kept: an older one is of schemas or a generator no longer here.
+    for (const file of readdirSync(path.dirname(cached)))
+      if (/^schema-validators-[0-9a-f]{32}\.cjs$/.test(file) && file !== path.basename(cached))
+        rmSync(path.join(path.dirname(cached), file), { force: true });
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing was written.
+    }
+  }
+  return source;
+}
+
+/** The packages whose code writes the validators, besides the schemas. */
+const GENERATORS = ["ajv", "ajv-formats", "ajv-formats-draft2019"];
+
+/** @param {ReturnType<typeof collectSchemas>} collected @returns {string} */
+function generate({ schemas, ids, packages }) {
   const Ajv = requireFromRoot("ajv").default;
   const { _ } = requireFromRoot("ajv");
   const standaloneCode = requireFromRoot("ajv/dist/standalone").default;
   const addFormats = requireFromRoot("ajv-formats").default;
   const addFormatsDraft2019 = requireFromRoot("ajv-formats-draft2019");
-  const { schemas, ids, packages } = collectSchemas();
 
   // The options and formats of @kubernetes-models/validate 3.1.2 (its src/ajv.ts), and the
   // code option standalone generation needs.

@@ -8,6 +8,8 @@ const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 /** Character code → Base64 digit, -1 for any other character. */
 const DIGIT = new Int8Array(128).fill(-1);
 for (const [value, char] of [...BASE64].entries()) DIGIT[char.charCodeAt(0)] = value;
+const COMMA = 44;
+const SEMICOLON = 59;
 
 /**
  * @typedef {{ version: number, sources: string[], sourcesContent?: (string | null)[], names: string[], mappings: string }} SourceMap
@@ -71,9 +73,6 @@ export function decodeMappings(mappings) {
   }
   return lines;
 }
-
-const COMMA = 44;
-const SEMICOLON = 59;
 
 /** @param {Segment[][]} lines @returns {string} */
 export function encodeMappings(lines) {

@@ -13,8 +13,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll } from "vitest";
-import { CLI } from "./cli.js";
-import { CPU_SAVING_ENV, mergeEnv } from "./process.js";
+import { CLI, cliEnv } from "./cli.js";
 
 export type Key = "enter" | "ctrl-c" | "backspace";
 
@@ -68,10 +67,8 @@ export function startCommandInTerminal(argv: string[], opts: TerminalOptions): T
   // `script` starts the pty at 0x0 when its own stdin is not a terminal, so set
   // the size from inside before exec'ing the program (exec keeps the exit code).
   const command = `stty cols ${columns} rows ${rows} 2>/dev/null; exec ${argv.map(shellQuote).join(" ")}`;
-  const env = mergeEnv(process.env, {
-    NO_COLOR: "1",
-    FORCE_COLOR: undefined,
-    ...CPU_SAVING_ENV,
+  // The CLI's environment (cliEnv), at a terminal of this size.
+  const env = cliEnv({
     TERM: "xterm-256color",
     COLUMNS: String(columns),
     LINES: String(rows),

@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          setupFiles: ["test/support/equality.ts"],
           // Pure functions with no process-wide state: one thread reuses the modules across
           // files instead of starting a process per file, which halves the tier's time.
           pool: "threads",
@@ -48,6 +49,8 @@ export default defineConfig({
           exclude: ["test/unit/**"],
           // Fetches the real Helm 3 and Helm 4 binaries once per machine.
           globalSetup: ["test/support/global-setup.ts"],
+          // Buffers compare by their bytes, not key by key (test/support/equality.ts).
+          setupFiles: ["test/support/equality.ts"],
           // End-to-end tests run the built CLI and Helm as real processes.
           testTimeout: 60_000,
           hookTimeout: 10 * 60_000,

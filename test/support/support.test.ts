@@ -115,6 +115,19 @@ describe("cli helpers", () => {
     writeFileSync(join(dir, "a.txt"), "A");
     expect(snapshotTree(dir)).not.toEqual(before);
   });
+
+  it("compares Buffers by their bytes, alone and inside a Map (test/support/equality.ts)", () => {
+    const bytes = Buffer.from("replicaCount: 2\r\n\ufeff");
+    expect(Buffer.from(bytes)).toEqual(bytes);
+    expect(new Map([["values.yaml", Buffer.from(bytes)]])).toEqual(new Map([["values.yaml", bytes]]));
+    const changed = Buffer.from(bytes);
+    changed[changed.length - 1]! ^= 1;
+    expect(changed).not.toEqual(bytes);
+    expect(bytes.subarray(1)).not.toEqual(bytes);
+    expect(new Map([["values.yaml", changed]])).not.toEqual(new Map([["values.yaml", bytes]]));
+    expect(bytes).not.toEqual(bytes.toString());
+    expect(() => expect(changed).toEqual(bytes)).toThrow(/expected/);
+  });
 });
 
 describe("terminal", () => {

@@ -4,7 +4,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll } from "vitest";
 import { CPU_SAVING_ENV, mergeEnv, type ProcessResult, runProcess } from "./process.js";
 
 /** Absolute path of the repository (this file is test/support/cli.ts). */
@@ -38,16 +37,14 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRes
   });
 }
 
-// Temp dirs made by makeTempDir in this test file. Every test file gets its
-// own copy of this module (vitest isolates files), so the afterAll below,
-// registered when the test file imports us, cleans up after that file.
+// Temp dirs made by makeTempDir since the current test file started. Removed after it
+// (test/support/setup.ts registers this for every file, even when its tests failed).
 const tempDirs: string[] = [];
 
-function removeTempDirs(): void {
+export function removeTempDirs(): void {
   if (process.env.BLUEGREEN_KEEP_TMP) return; // keep them for debugging
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
-afterAll(removeTempDirs); // runs even when tests in the file failed
 
 /** A fresh empty directory under os.tmpdir(), removed after the current test file. */
 export function makeTempDir(prefix = "bluegreen-test-"): string {

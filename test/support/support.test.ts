@@ -116,7 +116,7 @@ describe("cli helpers", () => {
     expect(snapshotTree(dir)).not.toEqual(before);
   });
 
-  it("compares Buffers by their bytes, alone and inside a Map (test/support/equality.ts)", () => {
+  it("compares Buffers by their bytes, alone and inside a Map (test/support/setup.ts)", () => {
     const bytes = Buffer.from("replicaCount: 2\r\n\ufeff");
     expect(Buffer.from(bytes)).toEqual(bytes);
     expect(new Map([["values.yaml", Buffer.from(bytes)]])).toEqual(new Map([["values.yaml", bytes]]));

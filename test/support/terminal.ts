@@ -12,7 +12,6 @@
 // SIGINT from Ctrl-C shows up here as exit code 130.
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { afterAll } from "vitest";
 import { CLI, cliEnv } from "./cli.js";
 
 export type Key = "enter" | "ctrl-c" | "backspace";
@@ -55,10 +54,11 @@ export function startInTerminal(args: string[], opts: TerminalOptions): Terminal
 }
 
 const live = new Set<TerminalSession>();
-// Whatever a test file left running dies when the file is done.
-afterAll(() => {
+
+/** Kills whatever a test file left running in a terminal (test/support/setup.ts, after each file). */
+export function killTerminals(): void {
   for (const session of live) session.kill();
-});
+}
 
 /** Runs an arbitrary command (argv, no shell) in a terminal. */
 export function startCommandInTerminal(argv: string[], opts: TerminalOptions): TerminalSession {

@@ -8,6 +8,7 @@ import { failure, ioFailure } from "../errors.js";
 import { stringAt } from "../file-fields.js";
 import { readUtf8 } from "../fs-read.js";
 import { recover, sweepStaleStaging } from "../journal.js";
+import { byName } from "../order.js";
 import { relativePath } from "../paths.js";
 import { type ParsedYaml, parseOwnedYaml } from "../yaml-edit.js";
 import { envOfOverlay, isProduction, overlayFile } from "./names.js";
@@ -158,5 +159,5 @@ async function listEnvs(dir: string): Promise<string[]> {
 /** Environments in promotion order: everything else alphabetically, then the production ones. */
 export function sortEnvs(envs: string[]): string[] {
   const rank = (env: string) => (isProduction(env) ? 1 : 0);
-  return [...new Set(envs)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return [...new Set(envs)].sort((a, b) => rank(a) - rank(b) || byName(a, b));
 }

@@ -1,6 +1,7 @@
 // Builds a whole chart in memory: every file's path and bytes, nothing written yet.
 import templates, { valuesSchemaJson } from "virtual:templates";
 import { valueAt } from "../file-fields.js";
+import { byName } from "../order.js";
 import { sectionData, yamlText } from "../yaml-doc.js";
 import { type ArgoSettings, application, applicationFile, applicationHeader } from "./argocd.js";
 import { namespaceFor, overlayFile, SLACK_SECRET_FILE } from "./names.js";
@@ -73,11 +74,4 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
   return files.sort(byPath);
 }
 
-/**
- * Case aside, in the order of the characters, as a listing reads. Not localeCompare: its first
- * call loads ICU's collation data, which costs init a tenth of its start-up.
- */
-function byPath(a: ChartFile, b: ChartFile): number {
-  const [x, y] = [a.path.toLowerCase(), b.path.toLowerCase()];
-  return x < y ? -1 : x > y ? 1 : 0;
-}
+const byPath = (a: ChartFile, b: ChartFile) => byName(a.path, b.path);

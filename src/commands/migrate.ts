@@ -39,6 +39,7 @@ import { migrateInput, parseInput } from "../input-schema.js";
 import { type Combination, proveMigration, type Render } from "../migrate/prove.js";
 import { withValuesBlock } from "../migrate/values-text.js";
 import { readWorkload, type Source } from "../migrate/workload.js";
+import { byName } from "../order.js";
 import { out } from "../output.js";
 import { relativePath } from "../paths.js";
 import { Section, sectionData, yamlText } from "../yaml-doc.js";
@@ -233,7 +234,7 @@ async function readTemplates(dir: string): Promise<Source[]> {
     const file = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join("/");
     sources.push({ file, text: await readText(path.join(dir, file), `${file} disappeared`, file) });
   }
-  return sources.sort((a, b) => a.file.localeCompare(b.file));
+  return sources.sort((a, b) => byName(a.file, b.file));
 }
 
 /** The prefix of the chart's helpers (`helm create` defines <chart>.name, .fullname, .labels...). */

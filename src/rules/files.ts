@@ -7,6 +7,7 @@ import path from "node:path";
 import { SLACK_SECRET_FILE } from "../chart/names.js";
 import { systemErrorWords } from "../errors.js";
 import { type FileData, valueAt } from "../file-fields.js";
+import { byName } from "../order.js";
 import { relativePath } from "../paths.js";
 import { containsWebhook } from "./secrets.js";
 import type { Finding } from "./types.js";
@@ -123,7 +124,7 @@ function listFiles(
       if (!matchesIgnoreFile(helmignore, relative)) unreadable.push({ file: `${relative}/`, error });
       return;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of entries.sort((a, b) => byName(a.name, b.name))) {
       const file = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (file === ".git" || file === "charts") continue;
       if (entry.isDirectory()) {

@@ -1,11 +1,14 @@
 // Pure parts of the chart code, in process: the ignore-file patterns doctor reads when the chart
 // is not in git, Helm's merge of an overlay over values.yaml, the README blocks add-env keeps
-// true, and the words Helm's YAML 1.1 reads as something other than a string.
+// true, the words Helm's YAML 1.1 reads as something other than a string, and the order names
+// are listed in.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
+import { sortEnvs } from "../../src/chart/find.js";
 import { type Environment, environmentValues, refreshBlocks } from "../../src/chart/readme.js";
 import { mergeValues } from "../../src/chart/values.js";
+import { byName } from "../../src/order.js";
 import { matchesIgnoreFile } from "../../src/rules/files.js";
 import { isAmbiguous } from "../../src/yaml-doc.js";
 import { SEED } from "../support/arbitraries.js";
@@ -166,5 +169,34 @@ describe("words Helm's YAML 1.1 reads as something other than a string", () => {
       }),
       { seed: SEED, numRuns: 2000 },
     );
+  });
+});
+
+describe("the order names are listed in", () => {
+  it("is alphabetical, production last, as localeCompare sorts the names bluegreen makes", () => {
+    expect(sortEnvs(["prod", "staging", "dev", "qa-2", "qa", "production", "qa-10", "dev"])).toEqual([
+      "dev",
+      "qa",
+      "qa-10",
+      "qa-2",
+      "staging",
+      "prod",
+      "production",
+    ]);
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,12}$/), { maxLength: 12 }), (names) => {
+        expect([...names].sort(byName)).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  it("sets case aside, then tells apart names that differ only in case", () => {
+    expect(["values-b.yaml", "Values-a.yaml", "values-a.yaml", "VALUES-A.yaml"].sort(byName)).toEqual([
+      "VALUES-A.yaml",
+      "Values-a.yaml",
+      "values-a.yaml",
+      "values-b.yaml",
+    ]);
   });
 });

@@ -1,7 +1,8 @@
-// `npm test` after the build: the type check, the lint and both test tiers at once. The e2e tier
-// spends much of its time waiting on child processes, so tsc (one thread, several seconds) and
-// Biome run in that time instead of before it. Vitest prints as it goes; each check prints its
-// output when it ends. The exit status is non-zero when any of them failed.
+// `npm test`: the build, the type check, the lint and both test tiers. tsc (one thread, several
+// seconds) and Biome need no build, so they start at once, beside it, and go on while the e2e
+// tier waits on its child processes; the tests start when the build is done. Vitest prints as it
+// goes; each check prints its output when it ends, and a failed build prints its error. The exit
+// status is non-zero when any of them failed.
 //   npm test -- test/doctor.test.ts   (arguments go to vitest)
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -40,9 +41,19 @@ async function check(name, done) {
   return code;
 }
 
+/** Vitest, once the build has made dist/; its exit status. */
+async function tests() {
+  const build = await run(path.join(root, "scripts", "build.mjs"), [], true);
+  if (build.code !== 0) {
+    process.stdout.write("The build failed, so no test ran.\n");
+    return build.code;
+  }
+  return (await run(vitest, ["run", ...process.argv.slice(2)], true)).code;
+}
+
 const codes = await Promise.all([
   check("tsc --noEmit", run(requireFromRoot.resolve("typescript/bin/tsc"), ["--noEmit"], false)),
   check("biome ci .", run(requireFromRoot.resolve("@biomejs/biome/bin/biome"), ["ci", "."], false)),
-  run(vitest, ["run", ...process.argv.slice(2)], true).then(({ code }) => code),
+  tests(),
 ]);
 process.exitCode = codes.find((code) => code !== 0) ?? 0;

@@ -71,7 +71,5 @@ export function renderChart(settings: ChartSettings, { slackWebhook, argo }: Ren
       secret: true,
     });
   }
-  return files.sort(byPath);
+  return files.sort((a, b) => byName(a.path, b.path));
 }
-
-const byPath = (a: ChartFile, b: ChartFile) => byName(a.path, b.path);

@@ -149,6 +149,20 @@ const lazyChildProcessPlugin = {
   },
 };
 
+// ajv-formats-draft2019 (doctor's and migrate's schema formats) requires "punycode", which
+// names Node's own module before the package of that name it depends on; Node 22 and later
+// print a deprecation warning (DEP0040) when that module loads, on every doctor run. The
+// bundle carries the package instead, as its README says to ask for it ("punycode/").
+/** @type {esbuild.Plugin} */
+const userlandPunycodePlugin = {
+  name: "userland-punycode",
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?punycode$/ }, (args) =>
+      build.resolve("punycode/", { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer }),
+    );
+  },
+};
+
 // @kubernetes-models/validate 3.x (under the Argo Rollouts models) offers Node's ES module
 // importers a build that finds its own dependencies at run time with
 // createRequire(import.meta.url): bundled, there is neither an import.meta nor a node_modules to
@@ -213,6 +227,7 @@ try {
         templatesPlugin(templatesCode),
         esmYamlPlugin,
         lazyChildProcessPlugin,
+        userlandPunycodePlugin,
         commonJsValidatePlugin,
         schemaValidatorsPlugin,
       ],

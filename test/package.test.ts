@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { checkRelease } from "../src/rules/index.js";
-import { makeTempDir, REPO_ROOT } from "./support/cli.js";
-import { helmBinaries, helmLint, helmTemplate } from "./support/helm.js";
+import { makeTempDir, REPO_ROOT, runCli } from "./support/cli.js";
+import { commitAll, newRepo } from "./support/git.js";
+import { helmBinaries, helmLint, helmTemplate, runHelm } from "./support/helm.js";
 import { mergeEnv, runProcess } from "./support/process.js";
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
@@ -53,6 +54,33 @@ describe("installing the project", () => {
     expect(install.code, install.stderr).toBe(0);
     expect(`${install.stdout}${install.stderr}`).not.toMatch(/npm warn/i);
   }, 180_000);
+});
+
+describe("the commands on a newer Node", () => {
+  // Node 22 and later print some deprecation warnings that Node 20 prints only with
+  // --pending-deprecation (DEP0040, Node's own punycode module, which a schema format of doctor's
+  // once loaded): run so here, every command says nothing on stderr.
+  it("print no deprecation warning, also those Node 20 keeps for --pending-deprecation", async () => {
+    const env = { NODE_OPTIONS: "--pending-deprecation" };
+    const helm = helmBinaries().at(-1)!.bin;
+    const repo = await newRepo();
+    const run = async (args: string[], cwd = repo) => {
+      const result = await runCli(args, { cwd, env });
+      expect(result.stderr, `bluegreen ${args.join(" ")}`).not.toMatch(/Warning/);
+      expect(result.code, `bluegreen ${args.join(" ")}: ${result.stderr}`).toBe(0);
+    };
+    await run(["init", "--yes", "--name", "shop", "--image", "ghcr.io/acme/shop:1.4.2"]);
+    await commitAll(repo, "init");
+    const chart = join(repo, "shop");
+    await run(["doctor", "--chart", chart, "--helm", helm]);
+    await run(["doctor", "--chart", chart, "--helm", helm, "--json"]);
+    await run(["bump-image", "1.4.3", "--chart", chart, "--commit"]);
+    await run(["add-env", "staging", "--chart", chart, "--dry-run"]);
+    await run(["history", "--chart", chart]);
+    await run(["rollback", "--env", "sandbox", "--chart", chart, "--dry-run"]);
+    expect((await runHelm(helm, ["create", "web"], { cwd: repo })).code).toBe(0);
+    await run(["migrate", "--chart", join(repo, "web"), "--helm", helm]);
+  });
 });
 
 describe("the npm package", () => {

@@ -64,8 +64,8 @@ describe("the commands on a newer Node", () => {
     const env = { NODE_OPTIONS: "--pending-deprecation" };
     const helm = helmBinaries().at(-1)!.bin;
     const repo = await newRepo();
-    const run = async (args: string[], cwd = repo) => {
-      const result = await runCli(args, { cwd, env });
+    const run = async (args: string[]) => {
+      const result = await runCli(args, { cwd: repo, env });
       expect(result.stderr, `bluegreen ${args.join(" ")}`).not.toMatch(/Warning/);
       expect(result.code, `bluegreen ${args.join(" ")}: ${result.stderr}`).toBe(0);
     };

@@ -14,7 +14,7 @@ import { heldLock, lockChart } from "./chart-lock.js";
 import { failure, ioFailure } from "./errors.js";
 import { kindOf, readUtf8 } from "./fs-read.js";
 import { Transaction } from "./journal.js";
-import { out } from "./output.js";
+import { out, print } from "./output.js";
 import { shownPath } from "./paths.js";
 
 export interface FileChange {
@@ -30,8 +30,8 @@ export async function applyChanges(
 ): Promise<void> {
   const shownChart = shownPath(chartDir);
   if (options.dryRun) {
-    for (const change of changes) process.stdout.write(diffOf(chartDir, change));
-    process.stdout.write(out.bold("Dry run: nothing written.\n"));
+    for (const change of changes) print(diffOf(chartDir, change));
+    print(out.bold("Dry run: nothing written.\n"));
     return;
   }
   const lock = heldLock(chartDir) ?? (await lockChart(chartDir, "edit", shownChart));

@@ -35,6 +35,7 @@ import path from "node:path";
 import { sha256Hex } from "./crypto.js";
 import { failure, ioFailure } from "./errors.js";
 import { onInterrupt } from "./interrupt.js";
+import { printError } from "./output.js";
 
 // --- who owns a lock or a staging directory -----------------------------------------------------
 
@@ -302,7 +303,7 @@ export async function lockChart(chartDir: string, command: string, shownChart: s
     }
     if (!noted && waited >= NOTE_AFTER_MS) {
       noted = true;
-      process.stderr.write(
+      printError(
         `waiting for another bluegreen command${describe(holder)} to finish changing ${chartLabel(shownChart)}…\n`,
       );
     }

@@ -2,7 +2,7 @@
 // on demand, so `bluegreen --help` never pays for prompts, schemas, YAML or templates.
 import { Command, CommanderError, Option } from "commander";
 import { loadBundle } from "./bundles.js";
-import { isCliError, systemErrorWords, unexpectedErrorLine } from "./errors.js";
+import { isCliError, unexpectedErrorLine } from "./errors.js";
 import {
   ADD_ENV_FLAGS,
   BUMP_IMAGE_FLAGS,
@@ -14,7 +14,7 @@ import {
   type OptionsOf,
   ROLLBACK_FLAGS,
 } from "./flags.js";
-import { err } from "./output.js";
+import { colored, err, isTerminal, print, printError } from "./output.js";
 import { redact } from "./redact.js";
 
 declare const __BLUEGREEN_VERSION__: string;
@@ -51,6 +51,13 @@ function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
+      writeOut: print,
+      writeErr: printError,
+      // Off a terminal, help is 80 columns wide, as commander makes it.
+      getOutHelpWidth: () => (isTerminal(1) ? process.stdout.columns : 80),
+      getErrHelpWidth: () => (isTerminal(2) ? process.stderr.columns : 80),
+      getOutHasColors: () => colored(1),
+      getErrHasColors: () => colored(2),
       outputError: (message, write) => {
         // Commander repeats what was typed (an unknown command may be a URL with a token in it).
         commanderMessage = redact(message.trimEnd());
@@ -153,8 +160,8 @@ const wantsJson = (argv: string[]) =>
 function reportError(error: unknown, json: boolean): number {
   const report = (exitCode: number, lines: string[], printed = false) => {
     const messages = lines.map(redact);
-    if (!printed) for (const line of messages) process.stderr.write(`${err.red(`error: ${line}`)}\n`);
-    if (json) process.stdout.write(`${JSON.stringify({ error: { exitCode, messages } }, null, 2)}\n`);
+    if (!printed) for (const line of messages) printError(`${err.red(`error: ${line}`)}\n`);
+    if (json) print(`${JSON.stringify({ error: { exitCode, messages } }, null, 2)}\n`);
     return exitCode;
   };
   if (error instanceof CommanderError) {
@@ -166,29 +173,11 @@ function reportError(error: unknown, json: boolean): number {
   if (isCliError(error)) return report(error.exitCode, error.lines);
   if (error instanceof Error && error.name === "ExitPromptError") {
     // Ctrl-C at a prompt: leave quietly, as a shell would.
-    process.stderr.write("\n");
+    printError("\n");
     return 130;
   }
-  if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${redact(error.stack ?? "")}\n`);
+  if (process.env.DEBUG && error instanceof Error) printError(`${redact(error.stack ?? "")}\n`);
   return report(1, [unexpectedErrorLine(error)]);
-}
-
-let outputFailed = false;
-
-// Output piped into a program that stops reading (`| head`) ends the run quietly, as in git.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    // Any other failure (a full disk, a terminal that went away) loses the output: say so in
-    // words on stderr while it still works, never with a stack, and exit 1.
-    if (!outputFailed && stream !== process.stderr) {
-      outputFailed = true;
-      if (process.env.DEBUG) process.stderr.write(`${redact(error.stack ?? "")}\n`);
-      const words = systemErrorWords(error.code) ?? "the system refused the write";
-      process.stderr.write(`${err.red(`error: could not write the output: ${words}`)}\n`);
-    }
-    process.exit(1);
-  });
 }
 
 void main(process.argv.slice(2)).then((code) => {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { applyChanges, type FileChange } from "./changes.js";
 import { failure } from "./errors.js";
 import { checkIdentity, commitOnly, operationInProgress, pathStates, type Repo, repositoryOf } from "./git.js";
+import { print } from "./output.js";
 import { relativePath } from "./paths.js";
 
 export interface CommitPlan {
@@ -113,7 +114,7 @@ export async function writeAndCommit(
     : undefined;
   if (options.dryRun) {
     if (!options.json) await applyChanges(chartDir, writes, { dryRun: true });
-    if (plan && !options.json) process.stdout.write(`Would commit: ${message.split("\n", 1)[0]}\n`);
+    if (plan && !options.json) print(`Would commit: ${message.split("\n", 1)[0]}\n`);
     return undefined;
   }
   // The command holds the chart's lock (findChart's `editing`) from its first read to here, so

@@ -23,6 +23,7 @@ import { CliError, failure, ioFailure, isCliError } from "./errors.js";
 import { kindOf } from "./fs-read.js";
 import { onInterrupt, signalsHandled } from "./interrupt.js";
 import { INIT_STAGING_PREFIX, recover, sweepStaleStaging, Transaction, writeNew } from "./journal.js";
+import { printError } from "./output.js";
 import { shownPath } from "./paths.js";
 
 export interface FileToWrite {
@@ -178,7 +179,7 @@ async function writeIntoDirectory(
 ): Promise<Written> {
   sweepStaleStaging(path.dirname(realPath(target)), workspaceOf(target).root);
   const lock = await lockChart(target, "init", shown);
-  for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
+  for (const note of recover(lock.workspace, shown)) printError(`${note}\n`);
   try {
     if (directoryState(target) === "non-empty" && !replace) {
       throw failure(`${shown} is not empty (use --force to replace the files bluegreen generates)`);

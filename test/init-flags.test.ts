@@ -612,6 +612,56 @@ describe("no colour where it does not belong", () => {
   });
 });
 
+describe("standard output reaches its reader, or the run ends quietly", () => {
+  // init --dry-run prints every file, more than a pipe holds (64 kB on Linux).
+  const DRY_RUN = ["init", "--dry-run", "--yes", "--name", "shop", "--image", IMAGE];
+  /** `sh -c` with the CLI as "$@", its exit status echoed to stderr (the pipeline's is the reader's). */
+  const inShell = (pipeline: string, wrapper: string[] = []) =>
+    runProcess(
+      "sh",
+      ["-c", `{ "$@"; echo "status $?" >&2; } | ${pipeline}`, "sh", ...wrapper, process.execPath, CLI, ...DRY_RUN],
+      {
+        cwd: makeTempDir(),
+        env: cliEnv(),
+      },
+    );
+
+  it("ends with the status so far and says nothing when the reader stops early (| head)", async () => {
+    const result = await inShell("head -c 10");
+    expect(result.stdout).toBe("Dry run: w");
+    expect(result.stderr).toBe("status 0\n");
+  });
+
+  // A pipe that another program left non-blocking refuses a write with EAGAIN when it is full.
+  const NON_BLOCKING = ["perl", "-MFcntl", "-e", "fcntl(STDOUT, F_SETFL, O_NONBLOCK) or die $!; exec @ARGV or die $!"];
+
+  itNeeds(["perl"])("arrives whole through a non-blocking pipe whose reader is slow", async () => {
+    const whole = await runCli(DRY_RUN, { cwd: makeTempDir() });
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(Buffer.byteLength(whole.stdout)).toBeGreaterThan(65_536);
+
+    // The pipe is really non-blocking: a plain write of more than it holds is refused.
+    const probe = await runProcess(
+      "sh",
+      [
+        "-c",
+        '"$@" | { sleep 0.5; cat >/dev/null; }',
+        "sh",
+        ...NON_BLOCKING,
+        process.execPath,
+        "-e",
+        'const b = Buffer.alloc(100000); try { for (let i = 0; i < 2; i++) require("fs").writeSync(1, b); } catch (e) { process.stderr.write(e.code); }',
+      ],
+      { env: cliEnv() },
+    );
+    expect(probe.stderr).toBe("EAGAIN");
+
+    const slow = await inShell("{ sleep 0.5; cat; }", NON_BLOCKING);
+    expect(slow.stderr).toBe("status 0\n");
+    expect(slow.stdout).toBe(whole.stdout);
+  });
+});
+
 /** A git repository of its own: no outer GIT_DIR (a git hook running the tests) may leak in. */
 async function gitRepository(dir: string): Promise<void> {
   const env = mergeEnv(process.env, {

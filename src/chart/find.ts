@@ -9,6 +9,7 @@ import { stringAt } from "../file-fields.js";
 import { readUtf8 } from "../fs-read.js";
 import { recover, sweepStaleStaging } from "../journal.js";
 import { byName } from "../order.js";
+import { printError } from "../output.js";
 import { relativePath } from "../paths.js";
 import { type ParsedYaml, parseOwnedYaml } from "../yaml-edit.js";
 import { envOfOverlay, isProduction, overlayFile } from "./names.js";
@@ -48,8 +49,7 @@ export async function findChart(chart: string | undefined, options: { editing?: 
     );
   }
   const where = dir === start ? shown : relativePath(dir);
-  if (dir !== start)
-    process.stderr.write(`note: using the chart in ${where} (the nearest Chart.yaml above ${shown})\n`);
+  if (dir !== start) printError(`note: using the chart in ${where} (the nearest Chart.yaml above ${shown})\n`);
   await prepareChart(dir, dir === start ? (chart ?? ".") : where, options.editing);
   const chartYaml = await readOwned(
     dir,
@@ -86,7 +86,7 @@ async function prepareChart(dir: string, shown: string, editing: string | undefi
   else if (entriesOf(workspace.dir).some((entry) => entry.startsWith("tx-")))
     lock = tryLockChart("read", shown, workspace);
   if (lock === undefined) return;
-  for (const note of recover(lock.workspace, shown)) process.stderr.write(`${note}\n`);
+  for (const note of recover(lock.workspace, shown)) printError(`${note}\n`);
   if (editing === undefined) lock.release();
 }
 

@@ -30,7 +30,7 @@ import { ADD_ENV_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
 import { helmValues } from "../helm-values.js";
 import { addEnvInput, argoFileSettings, fieldError, NAMESPACE_MAX, namespace, parseInput } from "../input-schema.js";
 import { printJson } from "../json.js";
-import { out } from "../output.js";
+import { out, print } from "../output.js";
 import { relativePath } from "../paths.js";
 import { yamlText } from "../yaml-doc.js";
 import { parseOwnedYaml } from "../yaml-edit.js";
@@ -167,7 +167,7 @@ export async function runAddEnv(env: string, options: AddEnvOptions): Promise<vo
     );
   }
   if (commit) lines.push("", `${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}`);
-  process.stdout.write(`${lines.join("\n")}\n`);
+  print(`${lines.join("\n")}\n`);
 }
 
 /**

@@ -11,7 +11,7 @@ import { BUMP_IMAGE_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { bumpImageInput, parseInput } from "../input-schema.js";
 import { printJson } from "../json.js";
-import { out } from "../output.js";
+import { out, print } from "../output.js";
 
 export type BumpImageOptions = OptionsOf<typeof BUMP_IMAGE_FLAGS>;
 const FIELDS = fieldNames(BUMP_IMAGE_FLAGS, bumpImageInput, { image: "<tag | image-ref>" });
@@ -32,7 +32,7 @@ export async function runBumpImage(image: string | undefined, options: BumpImage
   if (edit.changes.length === 0) {
     if (input.json)
       return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, undefined, input.dryRun === true));
-    process.stdout.write(`${out.dim(`image is already ${formatImageRef(next)} in ${where}: nothing changed`)}\n`);
+    print(`${out.dim(`image is already ${formatImageRef(next)} in ${where}: nothing changed`)}\n`);
     return;
   }
   const envs = movedEnvironments(edit);
@@ -44,12 +44,12 @@ export async function runBumpImage(image: string | undefined, options: BumpImage
   const lines = [...edit.changes.map((c) => changeLine(c)), ...environmentNotes(edit, chart.dir)];
 
   // Say what changed only once it has; a dry run says what would, then shows it.
-  if (input.dryRun && !input.json) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
+  if (input.dryRun && !input.json) print(lines.map((l) => `${l}\n`).join(""));
   const commit = await writeAndCommit(chart.dir, edit.writes, input, commitMessage(chart.name, envs, summary, body));
   if (input.json)
     return printJson(editJson(edit, chart.dir, { from: input.from ?? null }, commit, input.dryRun === true));
-  if (!input.dryRun) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
-  if (commit) process.stdout.write(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
+  if (!input.dryRun) print(lines.map((l) => `${l}\n`).join(""));
+  if (commit) print(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
 }
 
 /** The image an environment renders exactly, to be copied as it is into another. */

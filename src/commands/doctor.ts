@@ -15,7 +15,7 @@ import { applicationsDeploying, releaseNameOf } from "../chart/replica-drift.js"
 import { DOCTOR_FLAGS, fieldNames, type OptionsOf } from "../flags.js";
 import { type Helm, locateHelm, renderChartAsync } from "../helm.js";
 import { doctorInput, NAMESPACE_MAX, parseInput } from "../input-schema.js";
-import { out } from "../output.js";
+import { err, isTerminal, out, print, printError } from "../output.js";
 import { relativePath } from "../paths.js";
 import { checkChartFiles } from "../rules/files.js";
 import { checkRelease, type Finding } from "../rules/index.js";
@@ -83,10 +83,7 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
 
   // Renders run side by side (Helm is mostly CPU), as many at a time as there are CPUs.
   // On a terminal, a slow one is named; pipes, CI logs and --json get only the report.
-  const say =
-    !options.json && process.stderr.isTTY === true
-      ? (line: string) => process.stderr.write(`${out.dim(line)}\n`)
-      : undefined;
+  const say = !options.json && isTerminal(2) ? (line: string) => printError(`${err.dim(line)}\n`) : undefined;
   const renders = await mapConcurrently(combinations, Math.max(1, availableParallelism()), (combination) =>
     render(helm, chart, combination, input.timeout, say),
   );
@@ -114,9 +111,9 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
       warnings,
       findings: reports,
     };
-    process.stdout.write(`${redact(JSON.stringify(report, null, 2))}\n`);
+    print(`${redact(JSON.stringify(report, null, 2))}\n`);
   } else {
-    process.stdout.write(
+    print(
       redact(
         textReport(
           chart.name,

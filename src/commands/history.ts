@@ -9,7 +9,7 @@ import { fieldNames, HISTORY_FLAGS, type OptionsOf } from "../flags.js";
 import type { Repo } from "../git.js";
 import { historyInput, parseInput } from "../input-schema.js";
 import { printJson } from "../json.js";
-import { out } from "../output.js";
+import { out, print } from "../output.js";
 
 export type HistoryOptions = OptionsOf<typeof HISTORY_FLAGS>;
 
@@ -23,7 +23,7 @@ export async function runHistory(options: HistoryOptions): Promise<void> {
     "bluegreen history reads the chart's history from git",
   );
   if (input.json) return printJson(historyJson(chart, repo, histories));
-  process.stdout.write(historyText(histories));
+  print(historyText(histories));
 }
 
 /** `2024-05-03 10:00` from `2024-05-03T10:00:00+02:00`: the committer's own clock. */

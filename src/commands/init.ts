@@ -11,7 +11,7 @@ import { failure, inputError, usageError } from "../errors.js";
 import { fieldNames, INIT_FLAGS, type OptionsOf } from "../flags.js";
 import { directoryState, writeDirectory } from "../fs-atomic.js";
 import { fieldError, type InitAnswers, initInput, parseInput } from "../input-schema.js";
-import { out } from "../output.js";
+import { isTerminal, out, print } from "../output.js";
 import { shownPath } from "../paths.js";
 import { sectionData } from "../yaml-doc.js";
 
@@ -30,7 +30,7 @@ export async function runInit(directory: string | undefined, options: InitOption
   const knownTarget = directory ?? options.name;
   if (knownTarget !== undefined) refuseNonEmpty(path.resolve(knownTarget), force);
 
-  const interactive = !yes && process.stdin.isTTY === true;
+  const interactive = !yes && isTerminal(0);
   const answers = interactive
     ? await loadBundle("prompts").askInitQuestions(given, {
         afterName: (name) => refuseNonEmpty(targetOf(name), force),
@@ -104,7 +104,7 @@ function printDryRun(target: string, files: ChartFile[]): void {
     }
     lines.push(out.cyan(`--- ${file.path}`), file.content.trimEnd(), "");
   }
-  process.stdout.write(lines.join("\n"));
+  print(lines.join("\n"));
 }
 
 function printWritten(
@@ -193,5 +193,5 @@ function printWritten(
     `       bluegreen rollback --env ${manual[0] ?? settings.envs.at(-1)!} --chart ${dir} --commit && git push`,
     "",
   );
-  process.stdout.write(lines.join("\n"));
+  print(lines.join("\n"));
 }

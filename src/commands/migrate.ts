@@ -40,7 +40,7 @@ import { type Combination, proveMigration, type Render } from "../migrate/prove.
 import { withValuesBlock } from "../migrate/values-text.js";
 import { readWorkload, type Source } from "../migrate/workload.js";
 import { byName } from "../order.js";
-import { out } from "../output.js";
+import { out, print } from "../output.js";
 import { relativePath } from "../paths.js";
 import { Section, sectionData, yamlText } from "../yaml-doc.js";
 
@@ -191,7 +191,7 @@ export async function runMigrate(options: MigrateOptions): Promise<void> {
     applications.some((a) => a.file === file) ||
     (file === "README.md" && readme.existed);
   const autoscaled = proof.renders.filter((r) => r.hpa);
-  process.stdout.write(
+  print(
     [
       out.green(`Migrated ${chart.name} to Blue/Green releases:`),
       ...changes.map((c) => `  ${existed(shown(c.path)) ? "changed" : "added  "} ${shown(c.path)}`),

@@ -15,7 +15,7 @@ import { fieldNames, type OptionsOf, ROLLBACK_FLAGS } from "../flags.js";
 import { formatImageRef, type ImageRef } from "../image-ref.js";
 import { parseInput, type RollbackInput, rollbackInput } from "../input-schema.js";
 import { printJson } from "../json.js";
-import { out } from "../output.js";
+import { out, print } from "../output.js";
 
 export type RollbackOptions = OptionsOf<typeof ROLLBACK_FLAGS>;
 const FIELDS = fieldNames(ROLLBACK_FLAGS, rollbackInput, {});
@@ -57,7 +57,7 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
     );
   if (edit.changes.length === 0) {
     if (input.json) return json(undefined);
-    process.stdout.write(`${out.dim(`${input.env} already renders ${formatImageRef(target)}: nothing changed`)}\n`);
+    print(`${out.dim(`${input.env} already renders ${formatImageRef(target)}: nothing changed`)}\n`);
     return;
   }
   const envs = env === undefined ? movedEnvironments(edit) : [input.env];
@@ -72,13 +72,12 @@ export async function runRollback(options: RollbackOptions): Promise<void> {
     ...environmentNotes(edit, chart.dir, input.env),
   ];
 
-  if (input.dryRun && !input.json) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
+  if (input.dryRun && !input.json) print(lines.map((l) => `${l}\n`).join(""));
   const commit = await writeAndCommit(chart.dir, edit.writes, input, commitMessage(chart.name, envs, summary, body));
   if (input.json) return json(commit);
-  if (!input.dryRun) process.stdout.write(lines.map((l) => `${l}\n`).join(""));
-  if (commit) process.stdout.write(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
-  else if (!input.dryRun)
-    process.stdout.write(`${out.dim("Commit and push it for Argo CD to deploy it (or run with --commit).")}\n`);
+  if (!input.dryRun) print(lines.map((l) => `${l}\n`).join(""));
+  if (commit) print(`${out.green(`Committed ${commit.short}`)}: ${commit.message.split("\n", 1)[0]}\n`);
+  else if (!input.dryRun) print(`${out.dim("Commit and push it for Argo CD to deploy it (or run with --commit).")}\n`);
 }
 
 /** The image to go to, and how --to was read (a commit or an image), for the first line. */

@@ -1,7 +1,8 @@
 // Linux facilities some end-to-end tests need beyond Node, git and Helm: strace (to kill or hold
 // the CLI at a given system call), unshare (a private mount namespace with a small tmpfs, for a
 // disk that fills up), root with setpriv (to run the CLI as uid 65534, whom permissions stop) and
-// util-linux script (a real terminal). Each is probed by using it, once per test file.
+// util-linux script (a real terminal) and perl (to hand the CLI a non-blocking pipe, which no
+// shell can). Each is probed by using it, once per test file.
 //
 // CI runs as root on Linux, where all of them work: there (CI set) nothing is skipped, and a
 // missing facility fails its tests. Elsewhere a test that needs a missing one is skipped, and its
@@ -43,6 +44,10 @@ const PROBES = {
   script: {
     what: "util-linux script (a pseudo-terminal)",
     works: () => runs("script", ["-q", "-e", "-c", "true", "/dev/null"]),
+  },
+  perl: {
+    what: "perl with Fcntl (to set O_NONBLOCK on a pipe)",
+    works: () => runs("perl", ["-MFcntl", "-e", "exit 0"]),
   },
 } as const;
 

@@ -9,6 +9,7 @@ import YAML, { parseDocument } from "yaml";
 import { helmValues } from "../src/helm-values.js";
 import { checkRelease } from "../src/rules/index.js";
 import { jobContainers, postsToWebhook } from "../src/rules/notifications.js";
+import { Section, sectionData, yamlText } from "../src/yaml-doc.js";
 import { parseOwnedYaml } from "../src/yaml-edit.js";
 import * as arb from "./support/arbitraries.js";
 import { initChart } from "./support/chart.js";
@@ -215,6 +216,26 @@ describe("the values Helm sees", () => {
       { seed: arb.SEED, numRuns: 16 },
     );
   }, 120_000);
+});
+
+describe("the values files bluegreen writes", () => {
+  it("hold exactly the data it wrote, as real Helm 3 and 4 read them, for text of every kind", async () => {
+    const strings = [
+      ...fc.sample(arb.yamlString, { seed: arb.SEED, numRuns: 400 }),
+      ...["1.10", "yes", "on", "0o17", "e0", "~", "", "---", "...", "a: b", "a #b", '"q"', "it's", "a\tb"],
+      ...["two\nlines", "trailing\n", " lead", "a\u2028b", "a\u2029b", "\u0085", "\ufeff", "\u007f", "\u0000", "\r\n"],
+    ];
+    const root = new Section([
+      { key: "strings", value: strings },
+      { key: "keys", value: Object.fromEntries(strings.map((text, i) => [text, i])) },
+      { key: "numbers", value: [0, 1, -7, 0.5, 1.5e21, 2 ** 53 - 1, -1.25e-7] },
+      // At the top level, where `---` and `...` would end the document.
+      ...["---", "...", "%x", "yes", "0o17"].map((text, i) => ({ key: text, value: i, doc: "a key" })),
+    ]);
+    const file = join(makeTempDir(), "values.yaml");
+    writeFileSync(file, yamlText(root, "Text of every kind."));
+    for (const { bin } of helmBinaries()) expect(await valuesHelmReads(bin, file)).toEqual(sectionData(root));
+  });
 });
 
 // The edit itself runs in process on hundreds of generated files (test/unit/image-edit); these

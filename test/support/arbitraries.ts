@@ -129,3 +129,25 @@ export const tooLong = (valid: fc.Arbitrary<string>) =>
   fc
     .tuple(valid, fc.integer({ min: 600, max: 5000 }))
     .map(([value, n]) => ({ why: "a very long string", value: value.padEnd(n, value.at(-1) ?? "a") }));
+
+// --- text of every kind, for what bluegreen writes as YAML ---------------------------------------
+
+const YAML_WORDS = ["yes", "No", "on", "OFF", "null", "~", "1.10", "0755", "0o17", "0x1F", "1e3", "1:30", ".inf", "<<"];
+const YAML_SYNTAX = [..."-?:,[]{}#&*!|>'\"%@` \t.~0123456789abcyYnNeExXoO+_=<"];
+
+/** YAML's words and syntax: indicators, `: `, ` #`, document markers, words of YAML 1.1 and 1.2. */
+export const yamlSymbols = fc.oneof(
+  fc.constantFrom(...YAML_WORDS, "---", "...", "- a", "? b", "a: b", "a #b", "a:", "#c", "%x", "@v", "`v`", "it's"),
+  fc.array(fc.constantFrom(...YAML_SYNTAX), { maxLength: 8 }).map((parts) => parts.join("")),
+);
+
+/** Any string: YAML's syntax, line breaks, controls, NEL, LS, PS, the byte order mark, astral characters. */
+export const yamlString = fc.oneof(
+  yamlSymbols,
+  fc.string({ unit: "binary", maxLength: 12 }),
+  fc
+    .array(fc.constantFrom("\n", "\r", "\t", " ", "\u0085", "\u2028", "\u2029", "\ufeff", "\u007f", "\u0000", "x"), {
+      maxLength: 6,
+    })
+    .map((parts) => parts.join("")),
+);

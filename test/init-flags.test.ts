@@ -285,6 +285,27 @@ describe("usage", () => {
     }
   });
 
+  // `bluegreen <command> ...` registers only that command; `help <command>` registers them all.
+  it("gives each command the same help and the same suggestions whichever way it is asked", async () => {
+    const commands = ["init", "add-env", "bump-image", "history", "rollback", "doctor", "migrate"];
+    const top = await runCli(["--help"]);
+    for (const command of commands) expect(top.stdout).toContain(`  ${command} `);
+    const helps = await Promise.all(
+      commands.map(async (command) => [await runCli(["help", command]), await runCli([command, "--help"])] as const),
+    );
+    helps.forEach(([asked, flag], i) => {
+      expect(flag.code, flag.stderr).toBe(0);
+      expect(flag.stdout).toMatch(new RegExp(`^Usage: bluegreen ${commands[i]} `));
+      expect(flag.stdout).toContain("--no-color");
+      expect(flag.stdout).toBe(asked.stdout);
+    });
+    const typo = await runCli(["init", "--nmae", "shop"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe("error: unknown option '--nmae'\n(Did you mean --name?)\n");
+    const global = await runCli(["doctor", "--no-colr"]);
+    expect(global.stderr).toBe("error: unknown option '--no-colr'\n(Did you mean --no-color?)\n");
+  });
+
   it("prints the version from package.json with exit 0", async () => {
     const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
     const result = await runCli(["--version"]);

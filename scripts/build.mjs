@@ -2,19 +2,21 @@
 // - One CommonJS bundle per command (src/bundles.ts says why), so that `bluegreen --help` loads
 //   only the command table; prompt libraries, zod, yaml and the templates load when a command
 //   needs them.
-// - templates/ are precompiled with Handlebars here (strict, never HTML-escaping), so the CLI
-//   ships only the small Handlebars runtime. In Helm templates (everything but the READMEs and
-//   ignore files) every `{{` belongs to Helm except the triple-stash `{{{name}}}` and the partial
-//   `{{> part}}`, which are ours: scripts/handlebars-helm.mjs holds that rule, and the build
-//   refuses a template that breaks it. templates/partials/ holds the parts that init's chart and
-//   migrate share.
+// - templates/ are made ready here with Handlebars (strict, never HTML-escaping): the Helm
+//   templates (everything but the READMEs and ignore files) are rendered with their partials,
+//   leaving only our variables for the CLI to fill in, and the READMEs and ignore files are
+//   precompiled, so the CLI ships only the small Handlebars runtime. In Helm templates every
+//   `{{` belongs to Helm except the triple-stash `{{{name}}}` and the partial `{{> part}}`,
+//   which are ours: scripts/handlebars-helm.mjs holds that rule, and the build refuses a
+//   template that breaks it. templates/partials/ holds the parts that init's chart and migrate
+//   share.
 import { existsSync } from "node:fs";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import Handlebars from "handlebars";
-import { checkTemplates, escapeHelmDelimiters, isHelmSource, partialName } from "./handlebars-helm.mjs";
+import { checkTemplates, helmSourceParts, isHelmSource } from "./handlebars-helm.mjs";
 import { SCHEMA_VALIDATORS_SOURCE, schemaValidatorsPlugin } from "./schema-validators.mjs";
 import { keepOwnSources } from "./source-maps.mjs";
 
@@ -42,35 +44,43 @@ async function readTemplates() {
 }
 
 /**
- * The module `virtual:templates` (src/virtual-templates.d.ts): templates/ precompiled, and
- * values.schema.json.
+ * The module `virtual:templates` (src/virtual-templates.d.ts): templates/ ready to fill in, and
+ * values.schema.json. The Helm sources are rendered here with their partials, so the CLI only
+ * fills in our variables (src/template-parts.ts); the READMEs and ignore files, which use
+ * Handlebars' blocks, are precompiled for its runtime.
  * @param {{ file: string, source: string }[]} templates
  * @param {string} schemaJson
  */
 function templatesModule(templates, schemaJson) {
   const entries = [];
-  const partials = [];
+  let helmSources;
+  try {
+    helmSources = helmSourceParts(templates);
+  } catch (error) {
+    // Its message names the file and line, without a stack of this script.
+    throw Object.assign(new Error(String(error)), { output: error instanceof Error ? error.message : String(error) });
+  }
   for (const { file, source } of templates) {
+    const parts = helmSources.get(file);
+    if (parts) {
+      entries.push(`  ${JSON.stringify(file)}: fill(${JSON.stringify(parts)}),`);
+      continue;
+    }
+    if (isHelmSource(file)) continue; // a partial, rendered into the sources that include it
     let spec;
     try {
-      spec = Handlebars.precompile(isHelmSource(file) ? escapeHelmDelimiters(source) : source, {
-        strict: true,
-        noEscape: true,
-        knownHelpersOnly: true,
-      });
+      spec = Handlebars.precompile(source, { strict: true, noEscape: true, knownHelpersOnly: true });
     } catch (error) {
       // Handlebars' own message (it names the line), without a stack of this script.
       const output = `templates/${file}: ${error instanceof Error ? error.message : error}`;
       throw Object.assign(new Error(output), { output });
     }
-    const partial = partialName(file);
-    if (partial) partials.push(`runtime.registerPartial(${JSON.stringify(partial)}, runtime.template(${spec}));`);
-    else entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
+    entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
   }
   return [
     'import Handlebars from "handlebars/lib/handlebars.runtime.js";',
+    `import { fill } from ${JSON.stringify(path.join(root, "src/template-parts.ts"))};`,
     "const runtime = Handlebars.create();",
-    ...partials,
     "export default {",
     ...entries,
     "};",
@@ -196,7 +206,7 @@ try {
     return files;
   });
   const schemaJson = await step("producing values.schema.json from src/values-schema.ts", () => valuesSchemaJson());
-  const templatesCode = await step("precompiling templates/ with Handlebars", async () =>
+  const templatesCode = await step("rendering and precompiling templates/ with Handlebars", async () =>
     templatesModule(templates, schemaJson),
   );
   const built = await step("bundling src/ with esbuild", () =>

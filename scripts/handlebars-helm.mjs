@@ -1,4 +1,5 @@
-// How templates/ layers Handlebars over Helm, and the check that keeps the two apart.
+// How templates/ layers Handlebars over Helm, the check that keeps the two apart, and what the
+// build makes of a Helm source.
 //
 // A Helm template in templates/ (everything but the READMEs and the ignore files) is Helm's text
 // with two things of ours in it, filled in when bluegreen writes the chart:
@@ -11,6 +12,10 @@
 //   {{{name}}           braces that don't balance (also {{name}}}, {{{{...);
 //   {{{nmae}}}          a variable no command passes, or {{> part}} with no such partial;
 //   {{#if}} {{^x}} {{!c}} {{~x}}   Handlebars syntax, which is not Helm's and not ours here.
+// So a Helm source is text with holes for our variables: the build renders it with its partials
+// (helmSourceParts, below) and the CLI only fills the holes in (src/template-parts.ts).
+
+import Handlebars from "handlebars";
 
 /**
  * The variables each part of templates/ is rendered with: src/chart/render.ts passes name and bg
@@ -126,4 +131,43 @@ export function checkTemplates(files) {
         ({ line, message }) => `templates/${file}:${line}: ${message}`,
       );
     });
+}
+
+// Marks where a variable goes in a Helm source rendered by helmSourceParts; no template holds it.
+const SLOT = "\u0000";
+
+/**
+ * Every Helm source of templates/ but the partials, rendered by Handlebars with its partials in
+ * place and each of our variables left open: the text and the names of the variables in turn,
+ * `["text", "name", "text", ...]`, which src/template-parts.ts fills in. A Helm source holds no
+ * Handlebars but our variables and partials (checkTemplates refuses anything else), so nothing
+ * of it needs Handlebars when a chart is written.
+ * @param {{ file: string, source: string }[]} files every file of templates/
+ * @returns {Map<string, string[]>}
+ */
+export function helmSourceParts(files) {
+  const options = { strict: true, noEscape: true, knownHelpersOnly: true };
+  const handlebars = Handlebars.create();
+  for (const { file, source } of files) {
+    const partial = partialName(file);
+    if (partial) handlebars.registerPartial(partial, handlebars.compile(escapeHelmDelimiters(source), options));
+  }
+  const slots = Object.fromEntries(
+    [...new Set(Object.values(VARIABLES).flat())].map((name) => [name, `${SLOT}${name}${SLOT}`]),
+  );
+  /** @type {Map<string, string[]>} */
+  const parts = new Map();
+  for (const { file, source } of files) {
+    if (!isHelmSource(file) || partialName(file)) continue;
+    if (source.includes(SLOT)) throw new Error(`templates/${file}: holds a NUL character`);
+    let text;
+    try {
+      text = handlebars.compile(escapeHelmDelimiters(source), options)(slots);
+    } catch (error) {
+      // Handlebars' own message, which names the line.
+      throw new Error(`templates/${file}: ${error instanceof Error ? error.message : error}`);
+    }
+    parts.set(file, text.split(new RegExp(`${SLOT}([A-Za-z_][A-Za-z0-9_]*)${SLOT}`)));
+  }
+  return parts;
 }

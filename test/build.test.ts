@@ -61,7 +61,7 @@ describe("npm run build", () => {
   }, 120_000);
 
   it("prints Handlebars' own parse error for a README template, without a stack of the build", async () => {
-    const stderr = await failedBuild("precompiling templates/ with Handlebars", (dir) =>
+    const stderr = await failedBuild("rendering and precompiling templates/ with Handlebars", (dir) =>
       append(dir, "templates/chart/README.md.hbs", "{{#if}}\n"),
     );
     expect(stderr).toContain("templates/chart/README.md.hbs: Parse error on line");

@@ -7,9 +7,12 @@ import { describe, expect, it } from "vitest";
 import {
   checkTemplates,
   escapeHelmDelimiters,
+  helmSourceParts,
   helmTemplateProblems,
   isHelmSource,
+  partialName,
 } from "../../scripts/handlebars-helm.mjs";
+import { fill } from "../../src/template-parts.js";
 
 const known = { variables: ["name", "bg"], partials: ["smoke-test"] };
 const problems = (source: string) => helmTemplateProblems(source, known);
@@ -126,6 +129,36 @@ describe("templates/", () => {
       "chart/helmignore",
       "migrate/README.md.hbs",
     ]);
+  });
+
+  it("leaves the CLI only our variables to fill in, with the text Handlebars renders, partials and all", () => {
+    const options = { strict: true, noEscape: true, knownHelpersOnly: true };
+    const partials = Object.fromEntries(
+      files.flatMap(({ file, source }) => {
+        const name = partialName(file);
+        return name ? [[name, Handlebars.compile(escapeHelmDelimiters(source), options)]] : [];
+      }),
+    );
+    const contexts: Record<string, Record<string, string>> = {
+      chart: { name: "shop", bg: "shop" },
+      migrate: { name: "web", bg: "web.bluegreen", workloadName: 'include "web.fullname" .', replicas: "3" },
+    };
+    const parts = helmSourceParts(files);
+    const sources = files.filter(({ file }) => isHelmSource(file) && !partialName(file));
+    expect([...parts.keys()].sort()).toEqual(sources.map(({ file }) => file).sort());
+    for (const { file, source } of sources) {
+      const context = contexts[file.split("/", 1)[0]!]!;
+      const handlebars = Handlebars.compile(escapeHelmDelimiters(source), options)(context, { partials });
+      expect(fill(parts.get(file)!)(context), file).toBe(handlebars);
+    }
+    // The preview Service's partial leaves its own variable (bg) open too.
+    expect(new Set(parts.get("chart/templates/services.yaml")!.filter((_, i) => i % 2 === 1))).toEqual(
+      new Set(["name", "bg"]),
+    );
+    // As Handlebars' strict mode: a variable the context lacks is an error, not an empty string.
+    expect(() => fill(parts.get("chart/templates/services.yaml")!)({ bg: "shop" })).toThrow(
+      "template variable name is not set",
+    );
   });
 
   it("names the file and line of a mistake, and gives migrate's templates their own variables", () => {

@@ -89,8 +89,11 @@ const NOT_PLAIN = /^[\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|:[ \t]|[\t ]#|[\t :
 // At the start of a line, `---` and `...` would end the document.
 const DOCUMENT_MARKER = /^(?:---|\.\.\.)/;
 
-/** True when text, written without quotes, reads back as this string in YAML 1.2 and in YAML 1.1. */
-const isPlain = (text: string, lineStart: boolean): boolean =>
+/**
+ * True when text, written without quotes in block context, reads back as this string in YAML 1.2
+ * and in YAML 1.1; `lineStart` where it would begin a line (a key at the top level).
+ */
+export const isPlain = (text: string, lineStart = false): boolean =>
   text !== "" &&
   !NOT_PLAIN.test(text) &&
   !NOT_RAW.test(text) &&
@@ -101,7 +104,7 @@ const isPlain = (text: string, lineStart: boolean): boolean =>
 const SHORT_ESCAPES: Record<string, string> = { "00": "\\0", "07": "\\a", "0b": "\\v", "1b": "\\e", "85": "\\N" };
 
 /** A double-quoted YAML scalar: JSON's string escapes, which YAML shares, and YAML's own for the rest. */
-function doubleQuoted(text: string): string {
+export function doubleQuoted(text: string): string {
   return JSON.stringify(text).replace(
     /\\(?:u00([0-9a-f]{2})|.)|[\x7f-\x9f\u2028\u2029\ufeff]/g,
     (match, hex: string | undefined) => {

@@ -29,9 +29,8 @@ import {
   helmValuesUnder,
   isHelmMap,
   isMergeKey,
-  resolve,
 } from "./helm-values.js";
-import { isAmbiguous } from "./yaml-doc.js";
+import { doubleQuoted, isPlain } from "./yaml-doc.js";
 
 export interface ParsedYaml {
   file: string;
@@ -130,13 +129,9 @@ export const valueAt = (parsed: ParsedYaml, path: string[]): HelmValue | undefin
 /** A scalar written the way its neighbours are: keep the quote style, add quotes where needed. */
 function scalarText(value: string, style: Scalar["type"] | undefined): string {
   if (style === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
-  if (style === Scalar.PLAIN && isPlainSafe(value)) return value;
-  return JSON.stringify(value);
+  if (style === Scalar.PLAIN && isPlain(value)) return value;
+  return doubleQuoted(value);
 }
-
-/** Text that every reader (YAML 1.2, and Helm's YAML 1.1) takes for this string when written plain. */
-const isPlainSafe = (value: string) =>
-  value !== "" && !isAmbiguous(value) && resolve(value).kind === "str" && stringify(value).trim() === value;
 
 interface Splice {
   start: number;
@@ -362,7 +357,7 @@ function blockScalarSplice(source: string, start: number, end: number, value: st
   return {
     start,
     end: replaceHeaderOnly ? start + header.length : contentEnd,
-    text: `${JSON.stringify(value)}${comment}`,
+    text: `${doubleQuoted(value)}${comment}`,
   };
 }
 

@@ -19,7 +19,8 @@ import {
   slackSecretManifest,
 } from "../../src/chart/values.js";
 import { migratedExposureValues } from "../../src/chart/values-production.js";
-import { type Entry, isAmbiguous, Section, sectionData, yamlText } from "../../src/yaml-doc.js";
+import { resolve } from "../../src/helm-values.js";
+import { type Entry, isAmbiguous, isPlain, Section, sectionData, yamlText } from "../../src/yaml-doc.js";
 import { SEED, yamlString, yamlSymbols } from "../support/arbitraries.js";
 
 /** What bluegreen wrote these files with before yamlText: the yaml library's Document. */
@@ -190,6 +191,19 @@ describe("yamlText", () => {
           expect(YAML.parse(text, { version: "1.1" }), text).toEqual(data);
       }),
       { seed: SEED, numRuns: 600 },
+    );
+  });
+
+  it("never writes plain a word that Helm's go-yaml reads as anything but that string", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(yamlSymbols, fc.stringMatching(/^[-+.0-9a-fA-FxXoObB_:~eEyYnNtTrRuUlLsS]{1,8}$/)),
+        (word) => {
+          const helm = resolve(word);
+          if (helm.kind !== "str" || helm.value !== word) expect(isPlain(word), word).toBe(false);
+        },
+      ),
+      { seed: SEED, numRuns: 3000 },
     );
   });
 

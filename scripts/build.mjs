@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import Handlebars from "handlebars";
-import { checkTemplates, helmSourceParts, isHelmSource } from "./handlebars-helm.mjs";
+import { checkTemplates, helmSourceParts } from "./handlebars-helm.mjs";
 import { SCHEMA_VALIDATORS_SOURCE, schemaValidatorsPlugin } from "./schema-validators.mjs";
 import { keepOwnSources } from "./source-maps.mjs";
 
@@ -44,15 +44,18 @@ async function readTemplates() {
 }
 
 /**
- * The module `virtual:templates` (src/virtual-templates.d.ts): templates/ ready to fill in, and
- * values.schema.json. The Helm sources are rendered here with their partials, so the CLI only
+ * The modules `virtual:templates/chart` and `virtual:templates/migrate`
+ * (src/virtual-templates.d.ts): the files of templates/chart/ and templates/migrate/ ready to
+ * fill in, each keyed by its path in templates/, so that a command's bundle carries only the
+ * templates it writes. The Helm sources are rendered here with their partials, so the CLI only
  * fills in our variables (src/template-parts.ts); the READMEs and ignore files, which use
- * Handlebars' blocks, are precompiled for its runtime.
+ * Handlebars' blocks, are precompiled for its runtime. The chart's module also holds
+ * values.schema.json.
  * @param {{ file: string, source: string }[]} templates
  * @param {string} schemaJson
+ * @returns {Map<string, string>} each module's code by its name after `virtual:templates/`
  */
-function templatesModule(templates, schemaJson) {
-  const entries = [];
+function templatesModules(templates, schemaJson) {
   let helmSources;
   try {
     helmSources = helmSourceParts(templates);
@@ -60,13 +63,17 @@ function templatesModule(templates, schemaJson) {
     // Its message names the file and line, without a stack of this script.
     throw Object.assign(new Error(String(error)), { output: error instanceof Error ? error.message : String(error) });
   }
+  /** @type {Map<string, string[]>} */
+  const entries = new Map(TEMPLATE_MODULES.map((name) => [name, []]));
   for (const { file, source } of templates) {
+    if (file.startsWith("partials/")) continue; // rendered into the sources that include them
+    const module = entries.get(file.slice(0, file.indexOf("/")));
+    if (!module) throw new Error(`templates/${file} is in no folder the build knows (${TEMPLATE_MODULES.join(", ")})`);
     const parts = helmSources.get(file);
     if (parts) {
-      entries.push(`  ${JSON.stringify(file)}: fill(${JSON.stringify(parts)}),`);
+      module.push(`  ${JSON.stringify(file)}: fill(${JSON.stringify(parts)}),`);
       continue;
     }
-    if (isHelmSource(file)) continue; // a partial, rendered into the sources that include it
     let spec;
     try {
       spec = Handlebars.precompile(source, { strict: true, noEscape: true, knownHelpersOnly: true });
@@ -75,19 +82,27 @@ function templatesModule(templates, schemaJson) {
       const output = `templates/${file}: ${error instanceof Error ? error.message : error}`;
       throw Object.assign(new Error(output), { output });
     }
-    entries.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
+    module.push(`  ${JSON.stringify(file)}: runtime.template(${spec}),`);
   }
-  return [
-    'import Handlebars from "handlebars/lib/handlebars.runtime.js";',
-    `import { fill } from ${JSON.stringify(path.join(root, "src/template-parts.ts"))};`,
-    "const runtime = Handlebars.create();",
-    "export default {",
-    ...entries,
-    "};",
-    `export const valuesSchemaJson = ${JSON.stringify(schemaJson)};`,
-    "",
-  ].join("\n");
+  return new Map(
+    [...entries].map(([name, lines]) => [
+      name,
+      [
+        'import Handlebars from "handlebars/lib/handlebars.runtime.js";',
+        `import { fill } from ${JSON.stringify(path.join(root, "src/template-parts.ts"))};`,
+        "const runtime = Handlebars.create();",
+        "export default {",
+        ...lines,
+        "};",
+        ...(name === "chart" ? [`export const valuesSchemaJson = ${JSON.stringify(schemaJson)};`] : []),
+        "",
+      ].join("\n"),
+    ]),
+  );
 }
+
+/** The folders of templates/ that become modules, besides partials/. */
+const TEMPLATE_MODULES = ["chart", "migrate"];
 
 /** values.schema.json, produced from the zod schema in src/values-schema.ts. */
 async function valuesSchemaJson() {
@@ -110,15 +125,23 @@ async function valuesSchemaJson() {
 }
 
 /**
- * Resolves `virtual:templates` to the module made before bundling.
- * @param {string} contents
+ * Resolves `virtual:templates/<folder>` to its module, made before bundling.
+ * @param {Map<string, string>} modules
  * @returns {esbuild.Plugin}
  */
-const templatesPlugin = (contents) => ({
+const templatesPlugin = (modules) => ({
   name: "templates",
   setup(build) {
-    build.onResolve({ filter: /^virtual:templates$/ }, () => ({ path: "templates", namespace: "templates" }));
-    build.onLoad({ filter: /.*/, namespace: "templates" }, () => ({ contents, resolveDir: root, loader: "js" }));
+    build.onResolve({ filter: /^virtual:templates\// }, (args) => {
+      const name = args.path.slice("virtual:templates/".length);
+      if (!modules.has(name)) return { errors: [{ text: `no templates/${name}/ for ${args.path}` }] };
+      return { path: name, namespace: "templates" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "templates" }, (args) => ({
+      contents: modules.get(args.path),
+      resolveDir: root,
+      loader: "js",
+    }));
   },
 });
 
@@ -206,8 +229,8 @@ try {
     return files;
   });
   const schemaJson = await step("producing values.schema.json from src/values-schema.ts", () => valuesSchemaJson());
-  const templatesCode = await step("rendering and precompiling templates/ with Handlebars", async () =>
-    templatesModule(templates, schemaJson),
+  const templateModules = await step("rendering and precompiling templates/ with Handlebars", async () =>
+    templatesModules(templates, schemaJson),
   );
   const built = await step("bundling src/ with esbuild", () =>
     esbuild.build({
@@ -234,7 +257,7 @@ try {
       target: "node20",
       define: { __BLUEGREEN_VERSION__: JSON.stringify(pkg.version) },
       plugins: [
-        templatesPlugin(templatesCode),
+        templatesPlugin(templateModules),
         esmYamlPlugin,
         lazyChildProcessPlugin,
         userlandPunycodePlugin,

@@ -1,5 +1,5 @@
 // Builds a whole chart in memory: every file's path and bytes, nothing written yet.
-import templates, { valuesSchemaJson } from "virtual:templates";
+import templates, { valuesSchemaJson } from "virtual:templates/chart";
 import { valueAt } from "../file-fields.js";
 import { byName } from "../order.js";
 import { sectionData, yamlText } from "../yaml-doc.js";

@@ -12,7 +12,8 @@
 // (chart/replica-drift.ts). The result is rendered by real Helm before anything is written.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import templates from "virtual:templates";
+import chartTemplates from "virtual:templates/chart";
+import migrateTemplates from "virtual:templates/migrate";
 import { parseDocument } from "yaml";
 import { applyChanges, type FileChange } from "../changes.js";
 import { type ApplicationFile, readApplications } from "../chart/argocd.js";
@@ -43,6 +44,9 @@ import { byName } from "../order.js";
 import { out, print } from "../output.js";
 import { relativePath } from "../paths.js";
 import { Section, sectionData, yamlText } from "../yaml-doc.js";
+
+// Migrate writes its own templates and the hooks init writes (chart/templates/hooks.yaml).
+const templates = { ...chartTemplates, ...migrateTemplates };
 
 export type MigrateOptions = OptionsOf<typeof MIGRATE_FLAGS>;
 
